@@ -1,0 +1,191 @@
+package dev.vessels.core.layers;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.vessels.core.cfg.Section;
+import dev.vessels.core.kernels.Activations;
+import dev.vessels.core.kernels.ChannelOps;
+import dev.vessels.core.kernels.Gemm;
+import dev.vessels.core.kernels.Im2col;
+
+/**
+ * Darknet's {@code [convolutional]}: grouped 2-D convolution as im2col + GEMM per group, then
+ * batch norm (or bias) and the activation. Weights are {@code [filters][c/groups][kh][kw]}.
+ *
+ * <p>Vessels extension for non-square kernels (InceptionV3's 1×7, 7×1, 1×3, 3×1): {@code size_x}
+ * and {@code size_y} override {@code size} per axis, {@code stride_x}/{@code stride_y} (as in
+ * AlexeyAB's Darknet) override {@code stride}, and {@code padding_x}/{@code padding_y} override
+ * {@code padding}; {@code pad=1} still means half the kernel on each axis. A cfg without these keys
+ * means exactly what it means to Darknet.
+ */
+public final class ConvolutionalLayer extends Layer {
+    private final int filters, groups;
+    private final int kh, kw;   // kernel rows, columns
+    private final int sh, sw;   // strides
+    private final int ph, pw;   // zero padding on each side
+    private final boolean batchNorm;
+    private final Activation activation;
+    private final int cg;       // input channels per group: c / groups
+    private final int mg;       // filters per group: filters / groups
+    private final int kg;       // GEMM depth: cg * kh * kw
+    private final int spatial;  // out.h * out.w: GEMM width
+
+    public ConvolutionalLayer(int index, Shape in, int filters, int groups, int kh, int kw, int sh, int sw, int ph, int pw,
+                              boolean batchNorm, Activation activation, int inputLayer) {
+        super(index, in, new Shape(filters, (in.h() + 2 * ph - kh) / sh + 1, (in.w() + 2 * pw - kw) / sw + 1),
+                new int[]{inputLayer});
+        this.filters = filters;
+        this.groups = groups;
+        this.kh = kh;
+        this.kw = kw;
+        this.sh = sh;
+        this.sw = sw;
+        this.ph = ph;
+        this.pw = pw;
+        this.batchNorm = batchNorm;
+        this.activation = activation;
+        this.cg = in.c() / groups;
+        this.mg = filters / groups;
+        this.kg = cg * kh * kw;
+        this.spatial = out.h() * out.w();
+    }
+
+    static ConvolutionalLayer parse(Section s, int index, Shape in, int inputLayer) {
+        s.ignore("binary", "xnor", "flipped", "dot");
+        int filters = s.getInt("filters", 1);
+        int groups = s.getInt("groups", 1);
+        int size = s.getInt("size", 1);
+        int kh = s.getInt("size_y", size);
+        int kw = s.getInt("size_x", size);
+        int stride = s.getInt("stride", 1);
+        int sh = s.getInt("stride_y", stride);
+        int sw = s.getInt("stride_x", stride);
+        int pad = s.getInt("pad", 0);
+        int padding = s.getInt("padding", 0);
+        int ph = s.getInt("padding_y", padding);
+        int pw = s.getInt("padding_x", padding);
+        if (pad != 0) {
+            ph = kh / 2;
+            pw = kw / 2;
+        }
+        boolean bn = s.getInt("batch_normalize", 0) != 0;
+        Activation act = LayerParsers.activation(s, "logistic");
+        if (s.getInt("binary", 0) != 0 || s.getInt("xnor", 0) != 0) {
+            throw s.error("binary/xnor convolutions are not supported");
+        }
+        if (s.getInt("flipped", 0) != 0) throw s.error("flipped=1 convolution weights are not supported");
+        if (filters < 1) throw s.error("filters", "filters must be >= 1, got " + filters);
+        if (kh < 1 || kw < 1) throw s.error("size", "size must be >= 1, got " + kh + "x" + kw);
+        if (sh < 1 || sw < 1) throw s.error("stride", "stride must be >= 1");
+        if (ph < 0 || pw < 0) throw s.error("padding", "padding must be >= 0");
+        if (groups < 1 || in.c() % groups != 0 || filters % groups != 0) {
+            throw s.error("groups", "groups=" + groups + " must divide both the input channels (" + in.c()
+                    + ") and filters (" + filters + ")");
+        }
+        if (in.h() + 2 * ph < kh || in.w() + 2 * pw < kw) {
+            throw s.error("size", "kernel " + kw + "x" + kh + " is larger than the padded input " + in);
+        }
+        return new ConvolutionalLayer(index, in, filters, groups, kh, kw, sh, sw, ph, pw, bn, act, inputLayer);
+    }
+
+    public int filters() { return filters; }
+    public int groups() { return groups; }
+    public int kernelH() { return kh; }
+    public int kernelW() { return kw; }
+    public int strideH() { return sh; }
+    public int strideW() { return sw; }
+    public int padH() { return ph; }
+    public int padW() { return pw; }
+    public boolean batchNormalize() { return batchNorm; }
+    public Activation activation() { return activation; }
+
+    /** Floats before the weights: biases, then (batch norm) scales, rolling mean, rolling variance. */
+    public long headFloats() {
+        return (batchNorm ? 4L : 1L) * filters;
+    }
+
+    public long weightFloats() {
+        return (long) filters * kg;
+    }
+
+    @Override
+    public List<ParamSegment> paramSegments() {
+        List<ParamSegment> l = new ArrayList<>();
+        l.add(new ParamSegment("biases", filters));
+        if (batchNorm) {
+            l.add(new ParamSegment("scales", filters));
+            l.add(new ParamSegment("rolling_mean", filters));
+            l.add(new ParamSegment("rolling_variance", filters));
+        }
+        l.add(new ParamSegment("weights", weightFloats()));
+        return l;
+    }
+
+    /** 1×1, stride 1, no padding: the input already is the GEMM's B matrix. */
+    public boolean pointwise() {
+        return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
+    }
+
+    @Override
+    public long workspaceFloats() {
+        return pointwise() ? 0 : (long) kg * spatial;
+    }
+
+    @Override
+    public double bflops() {
+        return 2.0 * filters * kg * spatial / 1e9;
+    }
+
+    @Override
+    public String kind() {
+        return "conv";
+    }
+
+    @Override
+    public String describe() {
+        String k = kh == kw ? String.format("%2d x%2d", kw, kh) : String.format("%2d x%2d", kw, kh);
+        String st = sh == sw ? String.format("/%2d", sw) : String.format("/%d,%d", sw, sh);
+        String f = groups > 1 ? String.format("%5d/%2d", filters, groups) : String.format("%5d   ", filters);
+        return String.format("%s %s %s  %s   ->  %s", f, k, st, dims(in), dims(out));
+    }
+
+    @Override
+    public void forward(LayerContext ctx) {
+        float[] x = ctx.in(0);
+        int xOff = ctx.inOff(0);
+        float[] y = ctx.out();
+        int yOff = ctx.outOff();
+        long chunk = Math.max(kg, ctx.maxParamChunkFloats() / kg * kg); // whole filters per piece
+        int rowsPerChunk = (int) Math.min(mg, chunk / kg);
+        long wBase = headFloats();
+        for (int g = 0; g < groups; g++) {
+            float[] b;
+            int bOff;
+            int xg = xOff + g * cg * in.h() * in.w();
+            if (pointwise()) {
+                b = x;
+                bOff = xg;
+            } else {
+                b = ctx.ws();
+                bOff = ctx.wsOff();
+                Im2col.im2col(x, xg, cg, in.h(), in.w(), kh, kw, sh, sw, ph, pw, out.h(), out.w(), b, bOff);
+            }
+            for (int r0 = 0; r0 < mg; r0 += rowsPerChunk) {
+                int rows = Math.min(rowsPerChunk, mg - r0);
+                int row = g * mg + r0;
+                int aOff = ctx.params(wBase + (long) row * kg, rows * kg);
+                Gemm.gemm(rows, spatial, kg, ctx.paramArray(), aOff, kg, b, bOff, spatial,
+                        y, yOff + row * spatial, spatial, false, ctx.parallel());
+            }
+        }
+        int h = ctx.params(0, (int) headFloats());
+        float[] p = ctx.paramArray();
+        if (batchNorm) {
+            ChannelOps.batchNorm(y, yOff, filters, spatial, p, h + filters, h + 2 * filters, h + 3 * filters, h);
+        } else {
+            ChannelOps.addBias(y, yOff, filters, spatial, p, h);
+        }
+        Activations.apply(activation, y, yOff, filters * spatial);
+    }
+}

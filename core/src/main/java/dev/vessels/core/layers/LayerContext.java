@@ -1,0 +1,42 @@
+package dev.vessels.core.layers;
+
+import dev.vessels.core.exec.Parallel;
+
+/**
+ * What an executor hands a layer's {@code forward}: where its inputs, output, parameters and
+ * scratch live. Every buffer is a flat {@code float[]} plus an offset, so the same kernels run on
+ * Darknet-style separate arrays (baseline) and on one planned arena (vessels).
+ */
+public interface LayerContext {
+    /** The array holding input {@code k} (k indexes {@link Layer#inputLayers()}). */
+    float[] in(int k);
+
+    int inOff(int k);
+
+    float[] out();
+
+    int outOff();
+
+    /**
+     * Makes {@code count} floats of this layer's parameters, starting {@code start} floats into its
+     * parameter block (file order), readable, and returns their offset in {@link #paramArray()}.
+     * A resident executor returns a fixed base + start; an on-demand one reads (and decrypts) the
+     * range into its parameter slot first. A layer may ask for its parameters in several pieces
+     * (no more than {@link #maxParamChunkFloats()} at a time) and must not use an earlier piece
+     * after asking for the next.
+     */
+    int params(long start, int count);
+
+    /** The array that {@link #params} returned an offset into. */
+    float[] paramArray();
+
+    /** The largest piece {@link #params} serves at once; layers that stream weights split by it. */
+    long maxParamChunkFloats();
+
+    /** Scratch space of at least {@link Layer#workspaceFloats()} floats. */
+    float[] ws();
+
+    int wsOff();
+
+    Parallel parallel();
+}

@@ -1,0 +1,57 @@
+package dev.vessels.core.layers;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import dev.vessels.core.cfg.Section;
+
+/** Darknet's {@code [route]}: the channel concatenation of the listed layers' outputs. */
+public final class RouteLayer extends Layer {
+    private final int[] sizes; // floats contributed by each input, in order
+
+    public RouteLayer(int index, Shape out, int[] layers, int[] sizes) {
+        super(index, out, out, layers);
+        this.sizes = sizes;
+    }
+
+    static RouteLayer parse(Section s, int index, List<Layer> previous) {
+        int[] refs = s.getInts("layers");
+        if (refs == null || refs.length == 0) throw s.error("[route] needs 'layers='");
+        int[] abs = new int[refs.length];
+        int[] sizes = new int[refs.length];
+        Shape first = null;
+        int c = 0;
+        for (int i = 0; i < refs.length; i++) {
+            abs[i] = LayerParsers.layerRef(s, "layers", refs[i], index);
+            Shape o = previous.get(abs[i]).outShape();
+            if (first == null) first = o;
+            else if (o.w() != first.w() || o.h() != first.h()) {
+                throw s.error("layers", "route joins layer " + abs[0] + " (" + first + ") and layer " + abs[i] + " ("
+                        + o + "): spatial sizes differ");
+            }
+            sizes[i] = (int) o.size();
+            c += o.c();
+        }
+        return new RouteLayer(index, new Shape(c, first.h(), first.w()), abs, sizes);
+    }
+
+    @Override
+    public String kind() {
+        return "route";
+    }
+
+    @Override
+    public String describe() {
+        return Arrays.stream(inputs).mapToObj(Integer::toString).collect(Collectors.joining(" "));
+    }
+
+    @Override
+    public void forward(LayerContext ctx) {
+        int o = ctx.outOff();
+        for (int i = 0; i < sizes.length; i++) {
+            System.arraycopy(ctx.in(i), ctx.inOff(i), ctx.out(), o, sizes[i]);
+            o += sizes[i];
+        }
+    }
+}

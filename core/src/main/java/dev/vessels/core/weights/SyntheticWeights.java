@@ -1,0 +1,144 @@
+package dev.vessels.core.weights;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import dev.vessels.core.Network;
+import dev.vessels.core.VesselsException;
+import dev.vessels.core.layers.ConnectedLayer;
+import dev.vessels.core.layers.ConvolutionalLayer;
+import dev.vessels.core.layers.Layer;
+import dev.vessels.core.layers.ShortcutLayer;
+
+/**
+ * Deterministic, seeded parameters for any network, for when no trained weights exist (none can be
+ * downloaded here). Every value is a pure function of (seed, layer, position), so any range can be
+ * served on demand and {@link #write} produces the same bytes every time.
+ *
+ * <p>The values keep activations finite and informative through hundreds of layers:
+ * convolution and connected weights are He-scaled normals (std √(2/fan-in)); batch-norm statistics
+ * are near identity (mean ≈ 0, variance ≈ 1, scale ≈ 1, small shifts); and the last convolution of
+ * every residual branch (a convolution that a [shortcut] adds to another layer) gets a small scale,
+ * so the residual stream grows slowly rather than doubling its variance at every block.
+ */
+public final class SyntheticWeights implements ParamSource {
+    /** Scale of a residual branch's last batch norm: keeps 50 stacked blocks well-conditioned. */
+    static final float RESIDUAL_DAMPING = 0.2f;
+
+    private final Network net;
+    private final long seed;
+    private final boolean[] residualEnd; // layer i's output is the branch a shortcut adds
+
+    public SyntheticWeights(Network net, long seed) {
+        this.net = net;
+        this.seed = seed;
+        residualEnd = new boolean[net.layers().size()];
+        for (Layer l : net.layers()) {
+            if (l instanceof ShortcutLayer s) {
+                residualEnd[s.input(0)] = true;
+            }
+        }
+    }
+
+    public long seed() {
+        return seed;
+    }
+
+    @Override
+    public Network network() {
+        return net;
+    }
+
+    @Override
+    public String describe() {
+        return "synthetic:" + seed;
+    }
+
+    @Override
+    public boolean synthetic() {
+        return true;
+    }
+
+    @Override
+    public void read(int layer, long start, int count, float[] dst, int dstOff) {
+        Layer l = net.layers().get(layer);
+        long segStart = 0;
+        int done = 0;
+        for (Layer.ParamSegment seg : l.paramSegments()) {
+            long segEnd = segStart + seg.floats();
+            while (done < count && start + done < segEnd) {
+                long p = start + done;
+                if (p >= segStart) {
+                    dst[dstOff + done] = value(l, seg.name(), p - segStart, p);
+                    done++;
+                } else {
+                    break;
+                }
+            }
+            segStart = segEnd;
+        }
+        if (done != count) throw new IndexOutOfBoundsException("layer " + layer + ": range " + start + "+" + count);
+    }
+
+    private float value(Layer l, String segment, long inSeg, long pos) {
+        float z = normal(l.index(), pos);
+        return switch (segment) {
+            case "weights" -> z * (float) Math.sqrt(2.0 / fanIn(l));
+            case "biases" -> 0.05f * z;
+            case "scales" -> (residualEnd[l.index()] ? RESIDUAL_DAMPING : 1f) * (1f + 0.1f * z);
+            case "rolling_mean" -> 0.05f * z;
+            case "rolling_variance" -> 1f + 0.1f * z; // in [0.65, 1.35]: z is bounded by ±3.47
+            default -> 0.05f * z;
+        };
+    }
+
+    private static double fanIn(Layer l) {
+        if (l instanceof ConvolutionalLayer c) {
+            return (double) c.inShape().c() / c.groups() * c.kernelH() * c.kernelW();
+        }
+        if (l instanceof ConnectedLayer c) return c.inputs();
+        return 1;
+    }
+
+    /** An approximately standard normal value (Irwin–Hall of four uniforms), a pure function of its position. */
+    private float normal(int layer, long pos) {
+        long h = mix(seed * 0x9E3779B97F4A7C15L + ((long) layer << 40) + pos);
+        double s = (h & 0xFFFF) + ((h >>> 16) & 0xFFFF) + ((h >>> 32) & 0xFFFF) + ((h >>> 48) & 0xFFFF);
+        // sum of four U(0,65535): mean 131070, variance 4·65536²/12
+        return (float) ((s - 2 * 65535.0) / (65536.0 * Math.sqrt(4.0 / 12.0)));
+    }
+
+    private static long mix(long z) { // SplitMix64 finaliser
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Writes a Darknet .weights file (version 0.2.0, seen = 0) that Darknet itself can load. */
+    public void write(Path out) {
+        try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(out), 1 << 20)) {
+            ByteBuffer header = ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN);
+            header.putInt(0).putInt(2).putInt(0).putLong(0);
+            os.write(header.array());
+            float[] chunk = new float[1 << 16];
+            ByteBuffer bytes = ByteBuffer.allocate(chunk.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (Layer l : net.layers()) {
+                long n = l.paramFloats();
+                for (long s = 0; s < n; s += chunk.length) {
+                    int cnt = (int) Math.min(chunk.length, n - s);
+                    read(l.index(), s, cnt, chunk, 0);
+                    bytes.clear();
+                    bytes.asFloatBuffer().put(chunk, 0, cnt);
+                    os.write(bytes.array(), 0, cnt * 4);
+                }
+            }
+        } catch (IOException e) {
+            throw new VesselsException(out + ": cannot write weights: " + e.getMessage());
+        }
+    }
+}

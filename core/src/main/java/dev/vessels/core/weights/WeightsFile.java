@@ -1,0 +1,201 @@
+package dev.vessels.core.weights;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+import dev.vessels.core.Network;
+import dev.vessels.core.VesselsException;
+import dev.vessels.core.layers.Layer;
+
+/**
+ * An opened Darknet {@code .weights} file: the header, and the byte offset of every layer's
+ * parameters, indexed once when the model is opened (Vessels' on-demand loading reads each layer's
+ * range just before it runs). Header: int32 major, minor, revision, then {@code seen}: 64-bit when
+ * major·10 + minor ≥ 2 (and both < 1000), else 32-bit. Connected weights are stored transposed
+ * when major or minor exceeds 1000. Then each layer's floats, little-endian, in cfg order.
+ * Unlike Darknet, a file whose length does not match the cfg exactly is rejected.
+ */
+public final class WeightsFile implements ParamSource, AutoCloseable {
+    private final Path path;
+    private final FileChannel ch;
+    private final int major, minor, revision;
+    private final long seen;
+    private final long headerBytes;
+    private final boolean transposed;
+    private final long[] layerOffset; // byte offset of each layer's first parameter
+    private final Network net;
+    private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN); // reused: reads allocate nothing
+
+    private WeightsFile(Path path, FileChannel ch, Network net) throws IOException {
+        this.path = path;
+        this.ch = ch;
+        this.net = net;
+        long size = ch.size();
+        if (size < 16) throw bad("is " + size + " bytes, shorter than a Darknet weights header (16 or 20 bytes)");
+        ByteBuffer h = ByteBuffer.allocate(20).order(ByteOrder.LITTLE_ENDIAN);
+        ch.read(h, 0);
+        h.flip();
+        major = h.getInt();
+        minor = h.getInt();
+        revision = h.getInt();
+        if (major < 0 || minor < 0 || revision < 0 || major > 100_000 || minor > 100_000) {
+            throw bad("has a bad header: version " + major + "." + minor + "." + revision
+                    + " (Darknet writes 0.2.0; is this a Darknet .weights file?)");
+        }
+        boolean wideSeen = major * 10 + minor >= 2 && major < 1000 && minor < 1000;
+        if (wideSeen) {
+            seen = h.getLong();
+            headerBytes = 20;
+        } else {
+            seen = Integer.toUnsignedLong(h.getInt());
+            headerBytes = 16;
+        }
+        transposed = major > 1000 || minor > 1000;
+        layerOffset = new long[net.layers().size()];
+        long off = headerBytes;
+        for (Layer l : net.layers()) {
+            layerOffset[l.index()] = off;
+            long end = off + l.paramFloats() * 4;
+            if (end > size && l.paramFloats() > 0) {
+                throw bad("is truncated: layer " + l.index() + " (" + l.kind() + ") needs bytes " + off + ".." + end
+                        + " but the file has " + size + " bytes (expected " + expectedBytes(net, headerBytes)
+                        + " for " + net.name() + ")");
+            }
+            off = end;
+        }
+        if (size != off) {
+            throw bad("is too long: " + (size - off) + " bytes after the last layer's parameters (expected exactly "
+                    + off + " bytes for " + net.name() + "); does it belong to another cfg?");
+        }
+    }
+
+    public static long expectedBytes(Network net, long headerBytes) {
+        return headerBytes + net.paramFloats() * 4;
+    }
+
+    public static WeightsFile open(Path path, Network net) {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new VesselsException(path + ": weights file not found");
+        } catch (IOException e) {
+            throw new VesselsException(path + ": cannot open weights file: " + e.getMessage());
+        }
+        try {
+            return new WeightsFile(path, ch, net);
+        } catch (IOException e) {
+            close(ch);
+            throw new VesselsException(path + ": cannot read weights file: " + e.getMessage());
+        } catch (RuntimeException e) {
+            close(ch);
+            throw e;
+        }
+    }
+
+    private static void close(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // nothing more to report than the first failure
+        }
+    }
+
+    private VesselsException bad(String what) {
+        return new VesselsException(path + ": weights file " + what);
+    }
+
+    public Path path() { return path; }
+    public int major() { return major; }
+    public int minor() { return minor; }
+    public int revision() { return revision; }
+    public long seen() { return seen; }
+    public long headerBytes() { return headerBytes; }
+    public boolean transposed() { return transposed; }
+
+    /** Byte offset of the first parameter of {@code layer} in the file. */
+    public long layerOffset(int layer) {
+        return layerOffset[layer];
+    }
+
+    @Override
+    public String describe() {
+        return path.toString();
+    }
+
+    @Override
+    public boolean synthetic() {
+        return false;
+    }
+
+    @Override
+    public Network network() {
+        return net;
+    }
+
+    /**
+     * Reads {@code count} floats of layer {@code layer}'s parameters, starting {@code start} floats
+     * into them, into {@code dst[dstOff…]}. Connected weights of a transposed file are served in
+     * Darknet's untransposed order.
+     */
+    @Override
+    public synchronized void read(int layer, long start, int count, float[] dst, int dstOff) {
+        Layer l = net.layers().get(layer);
+        if (start < 0 || count < 0 || start + count > l.paramFloats()) {
+            throw new IndexOutOfBoundsException("layer " + layer + " has " + l.paramFloats() + " parameters; asked for "
+                    + start + "+" + count);
+        }
+        if (transposed && l instanceof dev.vessels.core.layers.ConnectedLayer c) {
+            readTransposedConnected(c, start, count, dst, dstOff);
+            return;
+        }
+        readRaw(layerOffset[layer] + start * 4, count, dst, dstOff);
+    }
+
+    private void readRaw(long pos, int count, float[] dst, int dstOff) {
+        try {
+            int done = 0;
+            while (done < count) {
+                int n = Math.min(count - done, buf.capacity() / 4);
+                buf.clear().limit(n * 4);
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf, pos + (long) done * 4 + buf.position()) < 0) {
+                        throw new VesselsException(path + ": weights file ended early (changed since it was opened?)");
+                    }
+                }
+                buf.flip();
+                buf.asFloatBuffer().get(dst, dstOff + done, n);
+                done += n;
+            }
+        } catch (IOException e) {
+            throw new VesselsException(path + ": cannot read weights: " + e.getMessage());
+        }
+    }
+
+    private void readTransposedConnected(dev.vessels.core.layers.ConnectedLayer c, long start, int count, float[] dst,
+                                         int dstOff) {
+        long wStart = c.outputs(), wEnd = wStart + (long) c.outputs() * c.inputs();
+        float[] one = new float[1];
+        for (int i = 0; i < count; i++) {
+            long p = start + i;
+            long filePos = p;
+            if (p >= wStart && p < wEnd) {
+                long q = p - wStart;        // index in [out][in] order
+                long row = q / c.inputs(), col = q % c.inputs();
+                filePos = wStart + col * c.outputs() + row; // stored as [in][out]
+            }
+            readRaw(layerOffset[c.index()] + filePos * 4, 1, one, 0);
+            dst[dstOff + i] = one[0];
+        }
+    }
+
+    @Override
+    public void close() {
+        close(ch);
+    }
+}
