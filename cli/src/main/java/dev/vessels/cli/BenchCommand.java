@@ -1,0 +1,112 @@
+package dev.vessels.cli;
+
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import dev.vessels.core.Network;
+import dev.vessels.core.exec.Executor;
+import dev.vessels.core.weights.ParamSource;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Time predictions: median/min/max latency after warm-up, and achieved GFLOP/s.")
+public final class BenchCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "MODEL", description = "Built-in model names or Darknet .cfg paths.")
+    List<String> models;
+
+    @Mixin
+    ModelOptions weights = new ModelOptions();
+
+    @Mixin
+    ExecutorOptions exec = new ExecutorOptions();
+
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Untimed predictions first (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "10", description = "Timed predictions (default ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--json", description = "Print one JSON object with a 'models' array.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (warmup < 0) throw new ParameterException(spec.commandLine(), "--warmup must be >= 0");
+        if (runs < 1) throw new ParameterException(spec.commandLine(), "--runs must be >= 1");
+        List<Network> nets = new ArrayList<>();
+        for (String m : models) nets.add(ModelOptions.network(m)); // fail on a bad MODEL before timing anything
+        PrintWriter out = spec.commandLine().getOut();
+        List<Map<String, Object>> results = new ArrayList<>();
+        if (!json) {
+            out.printf("%-20s %-9s %7s %10s %10s %10s %8s %9s  %s%n", "model", "executor", "threads", "median ms", "min ms",
+                    "max ms", "GFLOPs", "GFLOP/s", "weights");
+            out.flush();
+        }
+        for (int i = 0; i < nets.size(); i++) {
+            Network net = nets.get(i);
+            double[] ms = new double[runs];
+            String desc;
+            boolean synthetic;
+            try (ParamSource src = weights.open(net); Executor ex = exec.create(net, src)) {
+                desc = src.describe();
+                synthetic = src.synthetic();
+                float[] x = input(net);
+                for (int w = 0; w < warmup; w++) ex.predict(x);
+                for (int r = 0; r < runs; r++) ms[r] = ex.predict(x).nanos() / 1e6;
+            }
+            double[] sorted = ms.clone();
+            Arrays.sort(sorted);
+            double median = runs % 2 == 1 ? sorted[runs / 2] : (sorted[runs / 2 - 1] + sorted[runs / 2]) / 2;
+            double gflops = net.bflops();
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("model", models.get(i));
+            r.put("executor", exec.executor.name());
+            r.put("threads", exec.threads());
+            r.put("latency_ms", Map.of("median", median, "min", sorted[0], "max", sorted[runs - 1]));
+            r.put("gflops", gflops);
+            r.put("gflops_per_s", gflops / (median / 1e3));
+            r.put("runs", runs);
+            r.put("warmup", warmup);
+            r.put("weights", desc);
+            r.put("synthetic_weights", synthetic);
+            results.add(r);
+            if (!json) {
+                out.printf("%-20s %-9s %7d %10.2f %10.2f %10.2f %8.2f %9.1f  %s%n", models.get(i), exec.executor,
+                        exec.threads(), median, sorted[0], sorted[runs - 1], gflops, gflops / (median / 1e3),
+                        desc + (synthetic ? " (synthetic)" : ""));
+                out.flush();
+            }
+        }
+        if (json) {
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(Map.of("models", results)));
+            out.flush();
+        }
+        return 0;
+    }
+
+    /** A fixed pseudo-random input in [0, 1), the same in every run. */
+    static float[] input(Network net) {
+        SplittableRandom r = new SplittableRandom(42);
+        float[] x = new float[(int) net.input().size()];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble();
+        return x;
+    }
+}

@@ -1,0 +1,34 @@
+package dev.vessels.cli;
+
+import dev.vessels.core.Network;
+import dev.vessels.core.exec.Executor;
+import dev.vessels.core.exec.Parallel;
+import dev.vessels.core.exec.ResidentParams;
+import dev.vessels.core.exec.SeparateBuffers;
+import dev.vessels.core.weights.ParamSource;
+import picocli.CommandLine.Option;
+
+/** {@code --executor} and {@code --threads}, shared by predict, bench and profile. */
+public final class ExecutorOptions {
+    public enum Kind { vessels, baseline }
+
+    @Option(names = "--executor", paramLabel = "vessels|baseline", defaultValue = "vessels",
+            description = "vessels: planned memory pool, parameters on demand; baseline: Darknet's own allocations. Default: ${DEFAULT-VALUE}.")
+    Kind executor = Kind.vessels;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+            description = "Threads for one prediction (default: all ${sys:vessels.cpus} available cores).")
+    int threads;
+
+    public int threads() {
+        if (threads < 0) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--threads must be >= 1");
+        return threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
+    }
+
+    public Executor create(Network net, ParamSource src) {
+        int t = threads();
+        Parallel par = t == 1 ? Parallel.SERIAL : new Parallel(t);
+        return new Executor(executor.name(), net, new SeparateBuffers(net), new ResidentParams(src), par,
+                Executor.yoloLayers(net));
+    }
+}

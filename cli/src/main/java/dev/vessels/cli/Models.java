@@ -1,0 +1,18 @@
+package dev.vessels.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import dev.vessels.core.Network;
+import dev.vessels.core.VesselsException;
+
+/** MODEL arguments: a cfg path, or the name of a built-in model. */
+final class Models {
+    private Models() {}
+
+    static Network resolve(String model) {
+        Path p = Path.of(model);
+        if (Files.isRegularFile(p)) return Network.parse(p);
+        throw new VesselsException("unknown model '" + model + "': not a cfg file");
+    }
+}
