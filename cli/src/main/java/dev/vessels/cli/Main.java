@@ -23,9 +23,16 @@ public final class Main implements Runnable {
         System.exit(run(args));
     }
 
-    /** Runs the CLI and returns its exit code (tests call this). */
+    /** Runs the CLI and returns its exit code. */
     public static int run(String... args) {
+        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+    }
+
+    /** Runs the CLI with the given streams and returns its exit code (tests call this). */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = commandLine();
+        cl.setOut(out);
+        cl.setErr(err);
         try {
             return cl.execute(args);
         } catch (OutOfMemoryError e) {

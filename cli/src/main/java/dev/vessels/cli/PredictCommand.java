@@ -75,7 +75,7 @@ public final class PredictCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         if (top < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--top must be >= 1, got " + top);
         Network net = ModelOptions.network(model);
-        if (!quiet && !json) net.printTable(System.err);
+        if (!quiet && !json) net.printTable(spec.commandLine().getErr());
         String[] names = labels == null ? null : Labels.read(labels);
         float[] x = input.image != null ? Inputs.image(input.image, net.input()) : Inputs.raw(input.raw, net.input());
         Prediction p;

@@ -1,6 +1,6 @@
 package dev.vessels.core;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -94,12 +94,13 @@ public record Network(String name, Shape input, List<Layer> layers, int cfgBatch
     }
 
     /** Prints the layer table, Darknet style, with each layer's parameter count added. */
-    public void printTable(PrintStream out) {
+    public void printTable(PrintWriter out) {
         out.printf("layer     filters    size              input                output           params    BFLOPs%n");
         for (Layer l : layers) {
             out.printf("%5d %-10s %-62s %10d %9.3f%n", l.index(), l.kind(), l.describe(), l.paramFloats(), l.bflops());
         }
         out.printf("Total: %d layers, %d parameters (%.1f MB), %.3f BFLOPs%n", layers.size(), paramFloats(),
                 paramFloats() * 4 / 1048576.0, bflops());
+        out.flush();
     }
 }

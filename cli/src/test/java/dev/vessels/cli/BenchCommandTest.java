@@ -1,0 +1,48 @@
+package dev.vessels.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void jsonContract() throws IOException {
+        Path cfg = dir.resolve("b.cfg");
+        Files.writeString(cfg, "[net]\nwidth=16\nheight=16\nchannels=3\n[convolutional]\nfilters=8\nsize=3\npad=1\nactivation=relu\n[avgpool]\n");
+        CliRun r = CliRun.of("bench", cfg.toString(), cfg.toString(), "--runs", "3", "--warmup", "1", "--threads", "2", "--json",
+                "--executor", "baseline");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.get("models")).hasSize(2);
+        JsonNode m = j.get("models").get(0);
+        assertThat(m.get("model").asText()).isEqualTo(cfg.toString());
+        assertThat(m.get("executor").asText()).isEqualTo("baseline");
+        assertThat(m.get("threads").asInt()).isEqualTo(2);
+        JsonNode lat = m.get("latency_ms");
+        assertThat(lat.get("min").asDouble()).isPositive().isLessThanOrEqualTo(lat.get("median").asDouble());
+        assertThat(lat.get("median").asDouble()).isLessThanOrEqualTo(lat.get("max").asDouble());
+        double gflops = 2.0 * 8 * 27 * 256 / 1e9;
+        assertThat(m.get("gflops").asDouble()).isCloseTo(gflops, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(m.get("gflops_per_s").asDouble()).isCloseTo(gflops / (lat.get("median").asDouble() / 1e3),
+                org.assertj.core.data.Offset.offset(1e-6));
+    }
+
+    @Test
+    void badArguments() {
+        assertThat(CliRun.of("bench").exit()).isEqualTo(2);
+        assertThat(CliRun.of("bench", "x.cfg", "--runs", "0").exit()).isEqualTo(2);
+        CliRun r = CliRun.of("bench", dir.resolve("missing.cfg").toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("unknown model");
+    }
+}
