@@ -20,8 +20,11 @@ public final class ExecutorOptions {
             description = "Threads for one prediction (default: all ${sys:vessels.cpus} available cores).")
     int threads;
 
+    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+    picocli.CommandLine.Model.CommandSpec mixee;
+
     public int threads() {
-        if (threads < 0) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--threads must be >= 1");
+        if (threads < 0) throw new picocli.CommandLine.ParameterException(mixee.commandLine(), "--threads must be >= 1, got " + threads);
         return threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
     }
 

@@ -99,6 +99,7 @@ class PredictCommandTest {
         assertThat(CliRun.of("predict", cfg.toString(), "--input", input.toString(), "--executor", "fast").exit()).isEqualTo(2);
         assertThat(CliRun.of("predict", cfg.toString(), "--input", input.toString(), "--weights", "w", "--synthetic-weights", "1").exit()).isEqualTo(2);
         assertThat(CliRun.of("nosuchcommand").exit()).isEqualTo(2);
+        assertThat(CliRun.of("predict", cfg.toString(), "--input", input.toString(), "--threads", "-2").exit()).isEqualTo(2);
         CliRun r = CliRun.of("predict", cfg.toString(), "--input", input.toString(), "--top", "0");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("--top must be >= 1");
