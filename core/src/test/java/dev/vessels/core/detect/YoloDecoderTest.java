@@ -163,4 +163,31 @@ class YoloDecoderTest {
         assertThatThrownBy(() -> YoloDecoder.layerDetections(layer(), new float[55], 32, 32, 0.5f))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void decodesARealPredictionOfTinyYolo() {
+        Network net = ModelZoo.open("tiny-yolo");
+        var p = dev.vessels.core.zoo.ModelZooTest.predict(net);
+        float thresh = 0.3f;
+        // Darknet's yolo_num_detections: objectness entries above the threshold, over both layers.
+        int expected = 0;
+        for (int li : Executor.yoloLayers(net)) {
+            YoloLayer y = (YoloLayer) net.layers().get(li);
+            int plane = y.outShape().w() * y.outShape().h();
+            float[] out = p.kept().get(li);
+            for (int n = 0; n < y.mask().length; n++) {
+                for (int i = 0; i < plane; i++) if (out[n * plane * 8 + 4 * plane + i] > thresh) expected++;
+            }
+        }
+        List<Detection> d = YoloDecoder.decode(net, p.kept(), 640, 480, thresh, true);
+        assertThat(expected).as("synthetic weights give candidates").isPositive();
+        assertThat(d).hasSize(expected);
+        for (Detection x : d) {
+            assertThat(x.objectness()).isGreaterThan(thresh);
+            assertThat(List.of(x.box().x(), x.box().y(), x.box().w(), x.box().h())).allMatch(Float::isFinite);
+            assertThat(x.box().w()).isPositive();
+        }
+        List<Detection> kept = Nms.sortNms(d, 3, Nms.DEFAULT_THRESH);
+        assertThat(kept).hasSizeLessThanOrEqualTo(d.size());
+    }
 }

@@ -22,7 +22,7 @@ import dev.vessels.core.layers.Shape;
 import dev.vessels.core.layers.YoloLayer;
 import dev.vessels.core.weights.SyntheticWeights;
 
-class ModelZooTest {
+public class ModelZooTest {
     static java.util.List<String> allNames() {
         return ModelZoo.names();
     }
@@ -124,7 +124,7 @@ class ModelZooTest {
         assertThat(p.kept().get(yolo[1])).isEqualTo(p.output());
     }
 
-    static Prediction predict(Network net) {
+    public static Prediction predict(Network net) {
         float[] in = new float[(int) net.input().size()];
         for (int i = 0; i < in.length; i++) in[i] = (i * 37 % 101) / 100f;
         try (Executor ex = new Executor("test", net, new SeparateBuffers(net),
