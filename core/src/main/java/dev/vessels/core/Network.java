@@ -27,6 +27,15 @@ public record Network(String name, Shape input, List<Layer> layers, int cfgBatch
         return parse(cfg.toString(), CfgReader.read(cfg));
     }
 
+    /** Parses cfg text (a built-in zoo cfg, a sealed model's cfg); {@code name} prefixes every error. */
+    public static Network parse(String name, String cfgText) {
+        try {
+            return parse(name, CfgReader.read(name, new java.io.StringReader(cfgText)));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // a StringReader does not fail
+        }
+    }
+
     public static Network parse(String name, List<Section> sections) {
         Section net = sections.get(0);
         if (!net.type().equals("net") && !net.type().equals("network")) {
