@@ -174,8 +174,8 @@ public final class ImageLoader {
         } else if (cs.getType() == ColorSpace.TYPE_GRAY && colours == 1) {
             bands = new int[]{0, 0, 0};
         } else {
-            throw new VesselsException(file + ": unsupported " + (format.equals("jpeg") ? "JPEG" : "PNG") + " colour space ("
-                    + colours + " colour components, colour space type " + cs.getType() + "); convert it to RGB or greyscale");
+            throw new VesselsException(file + ": unsupported " + (format.equals("jpeg") ? "JPEG" : "PNG") + " colour space "
+                    + spaceName(cs.getType()) + " (" + colours + " colour components); convert it to RGB or greyscale");
         }
         for (int k = 0; k < 3; k++) {
             int band = bands[k];
@@ -191,6 +191,17 @@ public final class ImageLoader {
             }
         }
         return new Image(3, h, w, data);
+    }
+
+    private static String spaceName(int type) {
+        return switch (type) {
+            case ColorSpace.TYPE_CMYK -> "CMYK";
+            case ColorSpace.TYPE_CMY -> "CMY";
+            case ColorSpace.TYPE_YCbCr -> "YCbCr";
+            case ColorSpace.TYPE_RGB -> "RGB";
+            case ColorSpace.TYPE_GRAY -> "grey";
+            default -> "type " + type;
+        };
     }
 
     /** A sample of the given bit depth as 8 bits, the way libpng hands it to OpenCV. */
