@@ -18,6 +18,7 @@ import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 import dev.vessels.core.VesselsException;
 
@@ -69,7 +70,7 @@ public final class ImageLoader {
         } catch (AccessDeniedException e) {
             throw new VesselsException(file + ": permission denied");
         } catch (IOException e) {
-            throw new VesselsException(file + ": cannot read image file: " + e.getMessage());
+            throw new VesselsException(file + ": cannot read image file: " + oneLine(e));
         } catch (OutOfMemoryError e) {
             throw new VesselsException(file + ": image file too large to read");
         }
@@ -99,7 +100,8 @@ public final class ImageLoader {
         if (!readers.hasNext()) throw new VesselsException(file + ": this JDK has no " + kind + " decoder");
         ImageReader reader = readers.next();
         List<String> warnings = new ArrayList<>();
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+        // A memory-backed stream: ImageIO's default would spill the bytes into a temporary file.
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, true, true);
             // The JPEG decoder reports a truncated or damaged stream as a warning and fills the rest
             // with grey; we refuse such an image rather than predict on half a picture.
@@ -120,7 +122,7 @@ public final class ImageLoader {
         } catch (IOException e) {
             String msg = String.valueOf(e.getMessage());
             if (msg.contains("Unsupported Image Type") || msg.contains("Unsupported JPEG process")) {
-                throw new VesselsException(file + ": unsupported " + kind + " colour space or coding (" + msg
+                throw new VesselsException(file + ": unsupported " + kind + " colour space or coding (" + oneLine(e)
                         + "); convert it to an RGB or greyscale image");
             }
             throw new VesselsException(file + ": truncated or corrupt " + kind + " image (" + oneLine(e) + ")");

@@ -152,6 +152,30 @@ class DarknetPreprocessConformanceTest {
         }
     }
 
+    @ParameterizedTest(name = "luma sampling {0}x{1}")
+    @org.junit.jupiter.params.provider.CsvSource({"1,1", "1,2", "2,1", "2,2"})
+    void jpegChromaSubsamplingsDecodeAsLibjpegTurboDoes(int hY, int vY) throws IOException {
+        // Odd sizes and one-pixel-thin images exercise the upsamplers' edge rows and columns.
+        for (int[] wh : new int[][]{{121, 77}, {64, 48}, {33, 1}, {1, 33}}) {
+            BufferedImage im = new BufferedImage(wh[0], wh[1], BufferedImage.TYPE_3BYTE_BGR);
+            java.util.Random rnd = new java.util.Random(5);
+            for (int y = 0; y < wh[1]; y++) {
+                for (int x = 0; x < wh[0]; x++) {
+                    im.setRGB(x, y, (x * 255 / Math.max(1, wh[0] - 1)) << 16 | (y * 255 / Math.max(1, wh[1] - 1)) << 8 | rnd.nextInt(256));
+                }
+            }
+            Path p = tmp.resolve("sampling" + hY + vY + "-" + wh[0] + "x" + wh[1] + ".jpg");
+            dev.vessels.core.image.TestImages.writeJpeg(im, hY, vY, p);
+            Image theirs = LibDarknet.get().loadImageColor(p);
+            Image ours = ImageLoader.load(p);
+            String what = "JPEG " + hY + "x" + vY + " sampling, " + wh[0] + "x" + wh[1];
+            assertSameShape(ours, theirs, what);
+            Diff d = Diff.of(ours.data(), theirs.data(), 1 / 255.0 + 1e-7);
+            System.out.printf("%s decode: %s%n", what, d);
+            assertJpegNoise(d, what);
+        }
+    }
+
     @ParameterizedTest(name = "orientation {0}")
     @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8})
     void jpegExifOrientationIsAppliedAsOpenCvDoes(int orientation) throws IOException {
@@ -164,6 +188,7 @@ class DarknetPreprocessConformanceTest {
         Image ours = ImageLoader.load(p);
         assertSameShape(ours, theirs, "orientation " + orientation);
         Diff d = Diff.of(ours.data(), theirs.data(), 1 / 255.0 + 1e-7);
+        System.out.printf("jpeg 4:2:0 %dx%d, EXIF orientation %d decode: %s%n", theirs.w(), theirs.h(), orientation, d);
         assertJpegNoise(d, "orientation " + orientation);
     }
 }

@@ -4,6 +4,38 @@ package dev.vessels.core.image;
 public final class TestImages {
     private TestImages() {}
 
+    /**
+     * A JPEG of {@code im} whose luma is sampled hY×vY times the chroma (1,1 = 4:4:4; 1,2 = 4:4:0;
+     * 2,1 = 4:2:2; 2,2 = 4:2:0), checked by reading the frame header back.
+     */
+    public static void writeJpeg(java.awt.image.BufferedImage im, int hY, int vY, java.nio.file.Path out) throws java.io.IOException {
+        javax.imageio.ImageWriter wr = javax.imageio.ImageIO.getImageWritersByFormatName("jpeg").next();
+        try {
+            javax.imageio.ImageWriteParam p = wr.getDefaultWriteParam();
+            javax.imageio.metadata.IIOMetadata md = wr.getDefaultImageMetadata(new javax.imageio.ImageTypeSpecifier(im), p);
+            String fmt = "javax_imageio_jpeg_image_1.0";
+            org.w3c.dom.Element tree = (org.w3c.dom.Element) md.getAsTree(fmt);
+            org.w3c.dom.NodeList comps = tree.getElementsByTagName("componentSpec");
+            for (int i = 0; i < comps.getLength(); i++) {
+                org.w3c.dom.Element c = (org.w3c.dom.Element) comps.item(i);
+                c.setAttribute("HsamplingFactor", String.valueOf(i == 0 ? hY : 1));
+                c.setAttribute("VsamplingFactor", String.valueOf(i == 0 ? vY : 1));
+            }
+            md.setFromTree(fmt, tree);
+            java.nio.file.Files.deleteIfExists(out); // the stream below would not truncate an existing file
+            try (javax.imageio.stream.ImageOutputStream os = javax.imageio.ImageIO.createImageOutputStream(out.toFile())) {
+                wr.setOutput(os);
+                wr.write(null, new javax.imageio.IIOImage(im, null, md), p);
+            }
+        } finally {
+            wr.dispose();
+        }
+        JpegChroma.Frame f = JpegChroma.frame(java.nio.file.Files.readAllBytes(out));
+        if (f == null || f.h()[0] != hY || f.v()[0] != vY || f.h()[1] != 1 || f.v()[1] != 1) {
+            throw new IllegalStateException("the JPEG writer did not produce sampling " + hY + "x" + vY);
+        }
+    }
+
     /** Inserts an APP1 Exif segment (big-endian TIFF, IFD0 with one Orientation entry) after SOI. */
     public static byte[] withExifOrientation(byte[] jpeg, int orientation) {
         byte[] tiff = {'M', 'M', 0, 42, 0, 0, 0, 8, // header, IFD0 at 8
