@@ -14,6 +14,14 @@ public interface BufferPlan {
 
     int workspaceOffset();
 
+    /**
+     * Floats available at {@link #workspaceOffset()} for the layer about to run; {@code Long.MAX_VALUE}
+     * means "at least what the layer asks for". See {@link dev.vessels.core.layers.LayerContext#wsFloats()}.
+     */
+    default long workspaceFloats() {
+        return Long.MAX_VALUE;
+    }
+
     /** Called before layer {@code i} runs (Darknet-style plans zero their training buffers here). */
     default void beforeLayer(int i) {}
 }

@@ -141,6 +141,11 @@ public final class Executor implements AutoCloseable {
         }
 
         @Override
+        public long wsFloats() {
+            return plan.workspaceFloats();
+        }
+
+        @Override
         public Parallel parallel() {
             return parallel;
         }

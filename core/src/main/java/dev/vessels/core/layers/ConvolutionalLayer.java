@@ -159,10 +159,19 @@ public final class ConvolutionalLayer extends Layer {
         long chunk = Math.max(kg, ctx.maxParamChunkFloats() / kg * kg); // whole filters per piece
         int rowsPerChunk = (int) Math.min(mg, chunk / kg);
         long wBase = headFloats();
+        // A workspace smaller than the whole column matrix (a planned executor bounds it) is used in
+        // tiles of whole output rows; each GEMM column is computed the same way in either case.
+        long rowFloats = (long) kg * out.w();
+        int tileRows = pointwise() || ctx.wsFloats() >= (long) kg * spatial ? out.h()
+                : (int) Math.max(1, Math.min(out.h(), ctx.wsFloats() / rowFloats));
         for (int g = 0; g < groups; g++) {
+            int xg = xOff + g * cg * in.h() * in.w();
+            if (tileRows < out.h()) {
+                forwardTiled(ctx, x, xg, g, tileRows, rowsPerChunk, wBase, y, yOff);
+                continue;
+            }
             float[] b;
             int bOff;
-            int xg = xOff + g * cg * in.h() * in.w();
             if (pointwise()) {
                 b = x;
                 bOff = xg;
@@ -187,5 +196,27 @@ public final class ConvolutionalLayer extends Layer {
             ChannelOps.addBias(y, yOff, filters, spatial, p, h);
         }
         Activations.apply(activation, y, yOff, filters * spatial);
+    }
+
+    /**
+     * One group with the column matrix built {@code tileRows} output rows at a time. Weight pieces
+     * are the outer loop so on-demand parameters are read once; the column tile is rebuilt per piece.
+     */
+    private void forwardTiled(LayerContext ctx, float[] x, int xg, int g, int tileRows, int rowsPerChunk, long wBase,
+                              float[] y, int yOff) {
+        float[] b = ctx.ws();
+        int bOff = ctx.wsOff();
+        for (int r0 = 0; r0 < mg; r0 += rowsPerChunk) {
+            int rows = Math.min(rowsPerChunk, mg - r0);
+            int row = g * mg + r0;
+            int aOff = ctx.params(wBase + (long) row * kg, rows * kg);
+            for (int oy0 = 0; oy0 < out.h(); oy0 += tileRows) {
+                int oy1 = Math.min(out.h(), oy0 + tileRows);
+                int n = (oy1 - oy0) * out.w();
+                Im2col.im2colRows(x, xg, cg, in.h(), in.w(), kh, kw, sh, sw, ph, pw, out.w(), oy0, oy1, b, bOff);
+                Gemm.gemm(rows, n, kg, ctx.paramArray(), aOff, kg, b, bOff, n,
+                        y, yOff + row * spatial + oy0 * out.w(), spatial, false, ctx.parallel());
+            }
+        }
     }
 }

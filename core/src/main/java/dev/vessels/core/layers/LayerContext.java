@@ -38,5 +38,14 @@ public interface LayerContext {
 
     int wsOff();
 
+    /**
+     * Floats usable at {@link #ws()} from {@link #wsOff()}. {@code Long.MAX_VALUE} (the default)
+     * means at least {@link Layer#workspaceFloats()}; a smaller value asks the layer to tile its
+     * scratch use (a planned executor bounds its workspace this way).
+     */
+    default long wsFloats() {
+        return Long.MAX_VALUE;
+    }
+
     Parallel parallel();
 }

@@ -1,0 +1,59 @@
+package dev.vessels.memory;
+
+import java.util.List;
+
+import dev.vessels.core.Network;
+import dev.vessels.core.VesselsException;
+import dev.vessels.core.exec.Executor;
+import dev.vessels.core.exec.Parallel;
+import dev.vessels.core.exec.ResidentParams;
+import dev.vessels.core.weights.ParamSource;
+import dev.vessels.memory.baseline.BaselinePlan;
+import dev.vessels.memory.plan.MemoryPlan;
+
+/**
+ * Builds the two executors over the same loop and kernels: {@code baseline} holds what Darknet
+ * holds (all parameters resident, every output, delta, batch-norm copy, pool index and the full
+ * workspace), {@code vessels} one planned arena with on-demand parameters.
+ */
+public final class Executors {
+    public static final List<String> KINDS = List.of("baseline", "vessels");
+
+    private Executors() {}
+
+    /** The caller keeps ownership of {@code src} (close it after the executor). */
+    public static Executor create(String kind, Network net, ParamSource src, int threads) {
+        return switch (kind) {
+            case "baseline" -> baseline(net, src, threads);
+            case "vessels" -> vessels(net, src, threads, MemoryPlan.of(net));
+            default -> throw new VesselsException("unknown executor '" + kind + "' (expected one of " + String.join(", ", KINDS) + ")");
+        };
+    }
+
+    public static Executor baseline(Network net, ParamSource src, int threads) {
+        return new Executor("baseline", net, new BaselinePlan(net), new ResidentParams(src), parallel(threads),
+                Executor.yoloLayers(net));
+    }
+
+    /** A vessels executor over a given plan (e.g. with other slot or workspace bounds). */
+    public static Executor vessels(Network net, ParamSource src, int threads, MemoryPlan plan) {
+        VesselsPlan buffers = new VesselsPlan(plan);
+        return new Executor("vessels", net, buffers, new OnDemandParams(src, buffers), parallel(threads),
+                Executor.yoloLayers(net));
+    }
+
+    private static Parallel parallel(int threads) {
+        if (threads < 1) throw new VesselsException("--threads must be >= 1, got " + threads);
+        return threads == 1 ? Parallel.SERIAL : new Parallel(threads);
+    }
+
+    /**
+     * Bytes the executor holds for tensors, parameters and scratch (its peak: both executors
+     * allocate everything up front and hold it).
+     */
+    public static long heldBytes(Executor e) {
+        if (e.plan() instanceof VesselsPlan v) return v.bytes();
+        if (e.plan() instanceof BaselinePlan b && e.params() instanceof ResidentParams r) return b.bytes() + r.bytes();
+        throw new IllegalArgumentException("not an executor built here: " + e.name());
+    }
+}

@@ -1,0 +1,216 @@
+package dev.vessels.memory.plan;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.vessels.core.Network;
+import dev.vessels.core.VesselsException;
+import dev.vessels.core.layers.BatchNormLayer;
+import dev.vessels.core.layers.ConnectedLayer;
+import dev.vessels.core.layers.ConvolutionalLayer;
+import dev.vessels.core.layers.Layer;
+import dev.vessels.core.layers.ShortcutLayer;
+import dev.vessels.core.layers.YoloLayer;
+import dev.vessels.memory.plan.ArenaPlanner.Placement;
+import dev.vessels.memory.plan.ArenaPlanner.Request;
+import dev.vessels.memory.plan.Lifetimes.Tensor;
+
+/**
+ * The Vessels memory plan of a network, a pure function of its spec: which tensors share a buffer
+ * (in-place layers), each layer's bounded workspace and parameter slot, and where everything lives
+ * in one arena. Nothing is allocated here; {@link dev.vessels.memory.VesselsPlan} allocates the
+ * arena once from {@link #arenaFloats()}.
+ *
+ * <p>In place: a [shortcut] writes over its first input, and [yolo] and [batchnorm] over their
+ * input, when that input's last use is this layer and it is not kept to the end (those kernels
+ * copy only when out ≠ in, and read each element before writing it). Convolution, pooling,
+ * upsample and route read neighbours or other positions, so they always get a buffer of their own.
+ *
+ * <p>Workspace and parameter slot are per-layer temporaries live only at that layer's step, placed
+ * in the same arena as the tensors, so they reuse whatever the activations leave free there. Their
+ * sizes are bounded: a convolution whose column matrix exceeds {@code workspaceCapFloats} tiles it
+ * by whole output rows, and parameters are served in pieces of at most {@link #maxChunkFloats()}.
+ */
+public final class MemoryPlan {
+    /** Default bound of a parameter piece: 512 Ki floats = 2 MiB (slot and workspace together stay within 4 MiB). */
+    public static final long DEFAULT_SLOT_FLOATS = 1L << 19;
+    /** Default bound of a convolution's im2col workspace: 512 Ki floats = 2 MiB. */
+    public static final long DEFAULT_WORKSPACE_FLOATS = 1L << 19;
+
+    /** Sharing of one buffer by tensors written in place, live over [first, last]. */
+    public record Buffer(long floats, int first, int last, List<Integer> tensors) {}
+
+    private final Network net;
+    private final Lifetimes lifetimes;
+    private final List<Buffer> buffers;
+    private final int[] bufferOfLayer;   // [layers + 1]: layer + 1 → buffer index (aliases followed)
+    private final boolean[] inPlace;     // [layers]: layer writes over its input
+    private final long[] wsFloats;       // [layers]: workspace each layer gets (0 if none)
+    private final long[] slotFloats;     // [layers]: parameter slot each layer gets (0 if no parameters)
+    private final long maxChunk;         // largest parameter piece served at once
+    private final long[] bufferOffset;   // [buffers]
+    private final long[] wsOffset;       // [layers]
+    private final long[] slotOffset;     // [layers]
+    private final long arenaFloats;
+    private final long activationLowerBound;
+    private final long[] liveFloats;     // [layers]: tensors + temporaries live at each step
+
+    public static MemoryPlan of(Network net) {
+        return new MemoryPlan(net, DEFAULT_SLOT_FLOATS, DEFAULT_WORKSPACE_FLOATS);
+    }
+
+    public static MemoryPlan of(Network net, long slotCapFloats, long workspaceCapFloats) {
+        return new MemoryPlan(net, slotCapFloats, workspaceCapFloats);
+    }
+
+    private MemoryPlan(Network net, long slotCap, long wsCap) {
+        if (slotCap < 1 || wsCap < 1) throw new IllegalArgumentException("slot and workspace bounds must be >= 1 float");
+        this.net = net;
+        this.lifetimes = Lifetimes.analyze(net);
+        List<Layer> layers = net.layers();
+        int n = layers.size();
+
+        // 1. In-place merging: buffers of tensors.
+        List<long[]> bufs = new ArrayList<>();          // {floats, first, last}
+        List<List<Integer>> members = new ArrayList<>();
+        int[] bufOfTensor = new int[n + 1];            // tensor id + 1 → buffer
+        inPlace = new boolean[n];
+        for (Tensor t : lifetimes.tensors()) {
+            int b = -1;
+            if (t.id() >= 0 && canWriteInPlace(layers.get(t.id()))) {
+                b = bufOfTensor[lifetimes.tensorOf(layers.get(t.id()).input(0)).id() + 1];
+                inPlace[t.id()] = true;
+                long[] buf = bufs.get(b);
+                buf[0] = Math.max(buf[0], t.floats());
+                buf[2] = Math.max(buf[2], t.last());
+                members.get(b).add(t.id());
+            } else {
+                b = bufs.size();
+                bufs.add(new long[]{t.floats(), t.first(), t.last()});
+                members.add(new ArrayList<>(List.of(t.id())));
+            }
+            bufOfTensor[t.id() + 1] = b;
+        }
+        List<Buffer> bl = new ArrayList<>();
+        for (int b = 0; b < bufs.size(); b++) {
+            long[] v = bufs.get(b);
+            bl.add(new Buffer(v[0], (int) v[1], (int) v[2], List.copyOf(members.get(b))));
+        }
+        buffers = List.copyOf(bl);
+        bufferOfLayer = new int[n + 1];
+        for (int id = -1; id < n; id++) bufferOfLayer[id + 1] = bufOfTensor[lifetimes.tensorOf(id).id() + 1];
+
+        // 2. Bounded temporaries.
+        long unit = 1;
+        for (Layer l : layers) unit = Math.max(unit, minParamPiece(l));
+        maxChunk = Math.max(slotCap, unit);
+        wsFloats = new long[n];
+        slotFloats = new long[n];
+        for (Layer l : layers) {
+            wsFloats[l.index()] = workspaceFor(l, wsCap);
+            slotFloats[l.index()] = Math.min(l.paramFloats(), maxChunk);
+        }
+
+        // 3. Placement of everything in one arena.
+        List<Request> reqs = new ArrayList<>();
+        for (Buffer b : buffers) reqs.add(new Request(b.floats(), b.first(), b.last()));
+        int[] wsReq = new int[n], slotReq = new int[n];
+        for (int i = 0; i < n; i++) {
+            wsReq[i] = slotReq[i] = -1;
+            if (wsFloats[i] > 0) {
+                wsReq[i] = reqs.size();
+                reqs.add(new Request(wsFloats[i], i, i));
+            }
+            if (slotFloats[i] > 0) {
+                slotReq[i] = reqs.size();
+                reqs.add(new Request(slotFloats[i], i, i));
+            }
+        }
+        Placement p = ArenaPlanner.place(reqs);
+        if (p.arenaFloats() > Integer.MAX_VALUE - 16) {
+            throw new VesselsException(net.name() + ": the planned arena needs " + p.arenaFloats()
+                    + " floats, more than one Java array holds");
+        }
+        arenaFloats = p.arenaFloats();
+        bufferOffset = new long[buffers.size()];
+        for (int b = 0; b < buffers.size(); b++) bufferOffset[b] = p.offsets()[b];
+        wsOffset = new long[n];
+        slotOffset = new long[n];
+        for (int i = 0; i < n; i++) {
+            wsOffset[i] = wsReq[i] < 0 ? 0 : p.offsets()[wsReq[i]];
+            slotOffset[i] = slotReq[i] < 0 ? 0 : p.offsets()[slotReq[i]];
+        }
+        activationLowerBound = ArenaPlanner.lowerBound(reqs.subList(0, buffers.size()));
+        liveFloats = new long[n];
+        for (Request r : reqs) for (int s = r.first(); s <= r.last(); s++) liveFloats[s] += r.floats();
+    }
+
+    private boolean canWriteInPlace(Layer l) {
+        if (!(l instanceof ShortcutLayer || l instanceof YoloLayer || l instanceof BatchNormLayer)) return false;
+        Tensor in = lifetimes.tensorOf(l.input(0));
+        if (in.keptToEnd() || in.last() != l.index() || in.floats() != l.outShape().size()) return false;
+        // A shortcut adding its input to itself would read positions it has already overwritten.
+        return !(l instanceof ShortcutLayer) || lifetimes.tensorOf(l.input(1)).id() != in.id();
+    }
+
+    /** The smallest parameter piece a layer asks for at once: one filter/row, or its head. */
+    static long minParamPiece(Layer l) {
+        if (l instanceof ConvolutionalLayer c) {
+            return Math.max(c.weightFloats() / c.filters(), c.headFloats());
+        }
+        if (l instanceof ConnectedLayer c) {
+            return Math.max(c.inputs(), (c.batchNormalize() ? 3L : 1L) * c.outputs());
+        }
+        return l.paramFloats();
+    }
+
+    /** The layer's workspace, tiled by whole output rows down to {@code cap} when it is a convolution. */
+    static long workspaceFor(Layer l, long cap) {
+        long need = l.workspaceFloats();
+        if (need <= cap || !(l instanceof ConvolutionalLayer c)) return need;
+        long row = (long) c.inShape().c() / c.groups() * c.kernelH() * c.kernelW() * c.outShape().w();
+        return Math.max(1, cap / row) * row;
+    }
+
+    public Network network() { return net; }
+    public Lifetimes lifetimes() { return lifetimes; }
+    public List<Buffer> buffers() { return buffers; }
+
+    /** Arena offset of layer {@code layer}'s output (-1: the network input), aliases followed. */
+    public long tensorOffset(int layer) {
+        return bufferOffset[bufferOfLayer[layer + 1]];
+    }
+
+    public int bufferOf(int layer) {
+        return bufferOfLayer[layer + 1];
+    }
+
+    public long bufferOffset(int buffer) {
+        return bufferOffset[buffer];
+    }
+
+    public boolean inPlace(int layer) { return inPlace[layer]; }
+    public long workspaceFloats(int layer) { return wsFloats[layer]; }
+    public long workspaceOffset(int layer) { return wsOffset[layer]; }
+    public long slotFloats(int layer) { return slotFloats[layer]; }
+    public long slotOffset(int layer) { return slotOffset[layer]; }
+    public long maxChunkFloats() { return maxChunk; }
+    public long arenaFloats() { return arenaFloats; }
+    /** Tensors, workspaces and parameter slots live at step {@code layer}. */
+    public long liveFloats(int layer) { return liveFloats[layer]; }
+
+    /** The largest set of activations live at one step, after in-place sharing: no arena holds them in less. */
+    public long activationLowerBoundFloats() { return activationLowerBound; }
+
+    public long maxWorkspaceFloats() {
+        long m = 0;
+        for (long w : wsFloats) m = Math.max(m, w);
+        return m;
+    }
+
+    public long maxSlotFloats() {
+        long m = 0;
+        for (long s : slotFloats) m = Math.max(m, s);
+        return m;
+    }
+}

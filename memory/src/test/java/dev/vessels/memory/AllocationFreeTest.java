@@ -1,0 +1,107 @@
+package dev.vessels.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.management.ManagementFactory;
+
+import org.junit.jupiter.api.Test;
+
+import dev.vessels.core.Network;
+import dev.vessels.core.exec.Executor;
+import dev.vessels.core.exec.Prediction;
+import dev.vessels.core.weights.SyntheticWeights;
+import dev.vessels.memory.plan.MemoryPlan;
+
+/**
+ * The vessels executor's forward pass allocates nothing but the result copies: the arena is
+ * allocated once when the executor is built. Measured with the JVM's per-thread allocation counter
+ * around a second prediction (the first warms up class loading and the like).
+ */
+class AllocationFreeTest {
+    // Every layer kind the executor serves, small enough for the plain kernels: tiled im2col, streamed
+    // weights, batch norm, pooling, route, shortcut in place, upsample, connected, softmax.
+    static final String CFG = """
+            [net]
+            width=16
+            height=16
+            channels=3
+            [convolutional]
+            batch_normalize=1
+            filters=8
+            size=3
+            stride=1
+            pad=1
+            activation=leaky
+            [maxpool]
+            size=2
+            stride=2
+            [convolutional]
+            filters=8
+            size=1
+            activation=leaky
+            [shortcut]
+            from=-2
+            [upsample]
+            stride=2
+            [route]
+            layers=-1,0
+            [convolutional]
+            filters=4
+            size=3
+            stride=2
+            pad=1
+            activation=relu
+            [connected]
+            output=10
+            activation=linear
+            [softmax]
+            """;
+
+    static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
+    }
+
+    @Test
+    void secondPredictionAllocatesOnlyTheResultCopies() {
+        Network net = dev.vessels.memory.plan.GraphsAccess.cfg(CFG);
+        ArrayParams src = new ArrayParams(new SyntheticWeights(net, 1));
+        // Small bounds so the pass tiles im2col and streams weights in pieces.
+        MemoryPlan plan = MemoryPlan.of(net, 64, 1);
+        assertThat(plan.workspaceFloats(0)).isLessThan(net.layers().get(0).workspaceFloats());
+        float[] x = new float[(int) net.input().size()];
+        for (int i = 0; i < x.length; i++) x[i] = (i % 17) / 17f;
+        try (Executor e = Executors.vessels(net, src, 1, plan)) {
+            for (int i = 0; i < 2000; i++) e.predict(x);   // warm up (and let the JIT compile the loop)
+            // The counter's own call allocates (a few hundred bytes); measure it and take it off.
+            long probe = Long.MAX_VALUE;
+            for (int i = 0; i < 5; i++) {
+                long a0 = allocatedBytes();
+                probe = Math.min(probe, allocatedBytes() - a0);
+            }
+            long[] perLayer = new long[net.layers().size()];
+            long[] t = new long[1];
+            e.setObserver(new Executor.LayerObserver() {
+                @Override
+                public void beforeLayer(dev.vessels.core.layers.Layer l) {
+                    t[0] = allocatedBytes();
+                }
+
+                @Override
+                public void afterLayer(dev.vessels.core.layers.Layer l) {
+                    perLayer[l.index()] += allocatedBytes() - t[0];
+                }
+            });
+            e.predict(x);
+            e.setObserver(null);
+            for (int i = 0; i < perLayer.length; i++) {
+                assertThat(perLayer[i] - probe).as("bytes allocated by layer %d (%s)", i, net.layers().get(i)).isLessThanOrEqualTo(0);
+            }
+            long before = allocatedBytes();
+            Prediction p = e.predict(x);
+            long used = allocatedBytes() - before - probe;
+            long outputCopy = 16 + 4L * p.output().length;
+            // the result: output copy, the Prediction record, an empty LinkedHashMap
+            assertThat(used).as("bytes allocated by one prediction").isLessThanOrEqualTo(outputCopy + 256);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.vessels.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import dev.vessels.core.Network;
+import dev.vessels.core.exec.Executor;
+import dev.vessels.core.exec.Prediction;
+import dev.vessels.core.weights.SyntheticWeights;
+import dev.vessels.memory.plan.MemoryPlan;
+
+/**
+ * Baseline and vessels executors run the same loop and kernels over different buffers, so their
+ * outputs must be bit-identical: also when the vessels plan tiles im2col and streams parameters
+ * in small pieces. Small Debian nets only: the big ones are slow with the plain kernels.
+ */
+class ExecutorEquivalenceTest {
+    static final Path CFG = Path.of("/usr/share/darknet/cfg");
+
+    static float[] input(Network net) {
+        Random r = new Random(7);
+        float[] x = new float[(int) net.input().size()];
+        for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
+        return x;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"yolov3-tiny", "resnet18", "darknet19"})
+    void baselineAndVesselsAreBitIdentical(String model) {
+        Network net = Network.parse(CFG.resolve(model + ".cfg"));
+        SyntheticWeights w = new SyntheticWeights(net, 1);
+        float[] x = input(net);
+        Prediction b, v, tiny;
+        try (Executor base = Executors.create("baseline", net, w, 1)) {
+            b = base.predict(x);
+        }
+        try (Executor ves = Executors.create("vessels", net, w, 1)) {
+            v = ves.predict(x);
+        }
+        // Bounds far below the defaults: every 3x3 convolution tiles im2col, every layer streams its weights.
+        MemoryPlan small = MemoryPlan.of(net, 4096, 1);
+        try (Executor ves = Executors.vessels(net, w, 1, small)) {
+            tiny = ves.predict(x);
+        }
+        assertBitIdentical(b, v);
+        assertBitIdentical(b, tiny);
+        float max = 0;
+        for (float f : b.output()) max = Math.max(max, Math.abs(f));
+        assertThat(max).as("a non-degenerate output").isGreaterThan(0f).isFinite();
+    }
+
+    static void assertBitIdentical(Prediction a, Prediction b) {
+        assertThat(bits(b.output())).isEqualTo(bits(a.output()));
+        assertThat(b.kept().keySet()).isEqualTo(a.kept().keySet());
+        for (Map.Entry<Integer, float[]> e : a.kept().entrySet()) {
+            assertThat(bits(b.kept().get(e.getKey()))).as("kept layer " + e.getKey()).isEqualTo(bits(e.getValue()));
+        }
+    }
+
+    static int[] bits(float[] f) {
+        int[] r = new int[f.length];
+        for (int i = 0; i < f.length; i++) r[i] = Float.floatToRawIntBits(f[i]);
+        return r;
+    }
+}

@@ -1,0 +1,200 @@
+package dev.vessels.memory.plan;
+
+import static dev.vessels.memory.plan.Graphs.COPY;
+import static dev.vessels.memory.plan.Graphs.net;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import dev.vessels.core.Network;
+import dev.vessels.memory.plan.Lifetimes.Tensor;
+
+/** Lifetime analysis and the whole plan on tiny graphs, with exact lifetimes and offsets. */
+class MemoryPlanTest {
+    static int[] life(Lifetimes lt, int layer) {
+        Tensor t = lt.tensorOf(layer);
+        return new int[]{t.first(), t.last()};
+    }
+
+    @Test
+    void chainReusesTheBufferTwoStepsBack() {
+        Network n = net(1, COPY, COPY, COPY);
+        Lifetimes lt = Lifetimes.analyze(n);
+        assertThat(life(lt, -1)).containsExactly(0, 0);
+        assertThat(life(lt, 0)).containsExactly(0, 1);
+        assertThat(life(lt, 1)).containsExactly(1, 2);
+        assertThat(life(lt, 2)).containsExactly(2, 2);
+        assertThat(lt.tensorOf(2).keptToEnd()).isTrue();
+        MemoryPlan p = MemoryPlan.of(n);
+        assertThat(offsets(p, -1, 0, 1, 2)).containsExactly(0, 16, 0, 16);
+        assertThat(p.arenaFloats()).isEqualTo(32);
+        assertThat(p.activationLowerBoundFloats()).isEqualTo(32);
+    }
+
+    @Test
+    void routeExtendsTheLifetimesOfTheLayersItReads() {
+        Network n = net(1, COPY, COPY, "[route]\nlayers=0,1\n", COPY);
+        Lifetimes lt = Lifetimes.analyze(n);
+        assertThat(life(lt, 0)).containsExactly(0, 2);
+        assertThat(life(lt, 1)).containsExactly(1, 2);
+        assertThat(life(lt, 2)).containsExactly(2, 3);
+        MemoryPlan p = MemoryPlan.of(n);
+        // route (32) at 0, the output copy (32) above it; input fits under them at step 0; layer 0 and 1 stack on top
+        assertThat(offsets(p, 2, 3, -1, 0, 1)).containsExactly(0, 32, 0, 32, 48);
+        assertThat(p.arenaFloats()).isEqualTo(64);
+        assertThat(p.activationLowerBoundFloats()).isEqualTo(64);
+    }
+
+    @Test
+    void shortcutWritesInPlaceOverItsFirstInputWhenThatDies() {
+        Network n = net(1, COPY, COPY, "[shortcut]\nfrom=0\n", COPY);
+        MemoryPlan p = MemoryPlan.of(n);
+        assertThat(p.inPlace(2)).isTrue();
+        assertThat(p.tensorOffset(2)).isEqualTo(p.tensorOffset(1));
+        assertThat(p.buffers()).hasSize(4);
+        assertThat(offsets(p, -1, 0, 1, 2, 3)).containsExactly(0, 16, 0, 0, 16);
+        assertThat(p.arenaFloats()).isEqualTo(32);
+        assertThat(p.activationLowerBoundFloats()).isEqualTo(32);
+    }
+
+    @Test
+    void shortcutGetsItsOwnBufferWhenItsFirstInputIsReadLater() {
+        Network n = net(1, COPY, COPY, "[shortcut]\nfrom=0\n", "[route]\nlayers=1,2\n");
+        MemoryPlan p = MemoryPlan.of(n);
+        assertThat(p.inPlace(2)).isFalse();
+        assertThat(p.tensorOffset(2)).isNotEqualTo(p.tensorOffset(1));
+    }
+
+    @Test
+    void shortcutNeverWritesOverItsFromInput() {
+        // from=-1 is the layer before: both inputs are the same tensor
+        Network n = net(1, COPY, "[shortcut]\nfrom=-1\n", COPY);
+        MemoryPlan p = MemoryPlan.of(n);
+        assertThat(p.inPlace(1)).isFalse();
+    }
+
+    static final String YOLO = "[yolo]\nmask=0\nnum=1\nclasses=1\nanchors=1,1\n";
+
+    @Test
+    void yoloOutputLivesToTheEndAndNothingIsWrittenOverIt() {
+        // input: 6 channels = 1 mask × (1 class + 5); yolo in place over the dying input
+        Network n = net(6, YOLO, COPY, COPY);
+        Lifetimes lt = Lifetimes.analyze(n);
+        assertThat(lt.tensorOf(0).keptToEnd()).isTrue();
+        assertThat(life(lt, 0)).containsExactly(0, 2);
+        MemoryPlan p = MemoryPlan.of(n);
+        assertThat(p.inPlace(0)).isTrue();
+        // 96 floats each: the yolo buffer (with the input) at 0, the two copies above it
+        assertThat(offsets(p, -1, 0, 1, 2)).containsExactly(0, 0, 96, 192);
+        assertThat(p.arenaFloats()).isEqualTo(288);
+    }
+
+    @Test
+    void aLayerDoesNotWriteInPlaceOverATensorKeptToTheEnd() {
+        Network n = net(6, YOLO, YOLO);
+        MemoryPlan p = MemoryPlan.of(n);
+        assertThat(p.inPlace(0)).isTrue();
+        assertThat(p.inPlace(1)).isFalse();
+        assertThat(p.tensorOffset(1)).isNotEqualTo(p.tensorOffset(0));
+    }
+
+    @Test
+    void dropoutAndCostAliasTheirSource() {
+        Network n = net(1, COPY, "[dropout]\nprobability=.5\n", COPY, "[cost]\n");
+        Lifetimes lt = Lifetimes.analyze(n);
+        assertThat(lt.tensorOf(1).id()).isEqualTo(0);
+        assertThat(lt.tensorOf(3).id()).isEqualTo(2);
+        assertThat(life(lt, 0)).containsExactly(0, 2);  // read through the dropout by layer 2
+        assertThat(lt.tensors()).extracting(Tensor::id).containsExactly(-1, 0, 2);
+        MemoryPlan p = MemoryPlan.of(n);
+        assertThat(p.tensorOffset(1)).isEqualTo(p.tensorOffset(0));
+        assertThat(p.tensorOffset(3)).isEqualTo(p.tensorOffset(2));
+    }
+
+    @Test
+    void workspaceAndParameterSlotAreTemporariesOfTheirStep() {
+        // conv 3x3, 2 filters on 1x4x4: column matrix 9×16 = 144 floats, parameters 2 + 18 = 20
+        Network n = net(1, "[convolutional]\nfilters=2\nsize=3\npad=1\nactivation=linear\n", COPY);
+        MemoryPlan p = MemoryPlan.of(n);
+        assertThat(p.workspaceFloats(0)).isEqualTo(144);
+        assertThat(p.slotFloats(0)).isEqualTo(20);
+        assertThat(p.slotFloats(1)).isZero();
+        // step 0: conv output 32 + workspace 144 + input 16 + slot 20
+        assertThat(p.liveFloats(0)).isEqualTo(32 + 144 + 16 + 20);
+        assertThat(p.activationLowerBoundFloats()).isEqualTo(64);
+        // workspace 144 (→144) at 0, conv output 32 at 144, slot 20 (→32) at 176, input at 208
+        assertThat(p.workspaceOffset(0)).isEqualTo(0);
+        assertThat(p.tensorOffset(0)).isEqualTo(144);
+        assertThat(p.slotOffset(0)).isEqualTo(176);
+        assertThat(p.tensorOffset(-1)).isEqualTo(208);
+        assertThat(p.tensorOffset(1)).isEqualTo(0);   // the copy reuses the workspace's place
+        assertThat(p.arenaFloats()).isEqualTo(224);
+    }
+
+    @Test
+    void largeWorkspacesAreTiledByWholeOutputRows() {
+        Network n = net(1, "[convolutional]\nfilters=2\nsize=3\npad=1\nactivation=linear\n");
+        // one output row of the column matrix is 9 × 4 = 36 floats: a bound of 100 gives 2 rows
+        MemoryPlan p = MemoryPlan.of(n, 1 << 20, 100);
+        assertThat(p.workspaceFloats(0)).isEqualTo(72);
+        // a bound below one row still gets one row
+        assertThat(MemoryPlan.of(n, 1 << 20, 1).workspaceFloats(0)).isEqualTo(36);
+    }
+
+    @Test
+    void parameterPiecesAreBoundedButHoldAtLeastOneFilter() {
+        Network n = net(1, "[convolutional]\nfilters=8\nsize=3\npad=1\nactivation=linear\n");
+        MemoryPlan p = MemoryPlan.of(n, 5, 1 << 20);
+        assertThat(p.maxChunkFloats()).isEqualTo(9);   // one filter: 9 weights, more than the bound of 5
+        assertThat(p.slotFloats(0)).isEqualTo(9);
+        assertThat(MemoryPlan.of(n, 1 << 20, 1 << 20).slotFloats(0)).isEqualTo(8 + 72);
+    }
+
+    static Stream<Path> debianCfgs() throws Exception {
+        Path dir = Path.of("/usr/share/darknet/cfg");
+        List<Path> l = new ArrayList<>();
+        for (String m : List.of("alexnet", "vgg-16", "resnet101", "resnet152", "resnext152-32x4d", "densenet201", "darknet53",
+                "yolov3", "yolov3-tiny", "resnet18", "darknet19")) {
+            if (Files.exists(dir.resolve(m + ".cfg"))) l.add(dir.resolve(m + ".cfg"));
+        }
+        return l.stream();
+    }
+
+    /** On real networks: at every step, nothing live (tensors, workspace, slot) overlaps anything else live. */
+    @ParameterizedTest
+    @MethodSource("debianCfgs")
+    void realPlansNeverOverlapLiveRegions(Path cfg) {
+        Network n = Network.parse(cfg);
+        MemoryPlan p = MemoryPlan.of(n);
+        int steps = n.layers().size();
+        for (int s = 0; s < steps; s++) {
+            List<long[]> live = new ArrayList<>();
+            for (int b = 0; b < p.buffers().size(); b++) {
+                MemoryPlan.Buffer buf = p.buffers().get(b);
+                if (buf.first() <= s && s <= buf.last()) live.add(new long[]{p.bufferOffset(b), buf.floats()});
+            }
+            if (p.workspaceFloats(s) > 0) live.add(new long[]{p.workspaceOffset(s), p.workspaceFloats(s)});
+            if (p.slotFloats(s) > 0) live.add(new long[]{p.slotOffset(s), p.slotFloats(s)});
+            live.sort((a, b) -> Long.compare(a[0], b[0]));
+            for (int i = 1; i < live.size(); i++) {
+                assertThat(live.get(i - 1)[0] + live.get(i - 1)[1]).as("%s step %d", cfg, s).isLessThanOrEqualTo(live.get(i)[0]);
+            }
+            for (long[] r : live) assertThat(r[0] + r[1]).isLessThanOrEqualTo(p.arenaFloats());
+        }
+        assertThat(p.arenaFloats()).isGreaterThanOrEqualTo(p.activationLowerBoundFloats());
+    }
+
+    static long[] offsets(MemoryPlan p, int... layers) {
+        long[] r = new long[layers.length];
+        for (int i = 0; i < layers.length; i++) r[i] = p.tensorOffset(layers[i]);
+        return r;
+    }
+}
