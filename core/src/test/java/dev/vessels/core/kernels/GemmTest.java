@@ -1,0 +1,152 @@
+package dev.vessels.core.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import dev.vessels.core.exec.Parallel;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.AfterContainer;
+import org.junit.jupiter.api.Test;
+
+class GemmTest {
+    private static final Parallel TWO = new Parallel(2);
+
+    @AfterContainer
+    static void closePool() {
+        TWO.close();
+    }
+
+    /** A random problem laid out in larger arrays with offsets and leading dimensions > width. */
+    record Problem(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff,
+                   int ldc) {
+        static Problem random(long seed, int m, int n, int k, int padA, int padB, int padC) {
+            Random r = new Random(seed);
+            int lda = k + padA, ldb = n + padB, ldc = n + padC;
+            int aOff = r.nextInt(7), bOff = r.nextInt(7), cOff = r.nextInt(7);
+            float[] a = fill(r, aOff + m * lda + 3), b = fill(r, bOff + k * ldb + 3), c = fill(r, cOff + m * ldc + 3);
+            return new Problem(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        }
+
+        float[] run(boolean accumulate, Parallel par) {
+            float[] out = c.clone();
+            Gemm.gemm(m, n, k, a, aOff, lda, b, bOff, ldb, out, cOff, ldc, accumulate, par);
+            return out;
+        }
+
+        float[] plain(boolean accumulate) {
+            float[] out = c.clone();
+            Gemm.gemmPlain(m, n, k, a, aOff, lda, b, bOff, ldb, out, cOff, ldc, accumulate);
+            return out;
+        }
+
+        /** Checks fast against plain: within 1e-5 of Σ|a||b| (+|c|) inside C, untouched outside it. */
+        void assertMatches(float[] fast, float[] ref, boolean accumulate) {
+            for (int idx = 0; idx < c.length; idx++) {
+                int rel = idx - cOff;
+                int i = Math.floorDiv(rel, ldc), j = Math.floorMod(rel, ldc);
+                boolean inside = rel >= 0 && i < m && j < n;
+                if (!inside) {
+                    assertThat(fast[idx]).as("element %d outside C must be untouched", idx).isEqualTo(c[idx]);
+                    continue;
+                }
+                double mag = accumulate ? Math.abs(c[idx]) : 0;
+                for (int p = 0; p < k; p++) mag += Math.abs(a[aOff + i * lda + p] * b[bOff + p * ldb + j]);
+                assertThat((double) fast[idx]).as("C[%d][%d] of %dx%dx%d", i, j, m, n, k)
+                        .isCloseTo(ref[idx], org.assertj.core.data.Offset.offset(1e-5 * mag + 1e-30));
+            }
+        }
+    }
+
+    static float[] fill(Random r, int len) {
+        float[] x = new float[len];
+        for (int i = 0; i < len; i++) x[i] = r.nextFloat() * 2 - 1;
+        return x;
+    }
+
+    @Property(tries = 150)
+    void fastMatchesPlain(@ForAll @IntRange(min = 1, max = 40) int m, @ForAll @IntRange(min = 1, max = 90) int n,
+                          @ForAll @IntRange(min = 1, max = 600) int k, @ForAll @IntRange(min = 0, max = 5) int padA,
+                          @ForAll @IntRange(min = 0, max = 5) int padB, @ForAll @IntRange(min = 0, max = 5) int padC,
+                          @ForAll boolean accumulate, @ForAll boolean twoThreads, @ForAll long seed) {
+        Problem pr = Problem.random(seed, m, n, k, padA, padB, padC);
+        pr.assertMatches(pr.run(accumulate, twoThreads ? TWO : Parallel.SERIAL), pr.plain(accumulate), accumulate);
+    }
+
+    @Property(tries = 40)
+    void edgeSizes(@ForAll("edge") int m, @ForAll("edge") int n, @ForAll("edge") int k, @ForAll boolean accumulate,
+                   @ForAll long seed) {
+        Problem pr = Problem.random(seed, m, n, k, 1, 3, 2);
+        pr.assertMatches(pr.run(accumulate, TWO), pr.plain(accumulate), accumulate);
+    }
+
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<Integer> edge() {
+        // 1, primes, one below/above the vector width, tile and block boundaries (MR, NR, KC).
+        return net.jqwik.api.Arbitraries.of(1, 2, 3, 7, 8, 9, 13, 15, 16, 17, 31, 32, 33, 63, 64, 65, 97, 255, 256, 257);
+    }
+
+    @Test
+    void blocksAcrossMcNcAndKc() {
+        // Large enough for several MC, NC and KC blocks and ragged edges in each.
+        Problem pr = Problem.random(7, 2 * Gemm.MC + 11, Gemm.NC + 3 * Gemm.NR + 5, 2 * Gemm.KC + 37, 4, 1, 9);
+        for (boolean acc : new boolean[]{false, true}) {
+            pr.assertMatches(pr.run(acc, Parallel.SERIAL), pr.plain(acc), acc);
+            pr.assertMatches(pr.run(acc, TWO), pr.plain(acc), acc);
+        }
+    }
+
+    @Test
+    void twoThreadsAreBitIdenticalToOneAndAcrossRuns() {
+        // Both split directions: wide (columns) and tall-narrow (rows).
+        for (int[] s : new int[][]{{70, 700, 300}, {300, 49, 520}, {33, 17, 9}}) {
+            Problem pr = Problem.random(s[0], s[0], s[1], s[2], 0, 0, 0);
+            for (boolean acc : new boolean[]{false, true}) {
+                float[] serial = pr.run(acc, Parallel.SERIAL);
+                for (int run = 0; run < 5; run++) assertThat(pr.run(acc, TWO)).isEqualTo(serial);
+            }
+        }
+    }
+
+    @Property(tries = 30)
+    void rowChunksGiveTheSameBitsAsOneCall(@ForAll @IntRange(min = 1, max = 50) int m,
+                                           @ForAll @IntRange(min = 1, max = 70) int n,
+                                           @ForAll @IntRange(min = 1, max = 700) int k,
+                                           @ForAll @IntRange(min = 1, max = 13) int chunk, @ForAll long seed) {
+        // The executor contract: weights may arrive in chunks of whole output rows.
+        Problem pr = Problem.random(seed, m, n, k, 0, 0, 0);
+        float[] whole = pr.run(false, Parallel.SERIAL);
+        float[] pieces = pr.c().clone();
+        for (int r0 = 0; r0 < m; r0 += chunk) {
+            int rows = Math.min(chunk, m - r0);
+            Gemm.gemm(rows, n, k, pr.a(), pr.aOff() + r0 * pr.lda(), pr.lda(), pr.b(), pr.bOff(), pr.ldb(), pieces,
+                    pr.cOff() + r0 * pr.ldc(), pr.ldc(), false, TWO);
+        }
+        assertThat(pieces).isEqualTo(whole);
+    }
+
+    @Test
+    void accumulateAddsToC() {
+        Problem pr = Problem.random(3, 9, 40, 5, 0, 0, 0);
+        float[] over = pr.run(false, Parallel.SERIAL);
+        float[] acc = pr.run(true, Parallel.SERIAL);
+        for (int i = 0; i < pr.m() * pr.n(); i++) {
+            int idx = pr.cOff() + i;
+            assertThat(acc[idx]).isCloseTo(pr.c()[idx] + over[idx], org.assertj.core.data.Offset.offset(1e-5f));
+        }
+        assertThat(Arrays.equals(over, acc)).isFalse();
+    }
+
+    @Test
+    void zeroDepthOverwritesWithZerosOrLeavesC() {
+        Problem pr = Problem.random(5, 4, 20, 1, 0, 0, 0);
+        float[] c = pr.c().clone();
+        Gemm.gemm(4, 20, 0, pr.a(), 0, 1, pr.b(), 0, 20, c, pr.cOff(), 20, true, Parallel.SERIAL);
+        assertThat(c).isEqualTo(pr.c());
+        Gemm.gemm(4, 20, 0, pr.a(), 0, 1, pr.b(), 0, 20, c, pr.cOff(), 20, false, Parallel.SERIAL);
+        for (int i = 0; i < 80; i++) assertThat(c[pr.cOff() + i]).isZero();
+    }
+}
