@@ -37,8 +37,11 @@ public final class Gemm {
     static final int KC = 256;
     /** Rows of A packed at once: MC×KC floats (128 KB) stay in the 1 MB L2 beside the B block. */
     static final int MC = 128;
-    /** Columns of B packed at once (KC×NC floats, 1 MB). */
-    static final int NC = 1024 / NR * NR;
+    /**
+     * Columns of B packed at once (KC×NC floats, 2 MB): wide enough that a 56×56 map split over two
+     * threads packs A once per K block; A repacking cost ~4 % at NC = 1024 (measured).
+     */
+    static final int NC = 2048 / NR * NR;
     /**
      * Floats of packing scratch each thread holds while it runs GEMM (A block, B block and one
      * edge tile), allocated once per thread and reused: memory accounting can add it per thread.
@@ -54,7 +57,7 @@ public final class Gemm {
     private static final class Scratch {
         final float[] a = new float[MC * KC];     // packed A block: [MC/MR panels][KC][MR]
         final float[] b = new float[KC * NC];     // packed B block: [NC/NR panels][KC][NR]
-        final float[] tile = new float[MR * NR];  // one edge micro-tile: [MR][NR]
+        final float[] tile = new float[MR * NR];  // the spilled micro-tile: [MR][NR]
     }
 
     private Gemm() {}
@@ -154,14 +157,26 @@ public final class Gemm {
         int d = 0;
         for (int i = 0; i < mc; i += MR) {
             int h = Math.min(MR, mc - i);
-            for (int r = 0; r < h; r++) {
-                int src = aOff + (i + r) * lda;
-                for (int p = 0, o = d + r; p < kc; p++, o += MR) dst[o] = a[src + p];
+            int r0 = aOff + i * lda;
+            if (h == MR) {
+                // Eight sequential read streams, one sequential write stream.
+                int r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda, r6 = r5 + lda,
+                        r7 = r6 + lda;
+                for (int p = 0; p < kc; p++, d += MR) {
+                    dst[d] = a[r0 + p];
+                    dst[d + 1] = a[r1 + p];
+                    dst[d + 2] = a[r2 + p];
+                    dst[d + 3] = a[r3 + p];
+                    dst[d + 4] = a[r4 + p];
+                    dst[d + 5] = a[r5 + p];
+                    dst[d + 6] = a[r6 + p];
+                    dst[d + 7] = a[r7 + p];
+                }
+            } else {
+                for (int p = 0; p < kc; p++, d += MR) {
+                    for (int r = 0; r < MR; r++) dst[d + r] = r < h ? a[r0 + r * lda + p] : 0f;
+                }
             }
-            for (int r = h; r < MR; r++) {
-                for (int p = 0, o = d + r; p < kc; p++, o += MR) dst[o] = 0f;
-            }
-            d += kc * MR;
         }
     }
 
@@ -174,6 +189,11 @@ public final class Gemm {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int bBase = jr / NR * kc * NR;
+            if (nr <= L) {
+                // A last panel at most one vector wide (N = 196, 784, 5776 …): half the FMAs.
+                narrowPanel(mc, kc, ap, bp, bBase, c, cOff + jr, ldc, nr, overwrite, tile);
+                continue;
+            }
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir);
                 int aBase = ir / MR * kc * MR;
@@ -215,84 +235,83 @@ public final class Gemm {
                     c70 = av.fma(b0, c70);
                     c71 = av.fma(b1, c71);
                 }
-                if (mr == MR && nr == NR) {
-                    int ci = cOff + ir * ldc + jr;
-                    if (overwrite) {
-                        c00.intoArray(c, ci);
-                        c01.intoArray(c, ci + L);
-                        ci += ldc;
-                        c10.intoArray(c, ci);
-                        c11.intoArray(c, ci + L);
-                        ci += ldc;
-                        c20.intoArray(c, ci);
-                        c21.intoArray(c, ci + L);
-                        ci += ldc;
-                        c30.intoArray(c, ci);
-                        c31.intoArray(c, ci + L);
-                        ci += ldc;
-                        c40.intoArray(c, ci);
-                        c41.intoArray(c, ci + L);
-                        ci += ldc;
-                        c50.intoArray(c, ci);
-                        c51.intoArray(c, ci + L);
-                        ci += ldc;
-                        c60.intoArray(c, ci);
-                        c61.intoArray(c, ci + L);
-                        ci += ldc;
-                        c70.intoArray(c, ci);
-                        c71.intoArray(c, ci + L);
-                    } else {
-                        FloatVector.fromArray(S, c, ci).add(c00).intoArray(c, ci);
-                        FloatVector.fromArray(S, c, ci + L).add(c01).intoArray(c, ci + L);
-                        ci += ldc;
-                        FloatVector.fromArray(S, c, ci).add(c10).intoArray(c, ci);
-                        FloatVector.fromArray(S, c, ci + L).add(c11).intoArray(c, ci + L);
-                        ci += ldc;
-                        FloatVector.fromArray(S, c, ci).add(c20).intoArray(c, ci);
-                        FloatVector.fromArray(S, c, ci + L).add(c21).intoArray(c, ci + L);
-                        ci += ldc;
-                        FloatVector.fromArray(S, c, ci).add(c30).intoArray(c, ci);
-                        FloatVector.fromArray(S, c, ci + L).add(c31).intoArray(c, ci + L);
-                        ci += ldc;
-                        FloatVector.fromArray(S, c, ci).add(c40).intoArray(c, ci);
-                        FloatVector.fromArray(S, c, ci + L).add(c41).intoArray(c, ci + L);
-                        ci += ldc;
-                        FloatVector.fromArray(S, c, ci).add(c50).intoArray(c, ci);
-                        FloatVector.fromArray(S, c, ci + L).add(c51).intoArray(c, ci + L);
-                        ci += ldc;
-                        FloatVector.fromArray(S, c, ci).add(c60).intoArray(c, ci);
-                        FloatVector.fromArray(S, c, ci + L).add(c61).intoArray(c, ci + L);
-                        ci += ldc;
-                        FloatVector.fromArray(S, c, ci).add(c70).intoArray(c, ci);
-                        FloatVector.fromArray(S, c, ci + L).add(c71).intoArray(c, ci + L);
-                    }
+                c00.intoArray(tile, 0 * NR);
+                c01.intoArray(tile, 0 * NR + L);
+                c10.intoArray(tile, 1 * NR);
+                c11.intoArray(tile, 1 * NR + L);
+                c20.intoArray(tile, 2 * NR);
+                c21.intoArray(tile, 2 * NR + L);
+                c30.intoArray(tile, 3 * NR);
+                c31.intoArray(tile, 3 * NR + L);
+                c40.intoArray(tile, 4 * NR);
+                c41.intoArray(tile, 4 * NR + L);
+                c50.intoArray(tile, 5 * NR);
+                c51.intoArray(tile, 5 * NR + L);
+                c60.intoArray(tile, 6 * NR);
+                c61.intoArray(tile, 6 * NR + L);
+                c70.intoArray(tile, 7 * NR);
+                c71.intoArray(tile, 7 * NR + L);
+                storeTile(tile, c, cOff + ir * ldc + jr, ldc, mr, nr, overwrite);
+            }
+        }
+    }
+
+    /** The 8×L variant of the micro-kernel for a last B panel of at most L columns (zero-padded). */
+    private static void narrowPanel(int mc, int kc, float[] ap, float[] bp, int bBase, float[] c, int cOff, int ldc,
+                                    int nr, boolean overwrite, float[] tile) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int aBase = ir / MR * kc * MR;
+            FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+            FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+            FloatVector c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+            for (int p = 0; p < kc; p++) {
+                int ai = aBase + p * MR;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bBase + p * NR);
+                c0 = FloatVector.broadcast(S, ap[ai]).fma(b0, c0);
+                c1 = FloatVector.broadcast(S, ap[ai + 1]).fma(b0, c1);
+                c2 = FloatVector.broadcast(S, ap[ai + 2]).fma(b0, c2);
+                c3 = FloatVector.broadcast(S, ap[ai + 3]).fma(b0, c3);
+                c4 = FloatVector.broadcast(S, ap[ai + 4]).fma(b0, c4);
+                c5 = FloatVector.broadcast(S, ap[ai + 5]).fma(b0, c5);
+                c6 = FloatVector.broadcast(S, ap[ai + 6]).fma(b0, c6);
+                c7 = FloatVector.broadcast(S, ap[ai + 7]).fma(b0, c7);
+            }
+            c0.intoArray(tile, 0);
+            c1.intoArray(tile, NR);
+            c2.intoArray(tile, 2 * NR);
+            c3.intoArray(tile, 3 * NR);
+            c4.intoArray(tile, 4 * NR);
+            c5.intoArray(tile, 5 * NR);
+            c6.intoArray(tile, 6 * NR);
+            c7.intoArray(tile, 7 * NR);
+            storeTile(tile, c, cOff + ir * ldc, ldc, mr, nr, overwrite);
+        }
+    }
+
+    /**
+     * Writes (or adds) one spilled micro-tile into C. Kept out of the kernel loop on purpose: with
+     * the store variants inline, C2 compiled the FMA loop ~15 % slower once more than one of them
+     * was live (measured), and the spill through L1 costs ~2 %.
+     */
+    private static void storeTile(float[] tile, float[] c, int ci, int ldc, int mr, int nr, boolean overwrite) {
+        if (nr == NR) {
+            for (int r = 0; r < mr; r++, ci += ldc) {
+                FloatVector t0 = FloatVector.fromArray(S, tile, r * NR), t1 = FloatVector.fromArray(S, tile, r * NR + L);
+                if (!overwrite) {
+                    t0 = FloatVector.fromArray(S, c, ci).add(t0);
+                    t1 = FloatVector.fromArray(S, c, ci + L).add(t1);
+                }
+                t0.intoArray(c, ci);
+                t1.intoArray(c, ci + L);
+            }
+        } else {
+            for (int r = 0; r < mr; r++, ci += ldc) {
+                int t = r * NR;
+                if (overwrite) {
+                    System.arraycopy(tile, t, c, ci, nr);
                 } else {
-                    // Edge tile: spill to scratch, then write only the rows and columns that exist.
-                    c00.intoArray(tile, 0 * NR);
-                    c01.intoArray(tile, 0 * NR + L);
-                    c10.intoArray(tile, 1 * NR);
-                    c11.intoArray(tile, 1 * NR + L);
-                    c20.intoArray(tile, 2 * NR);
-                    c21.intoArray(tile, 2 * NR + L);
-                    c30.intoArray(tile, 3 * NR);
-                    c31.intoArray(tile, 3 * NR + L);
-                    c40.intoArray(tile, 4 * NR);
-                    c41.intoArray(tile, 4 * NR + L);
-                    c50.intoArray(tile, 5 * NR);
-                    c51.intoArray(tile, 5 * NR + L);
-                    c60.intoArray(tile, 6 * NR);
-                    c61.intoArray(tile, 6 * NR + L);
-                    c70.intoArray(tile, 7 * NR);
-                    c71.intoArray(tile, 7 * NR + L);
-                    for (int r = 0; r < mr; r++) {
-                        int ci = cOff + (ir + r) * ldc + jr;
-                        int t = r * NR;
-                        if (overwrite) {
-                            System.arraycopy(tile, t, c, ci, nr);
-                        } else {
-                            for (int j = 0; j < nr; j++) c[ci + j] += tile[t + j];
-                        }
-                    }
+                    for (int j = 0; j < nr; j++) c[ci + j] += tile[t + j];
                 }
             }
         }
