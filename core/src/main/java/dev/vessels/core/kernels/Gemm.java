@@ -46,7 +46,7 @@ public final class Gemm {
      * Floats of packing scratch each thread holds while it runs GEMM (A block, B block and one
      * edge tile), allocated once per thread and reused: memory accounting can add it per thread.
      */
-    public static final int PACK_FLOATS_PER_THREAD = MC * KC + KC * NC + MR * NR;
+    public static final int PACK_FLOATS_PER_THREAD = MC * KC + KC * NC + NC + MR * NR;
 
     /** Below this many columns the packed kernel wastes most of its tile: use the narrow path. */
     private static final int NARROW_N = L;
@@ -57,6 +57,7 @@ public final class Gemm {
     private static final class Scratch {
         final float[] a = new float[MC * KC];     // packed A block: [MC/MR panels][KC][MR]
         final float[] b = new float[KC * NC];     // packed B block: [NC/NR panels][KC][NR]
+        final float[] row = new float[NC];       // one im2col row segment: [NC]
         final float[] tile = new float[MR * NR];  // the spilled micro-tile: [MR][NR]
     }
 
@@ -82,8 +83,32 @@ public final class Gemm {
             }
             return;
         }
+        split(m, n, k, a, aOff, lda, b, bOff, ldb, null, c, cOff, ldc, accumulate, par);
+    }
+
+    /**
+     * A convolution as one GEMM without an im2col buffer: C[M×N] (+)= A[M×K] · im2col(im), where
+     * K = c·kh·kw and N = oh·ow per {@code g}. The im2col rows are generated straight into the packed
+     * B panels, so the unfolded matrix (K·N floats, e.g. 29 MB for a 3×3×256 conv at 56×56) is never
+     * written or read back. Bit-identical to {@link Im2col#im2col} followed by {@link #gemm}: the
+     * packed values are the same copies and the arithmetic is the same.
+     */
+    public static void conv(int m, float[] a, int aOff, int lda, ConvGeometry g, float[] im, int imOff, float[] c,
+                            int cOff, int ldc, boolean accumulate, Parallel par) {
+        int n = g.oh() * g.ow(), k = g.c() * g.kh() * g.kw();
+        if (m <= 0 || n <= 0) return;
+        split(m, n, k, a, aOff, lda, im, imOff, 0, g, c, cOff, ldc, accumulate, par);
+    }
+
+    /**
+     * Splits the packed GEMM over the threads on whole panels. B is a row-major matrix (g == null)
+     * or the im2col of an image (g != null, b = image, bOff = its offset).
+     */
+    private static void split(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                              ConvGeometry g, float[] c, int cOff, int ldc, boolean accumulate, Parallel par) {
+        int threads = par == null ? 1 : par.threads();
         if (threads == 1) {
-            blocked(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+            blocked(m, n, k, a, aOff, lda, b, bOff, ldb, g, 0, c, cOff, ldc, accumulate);
             return;
         }
         int nPanels = (n + NR - 1) / NR, mPanels = (m + MR - 1) / MR;
@@ -93,7 +118,10 @@ public final class Gemm {
             par.forEachPart(parts, p -> {
                 int j0 = (int) ((long) nPanels * p / parts) * NR;
                 int j1 = Math.min(n, (int) ((long) nPanels * (p + 1) / parts) * NR);
-                if (j1 > j0) blocked(m, j1 - j0, k, a, aOff, lda, b, bOff + j0, ldb, c, cOff + j0, ldc, accumulate);
+                if (j1 > j0) {
+                    blocked(m, j1 - j0, k, a, aOff, lda, b, g == null ? bOff + j0 : bOff, ldb, g, j0, c, cOff + j0, ldc,
+                            accumulate);
+                }
             });
         } else {
             // Few columns, many rows (late conv stages: N = 7×7 or 14×14): split rows on panel boundaries.
@@ -102,7 +130,8 @@ public final class Gemm {
                 int i0 = (int) ((long) mPanels * p / parts) * MR;
                 int i1 = Math.min(m, (int) ((long) mPanels * (p + 1) / parts) * MR);
                 if (i1 > i0) {
-                    blocked(i1 - i0, n, k, a, aOff + i0 * lda, lda, b, bOff, ldb, c, cOff + i0 * ldc, ldc, accumulate);
+                    blocked(i1 - i0, n, k, a, aOff + i0 * lda, lda, b, bOff, ldb, g, 0, c, cOff + i0 * ldc, ldc,
+                            accumulate);
                 }
             });
         }
@@ -113,9 +142,12 @@ public final class Gemm {
         return (k + KC - 1) / KC;
     }
 
-    /** The single-threaded blocked GEMM over one rectangle of C. */
+    /**
+     * The single-threaded blocked GEMM over one rectangle of C. With {@code g != null}, B is the
+     * im2col of image {@code b} at {@code bOff}, and this rectangle starts at its column {@code col0}.
+     */
     private static void blocked(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                float[] c, int cOff, int ldc, boolean accumulate) {
+                                ConvGeometry g, int col0, float[] c, int cOff, int ldc, boolean accumulate) {
         Scratch s = SCRATCH.get();
         int kb = kBlocks(k);
         for (int jc = 0; jc < n; jc += NC) {
@@ -123,7 +155,11 @@ public final class Gemm {
             for (int q = 0; q < kb; q++) {
                 int p0 = (int) ((long) k * q / kb), p1 = (int) ((long) k * (q + 1) / kb);
                 int kc = p1 - p0;
-                packB(kc, nc, b, bOff + p0 * ldb + jc, ldb, s.b);
+                if (g == null) {
+                    packB(kc, nc, b, bOff + p0 * ldb + jc, ldb, s.b);
+                } else {
+                    packIm2col(kc, nc, p0, col0 + jc, b, bOff, g, s.row, s.b);
+                }
                 boolean overwrite = q == 0 && !accumulate;
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
@@ -148,6 +184,58 @@ public final class Gemm {
             if (w > 0) {
                 System.arraycopy(b, src + full, dst, d, w);
                 java.util.Arrays.fill(dst, d + w, d + NR, 0f);
+            }
+        }
+    }
+
+    /**
+     * Packs rows [p0, p0+kc) × columns [col0, col0+nc) of im2col(image) into NR-wide panels, like
+     * {@link #packB}: each row segment is generated into {@code row} (copies of the image for the
+     * taps inside it, zeros for the padding; the same values {@link Im2col#im2col} writes), then
+     * scattered to the panels.
+     */
+    static void packIm2col(int kc, int nc, int p0, int col0, float[] im, int imOff, ConvGeometry g, float[] row,
+                           float[] dst) {
+        int h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), sh = g.sh(), sw = g.sw(), ph = g.ph(), pw = g.pw();
+        int ow = g.ow(), taps = kh * kw;
+        int full = nc / NR * NR, rem = nc - full, panel = kc * NR;
+        for (int p = 0; p < kc; p++) {
+            int tap = p0 + p, ch = tap / taps, i = tap % taps / kw, j = tap % kw;
+            // Output columns whose input x = ox·sw − pw + j lies inside [0, w): [oxLo, oxHi).
+            int oxLo = Math.min(ow, -Math.floorDiv(-Math.max(0, pw - j), sw));
+            int oxHi = Math.max(oxLo, Math.min(ow, Math.floorDiv(w - 1 + pw - j, sw) + 1));
+            int plane = imOff + ch * h * w;
+            for (int col = col0, end = col0 + nc; col < end; ) {
+                int oy = col / ow, ox0 = col - oy * ow, ox1 = Math.min(ow, ox0 + end - col);
+                int q = col - col0; // position of ox0 in row
+                int y = oy * sh - ph + i;
+                if (y < 0 || y >= h) {
+                    java.util.Arrays.fill(row, q, q + ox1 - ox0, 0f);
+                } else {
+                    int lo = Math.max(ox0, oxLo), hi = Math.min(ox1, oxHi);
+                    if (hi <= lo) {
+                        java.util.Arrays.fill(row, q, q + ox1 - ox0, 0f);
+                    } else {
+                        if (lo > ox0) java.util.Arrays.fill(row, q, q + lo - ox0, 0f);
+                        int src = plane + y * w + lo * sw - pw + j, d = q + lo - ox0;
+                        if (sw == 1) {
+                            System.arraycopy(im, src, row, d, hi - lo);
+                        } else {
+                            for (int ox = lo; ox < hi; ox++, src += sw) row[d++] = im[src];
+                        }
+                        if (hi < ox1) java.util.Arrays.fill(row, q + hi - ox0, q + ox1 - ox0, 0f);
+                    }
+                }
+                col += ox1 - ox0;
+            }
+            int d = p * NR;
+            for (int jj = 0; jj < full; jj += NR, d += panel) {
+                FloatVector.fromArray(S, row, jj).intoArray(dst, d);
+                FloatVector.fromArray(S, row, jj + L).intoArray(dst, d + L);
+            }
+            if (rem > 0) {
+                System.arraycopy(row, full, dst, d, rem);
+                java.util.Arrays.fill(dst, d + rem, d + NR, 0f);
             }
         }
     }

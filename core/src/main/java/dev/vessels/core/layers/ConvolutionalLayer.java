@@ -6,6 +6,7 @@ import java.util.List;
 import dev.vessels.core.cfg.Section;
 import dev.vessels.core.kernels.Activations;
 import dev.vessels.core.kernels.ChannelOps;
+import dev.vessels.core.kernels.ConvGeometry;
 import dev.vessels.core.kernels.Gemm;
 import dev.vessels.core.kernels.Im2col;
 
@@ -30,6 +31,7 @@ public final class ConvolutionalLayer extends Layer {
     private final int mg;       // filters per group: filters / groups
     private final int kg;       // GEMM depth: cg * kh * kw
     private final int spatial;  // out.h * out.w: GEMM width
+    private final ConvGeometry geometry; // one group's input as an im2col (for the fused kernel)
 
     public ConvolutionalLayer(int index, Shape in, int filters, int groups, int kh, int kw, int sh, int sw, int ph, int pw,
                               boolean batchNorm, Activation activation, int inputLayer) {
@@ -49,6 +51,7 @@ public final class ConvolutionalLayer extends Layer {
         this.mg = filters / groups;
         this.kg = cg * kh * kw;
         this.spatial = out.h() * out.w();
+        this.geometry = new ConvGeometry(cg, in.h(), in.w(), kh, kw, sh, sw, ph, pw, out.h(), out.w());
     }
 
     static ConvolutionalLayer parse(Section s, int index, Shape in, int inputLayer) {
@@ -160,9 +163,20 @@ public final class ConvolutionalLayer extends Layer {
         int rowsPerChunk = (int) Math.min(mg, chunk / kg);
         long wBase = headFloats();
         for (int g = 0; g < groups; g++) {
+            int xg = xOff + g * cg * in.h() * in.w();
+            if (!pointwise() && rowsPerChunk >= mg) {
+                // All of the group's filters at once: the fused im2col+GEMM packs the unfolded input
+                // straight into GEMM panels, never writing the workspace. Bit-identical to the
+                // im2col + GEMM path below, which streamed (chunked) weights still use so the
+                // unfolded input is built once rather than once per chunk.
+                int row = g * mg;
+                int aOff = ctx.params(wBase + (long) row * kg, mg * kg);
+                Gemm.conv(mg, ctx.paramArray(), aOff, kg, geometry, x, xg, y, yOff + row * spatial, spatial, false,
+                        ctx.parallel());
+                continue;
+            }
             float[] b;
             int bOff;
-            int xg = xOff + g * cg * in.h() * in.w();
             if (pointwise()) {
                 b = x;
                 bOff = xg;

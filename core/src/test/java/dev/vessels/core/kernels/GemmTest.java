@@ -149,4 +149,51 @@ class GemmTest {
         Gemm.gemm(4, 20, 0, pr.a(), 0, 1, pr.b(), 0, 20, c, pr.cOff(), 20, false, Parallel.SERIAL);
         for (int i = 0; i < 80; i++) assertThat(c[pr.cOff() + i]).isZero();
     }
+
+    @Property(tries = 120)
+    void fusedConvIsBitIdenticalToIm2colThenGemm(@ForAll @IntRange(min = 1, max = 20) int m,
+                                                 @ForAll @IntRange(min = 1, max = 5) int c,
+                                                 @ForAll @IntRange(min = 1, max = 40) int h,
+                                                 @ForAll @IntRange(min = 1, max = 40) int w,
+                                                 @ForAll @IntRange(min = 1, max = 5) int kh,
+                                                 @ForAll @IntRange(min = 1, max = 5) int kw,
+                                                 @ForAll @IntRange(min = 1, max = 3) int sh,
+                                                 @ForAll @IntRange(min = 1, max = 3) int sw,
+                                                 @ForAll @IntRange(min = 0, max = 3) int ph,
+                                                 @ForAll @IntRange(min = 0, max = 3) int pw,
+                                                 @ForAll @IntRange(min = 0, max = 5) int imOff,
+                                                 @ForAll boolean accumulate, @ForAll boolean twoThreads,
+                                                 @ForAll long seed) {
+        net.jqwik.api.Assume.that(h + 2 * ph >= kh && w + 2 * pw >= kw);
+        int oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
+        ConvGeometry g = new ConvGeometry(c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        int k = g.k(), n = g.n();
+        Random r = new Random(seed);
+        float[] im = fill(r, imOff + c * h * w + 2), a = fill(r, m * k), c0 = fill(r, m * n + 3);
+        float[] col = new float[k * n];
+        Im2col.im2colPlain(im, imOff, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, col, 0);
+        Parallel par = twoThreads ? TWO : Parallel.SERIAL;
+        float[] viaIm2col = c0.clone(), fused = c0.clone();
+        Gemm.gemm(m, n, k, a, 0, k, col, 0, n, viaIm2col, 1, n, accumulate, par);
+        Gemm.conv(m, a, 0, k, g, im, imOff, fused, 1, n, accumulate, par);
+        assertThat(fused).isEqualTo(viaIm2col);
+    }
+
+    @Test
+    void fusedConvOnALargeMapSpansSeveralColumnBlocks() {
+        // 3×3 pad 1 over 8×70×70: N = 4900 > NC, K = 72, ragged last panel; both thread splits.
+        ConvGeometry g = new ConvGeometry(8, 70, 70, 3, 3, 1, 1, 1, 1, 70, 70);
+        Random r = new Random(11);
+        float[] im = fill(r, 8 * 70 * 70), a = fill(r, 37 * g.k());
+        float[] col = new float[g.k() * g.n()];
+        Im2col.im2col(im, 0, 8, 70, 70, 3, 3, 1, 1, 1, 1, 70, 70, col, 0);
+        float[] ref = new float[37 * g.n()], fused = new float[37 * g.n()], fused2 = new float[37 * g.n()];
+        Gemm.gemmPlain(37, g.n(), g.k(), a, 0, g.k(), col, 0, g.n(), ref, 0, g.n(), false);
+        Gemm.conv(37, a, 0, g.k(), g, im, 0, fused, 0, g.n(), false, Parallel.SERIAL);
+        Gemm.conv(37, a, 0, g.k(), g, im, 0, fused2, 0, g.n(), false, TWO);
+        assertThat(fused2).isEqualTo(fused);
+        for (int i = 0; i < ref.length; i++) {
+            assertThat(fused[i]).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(1e-4f));
+        }
+    }
 }
