@@ -48,6 +48,12 @@ public final class Gemm {
      */
     public static final int PACK_FLOATS_PER_THREAD = MC * KC + KC * NC + NC + MR * NR;
 
+    /**
+     * Below this many multiply-adds (~10 µs on one core) handing half to another thread costs about
+     * what it saves (ResNeXt's 32 groups are GEMMs of 4–8 rows). The split never changes results.
+     */
+    private static final long PARALLEL_MIN_MACS = 1L << 20;
+
     /** Below this many columns the packed kernel wastes most of its tile: use the narrow path. */
     private static final int NARROW_N = L;
 
@@ -107,7 +113,7 @@ public final class Gemm {
     private static void split(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                               ConvGeometry g, float[] c, int cOff, int ldc, boolean accumulate, Parallel par) {
         int threads = par == null ? 1 : par.threads();
-        if (threads == 1) {
+        if (threads == 1 || (long) m * n * k < PARALLEL_MIN_MACS) {
             blocked(m, n, k, a, aOff, lda, b, bOff, ldb, g, 0, c, cOff, ldc, accumulate);
             return;
         }
