@@ -74,22 +74,36 @@ public final class Gemm {
      */
     public static void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                             float[] c, int cOff, int ldc, boolean accumulate, Parallel par) {
+        gemm(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, par, null, 0);
+    }
+
+    /**
+     * As {@link #gemm(int, int, int, float[], int, int, float[], int, int, float[], int, int, boolean,
+     * Parallel)}, then {@code e} (if not null) applied to every finished row i of C as its row
+     * {@code eRow0 + i}, while the tile is hot.
+     */
+    public static void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            float[] c, int cOff, int ldc, boolean accumulate, Parallel par, Epilogue e, int eRow0) {
         if (m <= 0 || n <= 0) return;
         if (k <= 0) {
-            if (!accumulate) for (int i = 0; i < m; i++) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+            for (int i = 0; i < m; i++) {
+                if (!accumulate) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                if (e != null) e.apply(c, cOff + i * ldc, eRow0 + i, n);
+            }
             return;
         }
         int threads = par == null ? 1 : par.threads();
         if (n < NARROW_N) {
             // Too narrow for column panels (the choice depends on n only, never on m, so row chunks agree).
             if (threads == 1 || m < 2 * MR) {
-                narrow(0, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+                narrow(0, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, e, eRow0);
             } else {
-                par.forRange(m, (lo, hi) -> narrow(lo, hi, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate));
+                par.forRange(m, (lo, hi) -> narrow(lo, hi, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, e,
+                        eRow0));
             }
             return;
         }
-        split(m, n, k, a, aOff, lda, b, bOff, ldb, null, c, cOff, ldc, accumulate, par);
+        split(m, n, k, a, aOff, lda, b, bOff, ldb, null, c, cOff, ldc, accumulate, par, e, eRow0);
     }
 
     /**
@@ -101,9 +115,15 @@ public final class Gemm {
      */
     public static void conv(int m, float[] a, int aOff, int lda, ConvGeometry g, float[] im, int imOff, float[] c,
                             int cOff, int ldc, boolean accumulate, Parallel par) {
+        conv(m, a, aOff, lda, g, im, imOff, c, cOff, ldc, accumulate, par, null, 0);
+    }
+
+    /** {@link #conv} with an epilogue, as in the epilogue variant of {@link #gemm}. */
+    public static void conv(int m, float[] a, int aOff, int lda, ConvGeometry g, float[] im, int imOff, float[] c,
+                            int cOff, int ldc, boolean accumulate, Parallel par, Epilogue e, int eRow0) {
         int n = g.oh() * g.ow(), k = g.c() * g.kh() * g.kw();
         if (m <= 0 || n <= 0) return;
-        split(m, n, k, a, aOff, lda, im, imOff, 0, g, c, cOff, ldc, accumulate, par);
+        split(m, n, k, a, aOff, lda, im, imOff, 0, g, c, cOff, ldc, accumulate, par, e, eRow0);
     }
 
     /**
@@ -111,10 +131,11 @@ public final class Gemm {
      * or the im2col of an image (g != null, b = image, bOff = its offset).
      */
     private static void split(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                              ConvGeometry g, float[] c, int cOff, int ldc, boolean accumulate, Parallel par) {
+                              ConvGeometry g, float[] c, int cOff, int ldc, boolean accumulate, Parallel par, Epilogue e,
+                              int eRow0) {
         int threads = par == null ? 1 : par.threads();
         if (threads == 1 || (long) m * n * k < PARALLEL_MIN_MACS) {
-            blocked(m, n, k, a, aOff, lda, b, bOff, ldb, g, 0, c, cOff, ldc, accumulate);
+            blocked(m, n, k, a, aOff, lda, b, bOff, ldb, g, 0, c, cOff, ldc, accumulate, e, eRow0);
             return;
         }
         int nPanels = (n + NR - 1) / NR, mPanels = (m + MR - 1) / MR;
@@ -126,7 +147,7 @@ public final class Gemm {
                 int j1 = Math.min(n, (int) ((long) nPanels * (p + 1) / parts) * NR);
                 if (j1 > j0) {
                     blocked(m, j1 - j0, k, a, aOff, lda, b, g == null ? bOff + j0 : bOff, ldb, g, j0, c, cOff + j0, ldc,
-                            accumulate);
+                            accumulate, e, eRow0);
                 }
             });
         } else {
@@ -137,7 +158,7 @@ public final class Gemm {
                 int i1 = Math.min(m, (int) ((long) mPanels * (p + 1) / parts) * MR);
                 if (i1 > i0) {
                     blocked(i1 - i0, n, k, a, aOff + i0 * lda, lda, b, bOff, ldb, g, 0, c, cOff + i0 * ldc, ldc,
-                            accumulate);
+                            accumulate, e, eRow0 + i0);
                 }
             });
         }
@@ -153,7 +174,8 @@ public final class Gemm {
      * im2col of image {@code b} at {@code bOff}, and this rectangle starts at its column {@code col0}.
      */
     private static void blocked(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                ConvGeometry g, int col0, float[] c, int cOff, int ldc, boolean accumulate) {
+                                ConvGeometry g, int col0, float[] c, int cOff, int ldc, boolean accumulate, Epilogue e,
+                                int eRow0) {
         Scratch s = SCRATCH.get();
         int kb = kBlocks(k);
         for (int jc = 0; jc < n; jc += NC) {
@@ -167,10 +189,11 @@ public final class Gemm {
                     packIm2col(kc, nc, p0, col0 + jc, b, bOff, g, s.row, s.b);
                 }
                 boolean overwrite = q == 0 && !accumulate;
+                Epilogue fin = q == kb - 1 ? e : null; // only once C is final
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
                     packA(mc, kc, a, aOff + ic * lda + p0, lda, s.a);
-                    macroKernel(mc, nc, kc, s.a, s.b, c, cOff + ic * ldc + jc, ldc, overwrite, s.tile);
+                    macroKernel(mc, nc, kc, s.a, s.b, c, cOff + ic * ldc + jc, ldc, overwrite, s.tile, fin, eRow0 + ic);
                 }
             }
         }
@@ -279,13 +302,13 @@ public final class Gemm {
      * C2 keeps the 16 accumulators in registers (no calls, no allocation).
      */
     static void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
-                            boolean overwrite, float[] tile) {
+                            boolean overwrite, float[] tile, Epilogue e, int eRow0) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int bBase = jr / NR * kc * NR;
             if (nr <= L) {
                 // A last panel at most one vector wide (N = 196, 784, 5776 …): half the FMAs.
-                narrowPanel(mc, kc, ap, bp, bBase, c, cOff + jr, ldc, nr, overwrite, tile);
+                narrowPanel(mc, kc, ap, bp, bBase, c, cOff + jr, ldc, nr, overwrite, tile, e, eRow0);
                 continue;
             }
             for (int ir = 0; ir < mc; ir += MR) {
@@ -345,14 +368,14 @@ public final class Gemm {
                 c61.intoArray(tile, 6 * NR + L);
                 c70.intoArray(tile, 7 * NR);
                 c71.intoArray(tile, 7 * NR + L);
-                storeTile(tile, c, cOff + ir * ldc + jr, ldc, mr, nr, overwrite);
+                storeTile(tile, c, cOff + ir * ldc + jr, ldc, mr, nr, overwrite, e, eRow0 + ir);
             }
         }
     }
 
     /** The 8×L variant of the micro-kernel for a last B panel of at most L columns (zero-padded). */
     private static void narrowPanel(int mc, int kc, float[] ap, float[] bp, int bBase, float[] c, int cOff, int ldc,
-                                    int nr, boolean overwrite, float[] tile) {
+                                    int nr, boolean overwrite, float[] tile, Epilogue e, int eRow0) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int aBase = ir / MR * kc * MR;
@@ -379,7 +402,7 @@ public final class Gemm {
             c5.intoArray(tile, 5 * NR);
             c6.intoArray(tile, 6 * NR);
             c7.intoArray(tile, 7 * NR);
-            storeTile(tile, c, cOff + ir * ldc, ldc, mr, nr, overwrite);
+            storeTile(tile, c, cOff + ir * ldc, ldc, mr, nr, overwrite, e, eRow0 + ir);
         }
     }
 
@@ -388,7 +411,8 @@ public final class Gemm {
      * the store variants inline, C2 compiled the FMA loop ~15 % slower once more than one of them
      * was live (measured), and the spill through L1 costs ~2 %.
      */
-    private static void storeTile(float[] tile, float[] c, int ci, int ldc, int mr, int nr, boolean overwrite) {
+    private static void storeTile(float[] tile, float[] c, int ci, int ldc, int mr, int nr, boolean overwrite, Epilogue e,
+                                  int eRow0) {
         if (nr == NR) {
             for (int r = 0; r < mr; r++, ci += ldc) {
                 FloatVector t0 = FloatVector.fromArray(S, tile, r * NR), t1 = FloatVector.fromArray(S, tile, r * NR + L);
@@ -398,6 +422,7 @@ public final class Gemm {
                 }
                 t0.intoArray(c, ci);
                 t1.intoArray(c, ci + L);
+                if (e != null) e.apply(c, ci, eRow0 + r, NR);
             }
         } else {
             for (int r = 0; r < mr; r++, ci += ldc) {
@@ -407,6 +432,7 @@ public final class Gemm {
                 } else {
                     for (int j = 0; j < nr; j++) c[ci + j] += tile[t + j];
                 }
+                if (e != null) e.apply(c, ci, eRow0 + r, nr);
             }
         }
     }
@@ -416,7 +442,7 @@ public final class Gemm {
      * element, then one add into C — the same arithmetic shape as the packed path.
      */
     private static void narrow(int lo, int hi, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                               float[] c, int cOff, int ldc, boolean accumulate) {
+                               float[] c, int cOff, int ldc, boolean accumulate, Epilogue e, int eRow0) {
         int kb = kBlocks(k);
         for (int i = lo; i < hi; i++) {
             int ai = aOff + i * lda, ci = cOff + i * ldc;
@@ -430,6 +456,7 @@ public final class Gemm {
                 }
                 c[ci + j] = acc;
             }
+            if (e != null) e.apply(c, ci, eRow0 + i, n);
         }
     }
 

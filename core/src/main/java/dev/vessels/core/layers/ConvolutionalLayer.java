@@ -4,9 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.vessels.core.cfg.Section;
-import dev.vessels.core.kernels.Activations;
-import dev.vessels.core.kernels.ChannelOps;
 import dev.vessels.core.kernels.ConvGeometry;
+import dev.vessels.core.kernels.Epilogue;
 import dev.vessels.core.kernels.Gemm;
 import dev.vessels.core.kernels.Im2col;
 
@@ -159,6 +158,16 @@ public final class ConvolutionalLayer extends Layer {
         int xOff = ctx.inOff(0);
         float[] y = ctx.out();
         int yOff = ctx.outOff();
+        // Batch norm (or bias) and the activation run inside the GEMM, on each finished tile. The
+        // epilogue copies the per-filter head, so the weight pieces may reuse its parameter slot.
+        int h = ctx.params(0, (int) headFloats());
+        float[] p = ctx.paramArray();
+        Epilogue e = Epilogue.forThisThread();
+        if (batchNorm) {
+            e.setBatchNorm(p, h + filters, h + 2 * filters, h + 3 * filters, h, filters, activation);
+        } else {
+            e.setBias(p, h, filters, activation);
+        }
         long chunk = Math.max(kg, ctx.maxParamChunkFloats() / kg * kg); // whole filters per piece
         int rowsPerChunk = (int) Math.min(mg, chunk / kg);
         long wBase = headFloats();
@@ -172,7 +181,7 @@ public final class ConvolutionalLayer extends Layer {
                 int row = g * mg;
                 int aOff = ctx.params(wBase + (long) row * kg, mg * kg);
                 Gemm.conv(mg, ctx.paramArray(), aOff, kg, geometry, x, xg, y, yOff + row * spatial, spatial, false,
-                        ctx.parallel());
+                        ctx.parallel(), e, row);
                 continue;
             }
             float[] b;
@@ -190,16 +199,8 @@ public final class ConvolutionalLayer extends Layer {
                 int row = g * mg + r0;
                 int aOff = ctx.params(wBase + (long) row * kg, rows * kg);
                 Gemm.gemm(rows, spatial, kg, ctx.paramArray(), aOff, kg, b, bOff, spatial,
-                        y, yOff + row * spatial, spatial, false, ctx.parallel());
+                        y, yOff + row * spatial, spatial, false, ctx.parallel(), e, row);
             }
         }
-        int h = ctx.params(0, (int) headFloats());
-        float[] p = ctx.paramArray();
-        if (batchNorm) {
-            ChannelOps.batchNorm(y, yOff, filters, spatial, p, h + filters, h + 2 * filters, h + 3 * filters, h);
-        } else {
-            ChannelOps.addBias(y, yOff, filters, spatial, p, h);
-        }
-        Activations.apply(activation, y, yOff, filters * spatial);
     }
 }

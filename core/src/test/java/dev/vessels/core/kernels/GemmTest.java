@@ -196,4 +196,66 @@ class GemmTest {
             assertThat(fused[i]).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(1e-4f));
         }
     }
+
+    @Property(tries = 120)
+    void epilogueIsBitIdenticalToSeparatePasses(@ForAll @IntRange(min = 1, max = 40) int m,
+                                                @ForAll @IntRange(min = 1, max = 120) int n,
+                                                @ForAll @IntRange(min = 1, max = 300) int k,
+                                                @ForAll dev.vessels.core.layers.Activation act,
+                                                @ForAll boolean batchNorm, @ForAll boolean conv,
+                                                @ForAll boolean twoThreads, @ForAll long seed) {
+        Random r = new Random(seed);
+        float[] a = fill(r, m * k), b = fill(r, k * n);
+        float[] p = fill(r, 4 * m + 2);
+        for (int f = 0; f < m; f++) p[2 + 3 * m + f] = Math.abs(p[2 + 3 * m + f]); // variances
+        Parallel par = twoThreads ? TWO : Parallel.SERIAL;
+        float[] separate = new float[m * n + 4], fused = new float[m * n + 4];
+        Epilogue e = Epilogue.forThisThread();
+        if (batchNorm) {
+            e.setBatchNorm(p, 2 + m, 2 + 2 * m, 2 + 3 * m, 2, m, act);
+        } else {
+            e.setBias(p, 2, m, act);
+        }
+        if (conv) {
+            // B as the im2col of a 1×(n+k−1) image under a 1×k kernel: K = k, N = n.
+            ConvGeometry g = new ConvGeometry(1, 1, n + k - 1, 1, k, 1, 1, 0, 0, 1, n);
+            float[] im = fill(r, n + k - 1);
+            Gemm.conv(m, a, 0, k, g, im, 0, separate, 2, n, false, par);
+            Gemm.conv(m, a, 0, k, g, im, 0, fused, 2, n, false, par, e, 0);
+        } else {
+            Gemm.gemm(m, n, k, a, 0, k, b, 0, n, separate, 2, n, false, par);
+            Gemm.gemm(m, n, k, a, 0, k, b, 0, n, fused, 2, n, false, par, e, 0);
+        }
+        if (batchNorm) {
+            ChannelOps.batchNorm(separate, 2, m, n, p, 2 + m, 2 + 2 * m, 2 + 3 * m, 2);
+        } else {
+            ChannelOps.addBias(separate, 2, m, n, p, 2);
+        }
+        Activations.apply(act, separate, 2, m * n);
+        for (int i = 0; i < fused.length; i++) {
+            assertThat(Float.floatToRawIntBits(fused[i])).as("element %d", i)
+                    .isEqualTo(Float.floatToRawIntBits(separate[i]));
+        }
+    }
+
+    @Test
+    void epilogueRowsFollowTheRowOffsetAcrossChunksAndThreads() {
+        // Row chunks (streamed weights) with eRow0 = first row, on a shape big enough to thread.
+        int m = 40, n = 700, k = 300;
+        Random r = new Random(5);
+        float[] a = fill(r, m * k), b = fill(r, k * n), p = fill(r, m);
+        Epilogue e = Epilogue.forThisThread().setBias(p, 0, m, dev.vessels.core.layers.Activation.LEAKY);
+        float[] whole = new float[m * n], chunked = new float[m * n];
+        Gemm.gemm(m, n, k, a, 0, k, b, 0, n, whole, 0, n, false, TWO, e, 0);
+        for (int r0 = 0; r0 < m; r0 += 9) {
+            int rows = Math.min(9, m - r0);
+            Gemm.gemm(rows, n, k, a, r0 * k, k, b, 0, n, chunked, r0 * n, n, false, TWO, e, r0);
+        }
+        assertThat(chunked).isEqualTo(whole);
+        float[] separate = new float[m * n];
+        Gemm.gemm(m, n, k, a, 0, k, b, 0, n, separate, 0, n, false, Parallel.SERIAL);
+        ChannelOps.addBias(separate, 0, m, n, p, 0);
+        Activations.apply(dev.vessels.core.layers.Activation.LEAKY, separate, 0, m * n);
+        assertThat(whole).isEqualTo(separate);
+    }
 }
