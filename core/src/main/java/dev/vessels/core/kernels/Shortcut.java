@@ -1,5 +1,7 @@
 package dev.vessels.core.kernels;
 
+import dev.vessels.core.exec.Parallel;
+import dev.vessels.core.layers.Activation;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -34,6 +36,50 @@ public final class Shortcut {
                         .add(FloatVector.fromArray(S, add, addOff + i).mul(beta)).intoArray(out, outOff + i);
             }
             for (; i < n; i++) out[outOff + i] = alpha * out[outOff + i] + beta * add[addOff + i];
+        }
+    }
+
+    /**
+     * The same-shape residual in one pass: out[i] = act(alpha·x[i] + beta·add[i]) for n floats,
+     * split across threads. Bit-identical to copying x to out, {@link #add} and
+     * {@link Activations#apply} (three passes over the tensor), which a shortcut layer otherwise
+     * does; works in place (out == x) too.
+     */
+    public static void addActivate(float[] x, int xOff, float[] add, int addOff, float alpha, float beta, Activation act,
+                                   float[] out, int outOff, int n, Parallel par) {
+        if (par == null || par.threads() == 1 || n < PARALLEL_MIN) {
+            addActivateRange(x, xOff, add, addOff, alpha, beta, act, out, outOff, 0, n);
+        } else {
+            int blocks = (n + L - 1) / L; // split on whole vectors
+            par.forRange(blocks, (lo, hi) -> addActivateRange(x, xOff, add, addOff, alpha, beta, act, out, outOff, lo * L,
+                    Math.min(n, hi * L)));
+        }
+    }
+
+    /** Below this many floats a second thread costs more than it saves. */
+    private static final int PARALLEL_MIN = 1 << 15;
+    /** Floats per pass: the sums are activated while still in L1. */
+    private static final int BLOCK = 4096;
+
+    private static void addActivateRange(float[] x, int xOff, float[] add, int addOff, float alpha, float beta,
+                                         Activation act, float[] out, int outOff, int from, int to) {
+        boolean unit = alpha == 1 && beta == 1;
+        for (int b0 = from; b0 < to; b0 += BLOCK) {
+            int b1 = Math.min(to, b0 + BLOCK), vend = b0 + (b1 - b0) / L * L, i = b0;
+            if (unit) {
+                for (; i < vend; i += L) {
+                    FloatVector.fromArray(S, x, xOff + i).add(FloatVector.fromArray(S, add, addOff + i))
+                            .intoArray(out, outOff + i);
+                }
+                for (; i < b1; i++) out[outOff + i] = x[xOff + i] + add[addOff + i];
+            } else {
+                for (; i < vend; i += L) {
+                    FloatVector.fromArray(S, x, xOff + i).mul(alpha)
+                            .add(FloatVector.fromArray(S, add, addOff + i).mul(beta)).intoArray(out, outOff + i);
+                }
+                for (; i < b1; i++) out[outOff + i] = alpha * x[xOff + i] + beta * add[addOff + i];
+            }
+            Activations.apply(act, out, outOff + b0, b1 - b0);
         }
     }
 

@@ -2,6 +2,8 @@ package dev.vessels.core.kernels;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vessels.core.exec.Parallel;
+import dev.vessels.core.layers.Activation;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -42,5 +44,32 @@ class ShortcutUpsampleTest {
         Upsample.nearest(x, xOff, c, h, w, stride, scale, fast, yOff);
         Upsample.nearestPlain(x, xOff, c, h, w, stride, scale, ref, yOff);
         assertThat(fast).isEqualTo(ref);
+    }
+
+    @Property(tries = 150)
+    void onePassResidualEqualsCopyAddActivate(@ForAll @IntRange(min = 1, max = 70000) int n,
+                                              @ForAll("weights") float alpha, @ForAll("weights") float beta,
+                                              @ForAll Activation act, @ForAll boolean inPlace, @ForAll boolean twoThreads,
+                                              @ForAll long seed) {
+        float[] x = KernelData.withSpecials(seed, n + 3), add = KernelData.uniform(seed + 1, n + 1, 3f);
+        float[] ref = new float[n + 2];
+        System.arraycopy(x, 3, ref, 2, n);
+        Shortcut.add(n, 1, 1, add, 1, n, 1, 1, alpha, beta, ref, 2);
+        Activations.apply(act, ref, 2, n);
+        try (Parallel par = new Parallel(twoThreads ? 2 : 1)) {
+            if (inPlace) {
+                float[] y = x.clone();
+                Shortcut.addActivate(y, 3, add, 1, alpha, beta, act, y, 3, n, par);
+                for (int i = 0; i < n; i++) {
+                    assertThat(Float.floatToRawIntBits(y[3 + i])).isEqualTo(Float.floatToRawIntBits(ref[2 + i]));
+                }
+            } else {
+                float[] y = new float[n + 2];
+                Shortcut.addActivate(x, 3, add, 1, alpha, beta, act, y, 2, n, par);
+                for (int i = 0; i < n + 2; i++) {
+                    assertThat(Float.floatToRawIntBits(y[i])).isEqualTo(Float.floatToRawIntBits(ref[i]));
+                }
+            }
+        }
     }
 }
