@@ -1,13 +1,72 @@
 package dev.vessels.core.kernels;
 
 import dev.vessels.core.exec.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Single-precision matrix multiply on row-major float arrays with offsets:
  * C[M×N] (+)= A[M×K] · B[K×N]. {@link #gemm} is the fast path; {@link #gemmPlain} is its
  * plain-loop twin that tests compare against.
+ *
+ * <p>The fast path is a BLIS-style GEMM: B is packed into {@code KC×NR} column panels and A into
+ * {@code MR×KC} row panels (both zero-padded at the edges), and a register-tiled micro-kernel
+ * keeps an {@code MR×NR} block of C (8 rows × 2 vectors: 16 accumulators) in registers while it
+ * streams one A panel and one B panel with FMAs. Loop order jc (NC) → pc (KC, pack B) → ic (MC,
+ * pack A) → jr (NR) → ir (MR): a B micro-panel (KC·NR floats, 32 KB at 16 lanes) stays in L1 while
+ * every A micro-panel of the MC block (in L2) passes over it.
+ *
+ * <p>Determinism: every element of C is the same chain of operations — for each K block in order,
+ * an FMA chain over the block's k, then one add into C — whatever M, the row chunking, the thread
+ * count or the element's position in a tile. The K blocking depends on K alone. So results are
+ * bit-identical for any number of threads and for any split of the rows into calls (executors that
+ * stream weights in row chunks compute exactly what resident ones do).
  */
 public final class Gemm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Floats per vector (16 with AVX-512). */
+    private static final int L = S.length();
+    /**
+     * Micro-tile rows: 8 rows × 2 vectors = 16 accumulators (+ 2 B vectors + 1 broadcast of 32
+     * registers). 8 divides every power-of-two filter count; it measured ~5 % faster than 6×32.
+     */
+    static final int MR = 8;
+    /** Micro-tile columns: two vectors. */
+    static final int NR = 2 * L;
+    /** Largest K block: a KC×NR B micro-panel is 32 KB at 16 lanes, within Zen 5's 48 KB L1D. */
+    static final int KC = 256;
+    /** Rows of A packed at once: MC×KC floats (128 KB) stay in the 1 MB L2 beside the B block. */
+    static final int MC = 128;
+    /**
+     * Columns of B packed at once (KC×NC floats, 2 MB): wide enough that a 56×56 map split over two
+     * threads packs A once per K block; A repacking cost ~4 % at NC = 1024 (measured).
+     */
+    static final int NC = 2048 / NR * NR;
+    /**
+     * Floats of packing scratch each thread holds while it runs GEMM (A block, B block and one
+     * edge tile), allocated once per thread and reused: memory accounting can add it per thread.
+     */
+    public static final int PACK_FLOATS_PER_THREAD = MC * KC + KC * NC + NC + MR * NR;
+
+    /**
+     * Below this many multiply-adds (~10 µs on one core) handing half to another thread costs about
+     * what it saves (ResNeXt's 32 groups are GEMMs of 4–8 rows). The split never changes results.
+     */
+    private static final long PARALLEL_MIN_MACS = 1L << 20;
+
+    /** Below this many columns the packed kernel wastes most of its tile: use the narrow path. */
+    private static final int NARROW_N = L;
+
+    /** Per-thread packing buffers, so steady-state calls allocate nothing. */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static final class Scratch {
+        final float[] a = new float[MC * KC];     // packed A block: [MC/MR panels][KC][MR]
+        final float[] b = new float[KC * NC];     // packed B block: [NC/NR panels][KC][NR]
+        final float[] row = new float[NC];       // one im2col row segment: [NC]
+        final float[] tile = new float[MR * NR];  // the spilled micro-tile: [MR][NR]
+    }
+
     private Gemm() {}
 
     /**
@@ -15,7 +74,390 @@ public final class Gemm {
      */
     public static void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                             float[] c, int cOff, int ldc, boolean accumulate, Parallel par) {
-        gemmPlain(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+        gemm(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, par, null, 0);
+    }
+
+    /**
+     * As {@link #gemm(int, int, int, float[], int, int, float[], int, int, float[], int, int, boolean,
+     * Parallel)}, then {@code e} (if not null) applied to every finished row i of C as its row
+     * {@code eRow0 + i}, while the tile is hot.
+     */
+    public static void gemm(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                            float[] c, int cOff, int ldc, boolean accumulate, Parallel par, Epilogue e, int eRow0) {
+        if (m <= 0 || n <= 0) return;
+        if (k <= 0) {
+            for (int i = 0; i < m; i++) {
+                if (!accumulate) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                if (e != null) e.apply(c, cOff + i * ldc, eRow0 + i, n);
+            }
+            return;
+        }
+        int threads = par == null ? 1 : par.threads();
+        if (n < NARROW_N) {
+            // Too narrow for column panels (the choice depends on n only, never on m, so row chunks agree).
+            if (threads == 1 || m < 2 * MR) {
+                narrow(0, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, e, eRow0);
+            } else {
+                par.forRange(m, (lo, hi) -> narrow(lo, hi, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, e,
+                        eRow0));
+            }
+            return;
+        }
+        split(m, n, k, a, aOff, lda, b, bOff, ldb, null, c, cOff, ldc, accumulate, par, e, eRow0);
+    }
+
+    /**
+     * A convolution as one GEMM without an im2col buffer: C[M×N] (+)= A[M×K] · im2col(im), where
+     * K = c·kh·kw and N = oh·ow per {@code g}. The im2col rows are generated straight into the packed
+     * B panels, so the unfolded matrix (K·N floats, e.g. 29 MB for a 3×3×256 conv at 56×56) is never
+     * written or read back. Bit-identical to {@link Im2col#im2col} followed by {@link #gemm}: the
+     * packed values are the same copies and the arithmetic is the same.
+     */
+    public static void conv(int m, float[] a, int aOff, int lda, ConvGeometry g, float[] im, int imOff, float[] c,
+                            int cOff, int ldc, boolean accumulate, Parallel par) {
+        conv(m, a, aOff, lda, g, im, imOff, c, cOff, ldc, accumulate, par, null, 0);
+    }
+
+    /** {@link #conv} with an epilogue, as in the epilogue variant of {@link #gemm}. */
+    public static void conv(int m, float[] a, int aOff, int lda, ConvGeometry g, float[] im, int imOff, float[] c,
+                            int cOff, int ldc, boolean accumulate, Parallel par, Epilogue e, int eRow0) {
+        int n = g.oh() * g.ow(), k = g.c() * g.kh() * g.kw();
+        if (m <= 0 || n <= 0) return;
+        split(m, n, k, a, aOff, lda, im, imOff, 0, g, c, cOff, ldc, accumulate, par, e, eRow0);
+    }
+
+    /**
+     * Splits the packed GEMM over the threads on whole panels. B is a row-major matrix (g == null)
+     * or the im2col of an image (g != null, b = image, bOff = its offset).
+     */
+    private static void split(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                              ConvGeometry g, float[] c, int cOff, int ldc, boolean accumulate, Parallel par, Epilogue e,
+                              int eRow0) {
+        int threads = par == null ? 1 : par.threads();
+        if (threads == 1 || (long) m * n * k < PARALLEL_MIN_MACS) {
+            blocked(m, n, k, a, aOff, lda, b, bOff, ldb, g, 0, c, cOff, ldc, accumulate, e, eRow0);
+            return;
+        }
+        int nPanels = (n + NR - 1) / NR, mPanels = (m + MR - 1) / MR;
+        if (nPanels >= 4 * threads || nPanels >= mPanels) {
+            // Split columns on panel boundaries: each thread packs the whole A but only its own B.
+            int parts = Math.min(threads, nPanels);
+            par.forEachPart(parts, p -> {
+                int j0 = (int) ((long) nPanels * p / parts) * NR;
+                int j1 = Math.min(n, (int) ((long) nPanels * (p + 1) / parts) * NR);
+                if (j1 > j0) {
+                    blocked(m, j1 - j0, k, a, aOff, lda, b, g == null ? bOff + j0 : bOff, ldb, g, j0, c, cOff + j0, ldc,
+                            accumulate, e, eRow0);
+                }
+            });
+        } else {
+            // Few columns, many rows (late conv stages: N = 7×7 or 14×14): split rows on panel boundaries.
+            int parts = Math.min(threads, mPanels);
+            par.forEachPart(parts, p -> {
+                int i0 = (int) ((long) mPanels * p / parts) * MR;
+                int i1 = Math.min(m, (int) ((long) mPanels * (p + 1) / parts) * MR);
+                if (i1 > i0) {
+                    blocked(i1 - i0, n, k, a, aOff + i0 * lda, lda, b, bOff, ldb, g, 0, c, cOff + i0 * ldc, ldc,
+                            accumulate, e, eRow0 + i0);
+                }
+            });
+        }
+    }
+
+    /** Number of K blocks, and their sizes as equal as possible: a function of K alone. */
+    private static int kBlocks(int k) {
+        return (k + KC - 1) / KC;
+    }
+
+    /**
+     * The single-threaded blocked GEMM over one rectangle of C. With {@code g != null}, B is the
+     * im2col of image {@code b} at {@code bOff}, and this rectangle starts at its column {@code col0}.
+     */
+    private static void blocked(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                ConvGeometry g, int col0, float[] c, int cOff, int ldc, boolean accumulate, Epilogue e,
+                                int eRow0) {
+        Scratch s = SCRATCH.get();
+        int kb = kBlocks(k);
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc);
+            for (int q = 0; q < kb; q++) {
+                int p0 = (int) ((long) k * q / kb), p1 = (int) ((long) k * (q + 1) / kb);
+                int kc = p1 - p0;
+                if (g == null) {
+                    packB(kc, nc, b, bOff + p0 * ldb + jc, ldb, s.b);
+                } else {
+                    packIm2col(kc, nc, p0, col0 + jc, b, bOff, g, s.row, s.b);
+                }
+                boolean overwrite = q == 0 && !accumulate;
+                Epilogue fin = q == kb - 1 ? e : null; // only once C is final
+                for (int ic = 0; ic < m; ic += MC) {
+                    int mc = Math.min(MC, m - ic);
+                    packA(mc, kc, a, aOff + ic * lda + p0, lda, s.a);
+                    macroKernel(mc, nc, kc, s.a, s.b, c, cOff + ic * ldc + jc, ldc, overwrite, s.tile, fin, eRow0 + ic);
+                }
+            }
+        }
+    }
+
+    /** Packs B[kc×nc] into NR-wide panels, each [kc][NR], zero-padding the last panel's columns. */
+    static void packB(int kc, int nc, float[] b, int bOff, int ldb, float[] dst) {
+        // Row by row, so the source is read sequentially (B may be a huge im2col matrix); each row
+        // scatters NR-float pieces to the panels, which stay cache-resident.
+        int full = nc / NR * NR, w = nc - full, panel = kc * NR;
+        for (int p = 0; p < kc; p++) {
+            int src = bOff + p * ldb, d = p * NR;
+            for (int j = 0; j < full; j += NR, d += panel) {
+                FloatVector.fromArray(S, b, src + j).intoArray(dst, d);
+                FloatVector.fromArray(S, b, src + j + L).intoArray(dst, d + L);
+            }
+            if (w > 0) {
+                System.arraycopy(b, src + full, dst, d, w);
+                java.util.Arrays.fill(dst, d + w, d + NR, 0f);
+            }
+        }
+    }
+
+    /**
+     * Packs rows [p0, p0+kc) × columns [col0, col0+nc) of im2col(image) into NR-wide panels, like
+     * {@link #packB}: each row segment is generated into {@code row} (copies of the image for the
+     * taps inside it, zeros for the padding; the same values {@link Im2col#im2col} writes), then
+     * scattered to the panels.
+     */
+    static void packIm2col(int kc, int nc, int p0, int col0, float[] im, int imOff, ConvGeometry g, float[] row,
+                           float[] dst) {
+        int h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), sh = g.sh(), sw = g.sw(), ph = g.ph(), pw = g.pw();
+        int ow = g.ow(), taps = kh * kw;
+        int full = nc / NR * NR, rem = nc - full, panel = kc * NR;
+        for (int p = 0; p < kc; p++) {
+            int tap = p0 + p, ch = tap / taps, i = tap % taps / kw, j = tap % kw;
+            // Output columns whose input x = ox·sw − pw + j lies inside [0, w): [oxLo, oxHi).
+            int oxLo = Math.min(ow, -Math.floorDiv(-Math.max(0, pw - j), sw));
+            int oxHi = Math.max(oxLo, Math.min(ow, Math.floorDiv(w - 1 + pw - j, sw) + 1));
+            int plane = imOff + ch * h * w;
+            for (int col = col0, end = col0 + nc; col < end; ) {
+                int oy = col / ow, ox0 = col - oy * ow, ox1 = Math.min(ow, ox0 + end - col);
+                int q = col - col0; // position of ox0 in row
+                int y = oy * sh - ph + i;
+                if (y < 0 || y >= h) {
+                    java.util.Arrays.fill(row, q, q + ox1 - ox0, 0f);
+                } else {
+                    int lo = Math.max(ox0, oxLo), hi = Math.min(ox1, oxHi);
+                    if (hi <= lo) {
+                        java.util.Arrays.fill(row, q, q + ox1 - ox0, 0f);
+                    } else {
+                        if (lo > ox0) java.util.Arrays.fill(row, q, q + lo - ox0, 0f);
+                        int src = plane + y * w + lo * sw - pw + j, d = q + lo - ox0;
+                        if (sw == 1) {
+                            System.arraycopy(im, src, row, d, hi - lo);
+                        } else {
+                            for (int ox = lo; ox < hi; ox++, src += sw) row[d++] = im[src];
+                        }
+                        if (hi < ox1) java.util.Arrays.fill(row, q + hi - ox0, q + ox1 - ox0, 0f);
+                    }
+                }
+                col += ox1 - ox0;
+            }
+            int d = p * NR;
+            for (int jj = 0; jj < full; jj += NR, d += panel) {
+                FloatVector.fromArray(S, row, jj).intoArray(dst, d);
+                FloatVector.fromArray(S, row, jj + L).intoArray(dst, d + L);
+            }
+            if (rem > 0) {
+                System.arraycopy(row, full, dst, d, rem);
+                java.util.Arrays.fill(dst, d + rem, d + NR, 0f);
+            }
+        }
+    }
+
+    /** Packs A[mc×kc] into MR-row panels, each [kc][MR], zero-padding the last panel's rows. */
+    static void packA(int mc, int kc, float[] a, int aOff, int lda, float[] dst) {
+        int d = 0;
+        for (int i = 0; i < mc; i += MR) {
+            int h = Math.min(MR, mc - i);
+            int r0 = aOff + i * lda;
+            if (h == MR) {
+                // Eight sequential read streams, one sequential write stream.
+                int r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda, r6 = r5 + lda,
+                        r7 = r6 + lda;
+                for (int p = 0; p < kc; p++, d += MR) {
+                    dst[d] = a[r0 + p];
+                    dst[d + 1] = a[r1 + p];
+                    dst[d + 2] = a[r2 + p];
+                    dst[d + 3] = a[r3 + p];
+                    dst[d + 4] = a[r4 + p];
+                    dst[d + 5] = a[r5 + p];
+                    dst[d + 6] = a[r6 + p];
+                    dst[d + 7] = a[r7 + p];
+                }
+            } else {
+                for (int p = 0; p < kc; p++, d += MR) {
+                    for (int r = 0; r < MR; r++) dst[d + r] = r < h ? a[r0 + r * lda + p] : 0f;
+                }
+            }
+        }
+    }
+
+    /**
+     * C[mc×nc] (+)= packed A · packed B over one K block. All hot loops are in this one method so
+     * C2 keeps the 16 accumulators in registers (no calls, no allocation).
+     */
+    static void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
+                            boolean overwrite, float[] tile, Epilogue e, int eRow0) {
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int bBase = jr / NR * kc * NR;
+            if (nr <= L) {
+                // A last panel at most one vector wide (N = 196, 784, 5776 …): half the FMAs.
+                narrowPanel(mc, kc, ap, bp, bBase, c, cOff + jr, ldc, nr, overwrite, tile, e, eRow0);
+                continue;
+            }
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                int aBase = ir / MR * kc * MR;
+                FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+                FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+                FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+                FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+                FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+                FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+                FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+                FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+                // Indices linear in p, so C2's range-check elimination hoists the bounds checks.
+                for (int p = 0; p < kc; p++) {
+                    int ai = aBase + p * MR, bi = bBase + p * NR;
+                    FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+                    FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+                    FloatVector av = FloatVector.broadcast(S, ap[ai]);
+                    c00 = av.fma(b0, c00);
+                    c01 = av.fma(b1, c01);
+                    av = FloatVector.broadcast(S, ap[ai + 1]);
+                    c10 = av.fma(b0, c10);
+                    c11 = av.fma(b1, c11);
+                    av = FloatVector.broadcast(S, ap[ai + 2]);
+                    c20 = av.fma(b0, c20);
+                    c21 = av.fma(b1, c21);
+                    av = FloatVector.broadcast(S, ap[ai + 3]);
+                    c30 = av.fma(b0, c30);
+                    c31 = av.fma(b1, c31);
+                    av = FloatVector.broadcast(S, ap[ai + 4]);
+                    c40 = av.fma(b0, c40);
+                    c41 = av.fma(b1, c41);
+                    av = FloatVector.broadcast(S, ap[ai + 5]);
+                    c50 = av.fma(b0, c50);
+                    c51 = av.fma(b1, c51);
+                    av = FloatVector.broadcast(S, ap[ai + 6]);
+                    c60 = av.fma(b0, c60);
+                    c61 = av.fma(b1, c61);
+                    av = FloatVector.broadcast(S, ap[ai + 7]);
+                    c70 = av.fma(b0, c70);
+                    c71 = av.fma(b1, c71);
+                }
+                c00.intoArray(tile, 0 * NR);
+                c01.intoArray(tile, 0 * NR + L);
+                c10.intoArray(tile, 1 * NR);
+                c11.intoArray(tile, 1 * NR + L);
+                c20.intoArray(tile, 2 * NR);
+                c21.intoArray(tile, 2 * NR + L);
+                c30.intoArray(tile, 3 * NR);
+                c31.intoArray(tile, 3 * NR + L);
+                c40.intoArray(tile, 4 * NR);
+                c41.intoArray(tile, 4 * NR + L);
+                c50.intoArray(tile, 5 * NR);
+                c51.intoArray(tile, 5 * NR + L);
+                c60.intoArray(tile, 6 * NR);
+                c61.intoArray(tile, 6 * NR + L);
+                c70.intoArray(tile, 7 * NR);
+                c71.intoArray(tile, 7 * NR + L);
+                storeTile(tile, c, cOff + ir * ldc + jr, ldc, mr, nr, overwrite, e, eRow0 + ir);
+            }
+        }
+    }
+
+    /** The 8×L variant of the micro-kernel for a last B panel of at most L columns (zero-padded). */
+    private static void narrowPanel(int mc, int kc, float[] ap, float[] bp, int bBase, float[] c, int cOff, int ldc,
+                                    int nr, boolean overwrite, float[] tile, Epilogue e, int eRow0) {
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            int aBase = ir / MR * kc * MR;
+            FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+            FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+            FloatVector c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+            for (int p = 0; p < kc; p++) {
+                int ai = aBase + p * MR;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bBase + p * NR);
+                c0 = FloatVector.broadcast(S, ap[ai]).fma(b0, c0);
+                c1 = FloatVector.broadcast(S, ap[ai + 1]).fma(b0, c1);
+                c2 = FloatVector.broadcast(S, ap[ai + 2]).fma(b0, c2);
+                c3 = FloatVector.broadcast(S, ap[ai + 3]).fma(b0, c3);
+                c4 = FloatVector.broadcast(S, ap[ai + 4]).fma(b0, c4);
+                c5 = FloatVector.broadcast(S, ap[ai + 5]).fma(b0, c5);
+                c6 = FloatVector.broadcast(S, ap[ai + 6]).fma(b0, c6);
+                c7 = FloatVector.broadcast(S, ap[ai + 7]).fma(b0, c7);
+            }
+            c0.intoArray(tile, 0);
+            c1.intoArray(tile, NR);
+            c2.intoArray(tile, 2 * NR);
+            c3.intoArray(tile, 3 * NR);
+            c4.intoArray(tile, 4 * NR);
+            c5.intoArray(tile, 5 * NR);
+            c6.intoArray(tile, 6 * NR);
+            c7.intoArray(tile, 7 * NR);
+            storeTile(tile, c, cOff + ir * ldc, ldc, mr, nr, overwrite, e, eRow0 + ir);
+        }
+    }
+
+    /**
+     * Writes (or adds) one spilled micro-tile into C. Kept out of the kernel loop on purpose: with
+     * the store variants inline, C2 compiled the FMA loop ~15 % slower once more than one of them
+     * was live (measured), and the spill through L1 costs ~2 %.
+     */
+    private static void storeTile(float[] tile, float[] c, int ci, int ldc, int mr, int nr, boolean overwrite, Epilogue e,
+                                  int eRow0) {
+        if (nr == NR) {
+            for (int r = 0; r < mr; r++, ci += ldc) {
+                FloatVector t0 = FloatVector.fromArray(S, tile, r * NR), t1 = FloatVector.fromArray(S, tile, r * NR + L);
+                if (!overwrite) {
+                    t0 = FloatVector.fromArray(S, c, ci).add(t0);
+                    t1 = FloatVector.fromArray(S, c, ci + L).add(t1);
+                }
+                t0.intoArray(c, ci);
+                t1.intoArray(c, ci + L);
+                if (e != null) e.apply(c, ci, eRow0 + r, NR);
+            }
+        } else {
+            for (int r = 0; r < mr; r++, ci += ldc) {
+                int t = r * NR;
+                if (overwrite) {
+                    System.arraycopy(tile, t, c, ci, nr);
+                } else {
+                    for (int j = 0; j < nr; j++) c[ci + j] += tile[t + j];
+                }
+                if (e != null) e.apply(c, ci, eRow0 + r, nr);
+            }
+        }
+    }
+
+    /**
+     * Rows [lo, hi) of C for matrices narrower than one vector: per K block an FMA chain per
+     * element, then one add into C — the same arithmetic shape as the packed path.
+     */
+    private static void narrow(int lo, int hi, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                               float[] c, int cOff, int ldc, boolean accumulate, Epilogue e, int eRow0) {
+        int kb = kBlocks(k);
+        for (int i = lo; i < hi; i++) {
+            int ai = aOff + i * lda, ci = cOff + i * ldc;
+            for (int j = 0; j < n; j++) {
+                float acc = accumulate ? c[ci + j] : 0f;
+                for (int q = 0; q < kb; q++) {
+                    int p0 = (int) ((long) k * q / kb), p1 = (int) ((long) k * (q + 1) / kb);
+                    float s = 0f;
+                    for (int p = p0; p < p1; p++) s = Math.fma(a[ai + p], b[bOff + p * ldb + j], s);
+                    acc = q == 0 && !accumulate ? s : acc + s;
+                }
+                c[ci + j] = acc;
+            }
+            if (e != null) e.apply(c, ci, eRow0 + i, n);
+        }
     }
 
     /** The reference: Darknet's own i-k-j loop order. */

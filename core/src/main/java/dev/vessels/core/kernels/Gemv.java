@@ -1,13 +1,86 @@
 package dev.vessels.core.kernels;
 
 import dev.vessels.core.exec.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
-/** y[M] = W[M×K] · x[K] (W row-major): batch-1 fully connected layers. */
+/**
+ * y[M] = W[M×K] · x[K] (W row-major): batch-1 fully connected layers. Memory-bound: W is read
+ * once, so the fast path streams four rows at a time (four independent FMA chains sharing each
+ * load of x) and splits the rows across threads.
+ *
+ * <p>Every row is computed by the same arithmetic whichever group, thread or call it falls in:
+ * lane-wise FMA partial sums over K (two accumulators for even/odd vector steps), a scalar FMA
+ * tail, and a fixed-order sum of the lanes. The Vector API's {@code reduceLanes(ADD)} is not used
+ * because its order for floats is unspecified; a scratch sum is. So outputs are bit-identical
+ * for any thread count and any row chunking of the weights.
+ */
 public final class Gemv {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Below this many multiply-adds the hand-off to a second thread costs more than it saves. */
+    private static final long PARALLEL_MIN_MACS = 1 << 16;
+    /** Per-thread lane spill for the fixed-order reduction: [4 rows][L lanes]. */
+    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[4 * L]);
+
     private Gemv() {}
 
     public static void gemv(int m, int k, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff, Parallel par) {
-        gemvPlain(m, k, w, wOff, x, xOff, y, yOff);
+        if (m <= 0) return;
+        if (par == null || par.threads() == 1 || (long) m * k < PARALLEL_MIN_MACS || m < 8) {
+            rows(0, m, k, w, wOff, x, xOff, y, yOff);
+        } else {
+            par.forRange(m, (lo, hi) -> rows(lo, hi, k, w, wOff, x, xOff, y, yOff));
+        }
+    }
+
+    private static void rows(int lo, int hi, int k, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff) {
+        float[] lanes = LANES.get();
+        int kv = k / (2 * L) * (2 * L); // columns covered by the two-vector steps
+        int i = lo;
+        for (; i + 4 <= hi; i += 4) {
+            int w0 = wOff + i * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k;
+            FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+            FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S), b2 = FloatVector.zero(S), b3 = FloatVector.zero(S);
+            for (int p = 0; p < kv; p += 2 * L) {
+                FloatVector xv = FloatVector.fromArray(S, x, xOff + p);
+                FloatVector xu = FloatVector.fromArray(S, x, xOff + p + L);
+                a0 = FloatVector.fromArray(S, w, w0 + p).fma(xv, a0);
+                a1 = FloatVector.fromArray(S, w, w1 + p).fma(xv, a1);
+                a2 = FloatVector.fromArray(S, w, w2 + p).fma(xv, a2);
+                a3 = FloatVector.fromArray(S, w, w3 + p).fma(xv, a3);
+                b0 = FloatVector.fromArray(S, w, w0 + p + L).fma(xu, b0);
+                b1 = FloatVector.fromArray(S, w, w1 + p + L).fma(xu, b1);
+                b2 = FloatVector.fromArray(S, w, w2 + p + L).fma(xu, b2);
+                b3 = FloatVector.fromArray(S, w, w3 + p + L).fma(xu, b3);
+            }
+            a0.add(b0).intoArray(lanes, 0);
+            a1.add(b1).intoArray(lanes, L);
+            a2.add(b2).intoArray(lanes, 2 * L);
+            a3.add(b3).intoArray(lanes, 3 * L);
+            y[yOff + i] = finish(lanes, 0, w, w0, x, xOff, kv, k);
+            y[yOff + i + 1] = finish(lanes, L, w, w1, x, xOff, kv, k);
+            y[yOff + i + 2] = finish(lanes, 2 * L, w, w2, x, xOff, kv, k);
+            y[yOff + i + 3] = finish(lanes, 3 * L, w, w3, x, xOff, kv, k);
+        }
+        for (; i < hi; i++) {
+            int w0 = wOff + i * k;
+            FloatVector a0 = FloatVector.zero(S), b0 = FloatVector.zero(S);
+            for (int p = 0; p < kv; p += 2 * L) {
+                a0 = FloatVector.fromArray(S, w, w0 + p).fma(FloatVector.fromArray(S, x, xOff + p), a0);
+                b0 = FloatVector.fromArray(S, w, w0 + p + L).fma(FloatVector.fromArray(S, x, xOff + p + L), b0);
+            }
+            a0.add(b0).intoArray(lanes, 0);
+            y[yOff + i] = finish(lanes, 0, w, w0, x, xOff, kv, k);
+        }
+    }
+
+    /** Sums the spilled lanes in index order, then adds the scalar FMA tail over [kv, k). */
+    private static float finish(float[] lanes, int l0, float[] w, int wRow, float[] x, int xOff, int kv, int k) {
+        float s = 0f;
+        for (int l = 0; l < L; l++) s += lanes[l0 + l];
+        for (int p = kv; p < k; p++) s = Math.fma(w[wRow + p], x[xOff + p], s);
+        return s;
     }
 
     public static void gemvPlain(int m, int k, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff) {

@@ -2,13 +2,66 @@ package dev.vessels.core.kernels;
 
 import dev.vessels.core.exec.Parallel;
 
-/** Max, global-average and local-average pooling over C×H×W planes, with Darknet's padding rules. */
+/**
+ * Max, global-average and local-average pooling over C×H×W planes, with Darknet's padding rules.
+ *
+ * <p>The fast paths clamp each window to the image once instead of testing every position, and
+ * unroll the common 2×2 window; they visit the valid positions in the plain twins' order with the
+ * same comparisons and additions, so they equal the twins bit for bit. (In the max, an outside
+ * position's −FLT_MAX can never beat the running maximum, which starts at −FLT_MAX, so skipping it
+ * changes nothing.) Max pooling splits channels across threads.
+ */
 public final class Pooling {
+    /** Below this many outputs a second thread costs more than it saves. */
+    private static final long PARALLEL_MIN_OUTPUTS = 1 << 14;
+
     private Pooling() {}
 
     public static void max(float[] x, int xOff, int c, int h, int w, int size, int stride, int padding, int oh, int ow,
                            float[] y, int yOff, Parallel par) {
-        maxPlain(x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff);
+        if (par == null || par.threads() == 1 || (long) c * oh * ow < PARALLEL_MIN_OUTPUTS) {
+            maxChannels(0, c, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff);
+        } else {
+            par.forRange(c, (lo, hi) -> maxChannels(lo, hi, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff));
+        }
+    }
+
+    private static void maxChannels(int c0, int c1, float[] x, int xOff, int h, int w, int size, int stride, int padding,
+                                    int oh, int ow, float[] y, int yOff) {
+        int off = -padding / 2;
+        for (int k = c0; k < c1; k++) {
+            int plane = xOff + k * h * w;
+            for (int i = 0; i < oh; i++) {
+                int cy0 = off + i * stride;
+                int nLo = Math.max(0, -cy0), nHi = Math.min(size, h - cy0);
+                int dst = yOff + (k * oh + i) * ow;
+                for (int j = 0; j < ow; j++) {
+                    int cx0 = off + j * stride;
+                    int mLo = Math.max(0, -cx0), mHi = Math.min(size, w - cx0);
+                    float max = -Float.MAX_VALUE;
+                    if (size == 2 && nLo == 0 && nHi == 2 && mLo == 0 && mHi == 2) {
+                        int r0 = plane + cy0 * w + cx0, r1 = r0 + w;
+                        float v = x[r0];
+                        if (v > max) max = v;
+                        v = x[r0 + 1];
+                        if (v > max) max = v;
+                        v = x[r1];
+                        if (v > max) max = v;
+                        v = x[r1 + 1];
+                        if (v > max) max = v;
+                    } else {
+                        for (int n = nLo; n < nHi; n++) {
+                            int r = plane + (cy0 + n) * w + cx0;
+                            for (int m = mLo; m < mHi; m++) {
+                                float v = x[r + m];
+                                if (v > max) max = v;
+                            }
+                        }
+                    }
+                    y[dst + j] = max;
+                }
+            }
+        }
     }
 
     /** Window origin −padding/2; outside positions are −infinity (Darknet uses −FLT_MAX). */
@@ -35,7 +88,23 @@ public final class Pooling {
     }
 
     public static void avgGlobal(float[] x, int xOff, int c, int spatial, float[] y, int yOff) {
-        avgGlobalPlain(x, xOff, c, spatial, y, yOff);
+        // Four channels at once: four independent in-order sums (the twin's order per channel).
+        int k = 0;
+        for (; k + 4 <= c; k += 4) {
+            int b0 = xOff + k * spatial, b1 = b0 + spatial, b2 = b1 + spatial, b3 = b2 + spatial;
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (int i = 0; i < spatial; i++) {
+                s0 += x[b0 + i];
+                s1 += x[b1 + i];
+                s2 += x[b2 + i];
+                s3 += x[b3 + i];
+            }
+            y[yOff + k] = s0 / spatial;
+            y[yOff + k + 1] = s1 / spatial;
+            y[yOff + k + 2] = s2 / spatial;
+            y[yOff + k + 3] = s3 / spatial;
+        }
+        avgGlobalPlain(x, xOff + k * spatial, c - k, spatial, y, yOff + k);
     }
 
     /** Darknet sums in order then divides by h·w. */
@@ -50,7 +119,29 @@ public final class Pooling {
 
     public static void avgLocal(float[] x, int xOff, int c, int h, int w, int size, int stride, int padding, int oh, int ow,
                                 float[] y, int yOff) {
-        avgLocalPlain(x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff);
+        int off = -padding / 2;
+        for (int k = 0; k < c; k++) {
+            int plane = xOff + k * h * w;
+            for (int i = 0; i < oh; i++) {
+                int cy0 = off + i * stride;
+                int nLo = Math.max(0, -cy0), nHi = Math.min(size, h - cy0);
+                int dst = yOff + (k * oh + i) * ow;
+                for (int j = 0; j < ow; j++) {
+                    int cx0 = off + j * stride;
+                    int mLo = Math.max(0, -cx0), mHi = Math.min(size, w - cx0);
+                    float s = 0;
+                    int count = 0;
+                    for (int n = nLo; n < nHi; n++) {
+                        int r = plane + (cy0 + n) * w + cx0;
+                        for (int m = mLo; m < mHi; m++) {
+                            s += x[r + m];
+                            count++;
+                        }
+                    }
+                    y[dst + j] = count == 0 ? 0 : s / count;
+                }
+            }
+        }
     }
 
     /** Averages the window positions that lie inside the input (padding is not counted). */

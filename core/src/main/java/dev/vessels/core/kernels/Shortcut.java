@@ -1,25 +1,92 @@
 package dev.vessels.core.kernels;
 
+import dev.vessels.core.exec.Parallel;
+import dev.vessels.core.layers.Activation;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
  * Darknet's {@code shortcut_cpu}: out = alpha·out + beta·add over the overlapping channels and
- * positions, where the larger of the two is sampled with an integer stride.
+ * positions, where the larger of the two is sampled with an integer stride. The fast path
+ * vectorises the same-shape case (every residual block) with the twin's exact operations
+ * (multiply, multiply, add; no FMA), so both agree bit for bit.
  */
 public final class Shortcut {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
     private Shortcut() {}
 
     public static void add(int w1, int h1, int c1, float[] add, int addOff, int w2, int h2, int c2, float alpha, float beta,
                            float[] out, int outOff) {
-        int stride = Math.max(1, w1 / w2), sample = Math.max(1, w2 / w1);
-        int minw = Math.min(w1, w2), minh = Math.min(h1, h2), minc = Math.min(c1, c2);
-        if (stride == 1 && sample == 1 && w1 == w2 && h1 == h2) {
-            int n = minc * h1 * w1;
-            if (alpha == 1 && beta == 1) {
-                for (int i = 0; i < n; i++) out[outOff + i] = out[outOff + i] + add[addOff + i];
-            } else {
-                for (int i = 0; i < n; i++) out[outOff + i] = alpha * out[outOff + i] + beta * add[addOff + i];
-            }
+        if (w1 != w2 || h1 != h2) {
+            addPlain(w1, h1, c1, add, addOff, w2, h2, c2, alpha, beta, out, outOff);
             return;
         }
+        int n = Math.min(c1, c2) * h1 * w1, vend = n / L * L, i = 0;
+        if (alpha == 1 && beta == 1) {
+            for (; i < vend; i += L) {
+                FloatVector.fromArray(S, out, outOff + i).add(FloatVector.fromArray(S, add, addOff + i))
+                        .intoArray(out, outOff + i);
+            }
+            for (; i < n; i++) out[outOff + i] = out[outOff + i] + add[addOff + i];
+        } else {
+            for (; i < vend; i += L) {
+                FloatVector.fromArray(S, out, outOff + i).mul(alpha)
+                        .add(FloatVector.fromArray(S, add, addOff + i).mul(beta)).intoArray(out, outOff + i);
+            }
+            for (; i < n; i++) out[outOff + i] = alpha * out[outOff + i] + beta * add[addOff + i];
+        }
+    }
+
+    /**
+     * The same-shape residual in one pass: out[i] = act(alpha·x[i] + beta·add[i]) for n floats,
+     * split across threads. Bit-identical to copying x to out, {@link #add} and
+     * {@link Activations#apply} (three passes over the tensor), which a shortcut layer otherwise
+     * does; works in place (out == x) too.
+     */
+    public static void addActivate(float[] x, int xOff, float[] add, int addOff, float alpha, float beta, Activation act,
+                                   float[] out, int outOff, int n, Parallel par) {
+        if (par == null || par.threads() == 1 || n < PARALLEL_MIN) {
+            addActivateRange(x, xOff, add, addOff, alpha, beta, act, out, outOff, 0, n);
+        } else {
+            int blocks = (n + L - 1) / L; // split on whole vectors
+            par.forRange(blocks, (lo, hi) -> addActivateRange(x, xOff, add, addOff, alpha, beta, act, out, outOff, lo * L,
+                    Math.min(n, hi * L)));
+        }
+    }
+
+    /** Below this many floats a second thread costs more than it saves. */
+    private static final int PARALLEL_MIN = 1 << 15;
+    /** Floats per pass: the sums are activated while still in L1. */
+    private static final int BLOCK = 4096;
+
+    private static void addActivateRange(float[] x, int xOff, float[] add, int addOff, float alpha, float beta,
+                                         Activation act, float[] out, int outOff, int from, int to) {
+        boolean unit = alpha == 1 && beta == 1;
+        for (int b0 = from; b0 < to; b0 += BLOCK) {
+            int b1 = Math.min(to, b0 + BLOCK), vend = b0 + (b1 - b0) / L * L, i = b0;
+            if (unit) {
+                for (; i < vend; i += L) {
+                    FloatVector.fromArray(S, x, xOff + i).add(FloatVector.fromArray(S, add, addOff + i))
+                            .intoArray(out, outOff + i);
+                }
+                for (; i < b1; i++) out[outOff + i] = x[xOff + i] + add[addOff + i];
+            } else {
+                for (; i < vend; i += L) {
+                    FloatVector.fromArray(S, x, xOff + i).mul(alpha)
+                            .add(FloatVector.fromArray(S, add, addOff + i).mul(beta)).intoArray(out, outOff + i);
+                }
+                for (; i < b1; i++) out[outOff + i] = alpha * x[xOff + i] + beta * add[addOff + i];
+            }
+            Activations.apply(act, out, outOff + b0, b1 - b0);
+        }
+    }
+
+    public static void addPlain(int w1, int h1, int c1, float[] add, int addOff, int w2, int h2, int c2, float alpha,
+                                float beta, float[] out, int outOff) {
+        int stride = Math.max(1, w1 / w2), sample = Math.max(1, w2 / w1);
+        int minw = Math.min(w1, w2), minh = Math.min(h1, h2), minc = Math.min(c1, c2);
         for (int k = 0; k < minc; k++) {
             for (int j = 0; j < minh; j++) {
                 for (int i = 0; i < minw; i++) {

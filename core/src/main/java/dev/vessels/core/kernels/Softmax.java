@@ -1,6 +1,10 @@
 package dev.vessels.core.kernels;
 
-/** Darknet's softmax: subtract the max, exponentiate (in double, as C's exp), normalise. */
+/**
+ * Darknet's softmax: subtract the max, exponentiate (in double, as C's exp), normalise. Kept scalar:
+ * it runs once per prediction over at most a few thousand values (never hot), and Math.exp is the
+ * same in every JIT tier while the Vector API's EXP lanes are not.
+ */
 public final class Softmax {
     private Softmax() {}
 

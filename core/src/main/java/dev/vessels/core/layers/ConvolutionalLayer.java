@@ -4,8 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.vessels.core.cfg.Section;
-import dev.vessels.core.kernels.Activations;
-import dev.vessels.core.kernels.ChannelOps;
+import dev.vessels.core.kernels.ConvGeometry;
+import dev.vessels.core.kernels.Epilogue;
 import dev.vessels.core.kernels.Gemm;
 import dev.vessels.core.kernels.Im2col;
 
@@ -30,6 +30,7 @@ public final class ConvolutionalLayer extends Layer {
     private final int mg;       // filters per group: filters / groups
     private final int kg;       // GEMM depth: cg * kh * kw
     private final int spatial;  // out.h * out.w: GEMM width
+    private final ConvGeometry geometry; // one group's input as an im2col (for the fused kernel)
 
     public ConvolutionalLayer(int index, Shape in, int filters, int groups, int kh, int kw, int sh, int sw, int ph, int pw,
                               boolean batchNorm, Activation activation, int inputLayer) {
@@ -49,6 +50,7 @@ public final class ConvolutionalLayer extends Layer {
         this.mg = filters / groups;
         this.kg = cg * kh * kw;
         this.spatial = out.h() * out.w();
+        this.geometry = new ConvGeometry(cg, in.h(), in.w(), kh, kw, sh, sw, ph, pw, out.h(), out.w());
     }
 
     static ConvolutionalLayer parse(Section s, int index, Shape in, int inputLayer) {
@@ -156,6 +158,16 @@ public final class ConvolutionalLayer extends Layer {
         int xOff = ctx.inOff(0);
         float[] y = ctx.out();
         int yOff = ctx.outOff();
+        // Batch norm (or bias) and the activation run inside the GEMM, on each finished tile. The
+        // epilogue copies the per-filter head, so the weight pieces may reuse its parameter slot.
+        int h = ctx.params(0, (int) headFloats());
+        float[] p = ctx.paramArray();
+        Epilogue e = Epilogue.forThisThread();
+        if (batchNorm) {
+            e.setBatchNorm(p, h + filters, h + 2 * filters, h + 3 * filters, h, filters, activation);
+        } else {
+            e.setBias(p, h, filters, activation);
+        }
         long chunk = Math.max(kg, ctx.maxParamChunkFloats() / kg * kg); // whole filters per piece
         int rowsPerChunk = (int) Math.min(mg, chunk / kg);
         long wBase = headFloats();
@@ -166,8 +178,19 @@ public final class ConvolutionalLayer extends Layer {
                 : (int) Math.max(1, Math.min(out.h(), ctx.wsFloats() / rowFloats));
         for (int g = 0; g < groups; g++) {
             int xg = xOff + g * cg * in.h() * in.w();
+            if (!pointwise() && rowsPerChunk >= mg) {
+                // All of the group's filters at once: the fused im2col+GEMM packs the unfolded input
+                // straight into GEMM panels, never writing the workspace. Bit-identical to the
+                // im2col + GEMM path below, which streamed (chunked) weights still use so the
+                // unfolded input is built once rather than once per chunk.
+                int row = g * mg;
+                int aOff = ctx.params(wBase + (long) row * kg, mg * kg);
+                Gemm.conv(mg, ctx.paramArray(), aOff, kg, geometry, x, xg, y, yOff + row * spatial, spatial, false,
+                        ctx.parallel(), e, row);
+                continue;
+            }
             if (tileRows < out.h()) {
-                forwardTiled(ctx, x, xg, g, tileRows, rowsPerChunk, wBase, y, yOff);
+                forwardTiled(ctx, x, xg, g, tileRows, rowsPerChunk, wBase, y, yOff, e);
                 continue;
             }
             float[] b;
@@ -185,17 +208,9 @@ public final class ConvolutionalLayer extends Layer {
                 int row = g * mg + r0;
                 int aOff = ctx.params(wBase + (long) row * kg, rows * kg);
                 Gemm.gemm(rows, spatial, kg, ctx.paramArray(), aOff, kg, b, bOff, spatial,
-                        y, yOff + row * spatial, spatial, false, ctx.parallel());
+                        y, yOff + row * spatial, spatial, false, ctx.parallel(), e, row);
             }
         }
-        int h = ctx.params(0, (int) headFloats());
-        float[] p = ctx.paramArray();
-        if (batchNorm) {
-            ChannelOps.batchNorm(y, yOff, filters, spatial, p, h + filters, h + 2 * filters, h + 3 * filters, h);
-        } else {
-            ChannelOps.addBias(y, yOff, filters, spatial, p, h);
-        }
-        Activations.apply(activation, y, yOff, filters * spatial);
     }
 
     /**
@@ -203,7 +218,7 @@ public final class ConvolutionalLayer extends Layer {
      * are the outer loop so on-demand parameters are read once; the column tile is rebuilt per piece.
      */
     private void forwardTiled(LayerContext ctx, float[] x, int xg, int g, int tileRows, int rowsPerChunk, long wBase,
-                              float[] y, int yOff) {
+                              float[] y, int yOff, Epilogue e) {
         float[] b = ctx.ws();
         int bOff = ctx.wsOff();
         for (int r0 = 0; r0 < mg; r0 += rowsPerChunk) {
@@ -215,7 +230,7 @@ public final class ConvolutionalLayer extends Layer {
                 int n = (oy1 - oy0) * out.w();
                 Im2col.im2colRows(x, xg, cg, in.h(), in.w(), kh, kw, sh, sw, ph, pw, out.w(), oy0, oy1, b, bOff);
                 Gemm.gemm(rows, n, kg, ctx.paramArray(), aOff, kg, b, bOff, n,
-                        y, yOff + row * spatial + oy0 * out.w(), spatial, false, ctx.parallel());
+                        y, yOff + row * spatial + oy0 * out.w(), spatial, false, ctx.parallel(), e, row);
             }
         }
     }

@@ -1,0 +1,33 @@
+package dev.vessels.bench;
+
+import java.util.Map;
+
+/**
+ * GEMM shapes (M filters × N output pixels × K = inputs·kh·kw) of convolutions in the paper's
+ * models, as im2col + GEMM runs them. The first three are the issue's reference shapes.
+ */
+final class Shapes {
+    private Shapes() {}
+
+    static final Map<String, int[]> GEMM = Map.ofEntries(
+            // ResNet 3×3 conv as GEMM (the headline shape)
+            Map.entry("m256_k2304_n3136", new int[]{256, 3136, 2304}),
+            // ResNet152@224 conv2_x 3×3, 64 filters at 56×56
+            Map.entry("resnet152_c2_3x3", new int[]{64, 3136, 576}),
+            // ResNet152@224 conv5_x 3×3 (512 filters at 7×7) and the 512×4608×196
+            Map.entry("resnet152_c5_3x3", new int[]{512, 49, 4608}),
+            Map.entry("m512_k4608_n196", new int[]{512, 196, 4608}),
+            // ResNet152@224 conv4_x 1×1 expand: 1024 filters, K=256, 14×14
+            Map.entry("resnet152_c4_1x1", new int[]{1024, 196, 256}),
+            // VGG16@224 conv1_2 (64 at 224×224, K=576) and conv4_2 (512 at 28×28, K=4608)
+            Map.entry("vgg16_conv1_2", new int[]{64, 50176, 576}),
+            Map.entry("vgg16_conv4_2", new int[]{512, 784, 4608}),
+            // YOLOv3@608: 3×3 256 at 76×76 (K=1152), 3×3 1024 at 19×19 (K=4608), 1×1 detection head 255
+            Map.entry("yolov3_76_3x3", new int[]{256, 5776, 1152}),
+            Map.entry("yolov3_19_3x3", new int[]{1024, 361, 4608}),
+            Map.entry("yolov3_head_1x1", new int[]{255, 361, 1024}));
+
+    static double gflop(int[] s) {
+        return 2.0 * s[0] * s[1] * s[2] / 1e9;
+    }
+}

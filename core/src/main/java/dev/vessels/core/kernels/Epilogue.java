@@ -1,0 +1,87 @@
+package dev.vessels.core.kernels;
+
+import dev.vessels.core.layers.Activation;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * What a convolution does to each output row (channel) after its GEMM — batch norm or a bias, then
+ * the activation — applied by {@link Gemm} while the finished C tile is still in L1, instead of
+ * in two more passes over the whole output. Every element goes through exactly the operations of
+ * {@link ChannelOps#batchNorm} / {@link ChannelOps#addBias} followed by
+ * {@link Activations#apply}, so fused and unfused results are bit-identical.
+ *
+ * <p>The per-channel parameters are copied in by the setters, so the caller may release the
+ * parameter piece they came from (on-demand executors reuse one slot) before streaming the
+ * weights. One instance per thread ({@link #forThisThread}), reused: no allocation in steady state.
+ */
+public final class Epilogue {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ThreadLocal<Epilogue> PER_THREAD = ThreadLocal.withInitial(Epilogue::new);
+
+    private float[] mean = new float[0];   // [rows] rolling mean (batch norm)
+    private float[] denom = new float[0];  // [rows] sqrt(variance) + epsilon, as ChannelOps computes it
+    private float[] scale = new float[0];  // [rows] batch-norm scale
+    private float[] bias = new float[0];   // [rows] bias, added last
+    private boolean batchNorm;
+    private Activation activation = Activation.LINEAR;
+
+    private Epilogue() {}
+
+    /** This thread's instance; configure it with a setter before each use. */
+    public static Epilogue forThisThread() {
+        return PER_THREAD.get();
+    }
+
+    private void ensure(int rows) {
+        if (bias.length < rows) {
+            mean = new float[rows];
+            denom = new float[rows];
+            scale = new float[rows];
+            bias = new float[rows];
+        }
+    }
+
+    /** Batch norm with bias (a convolution's {@code batch_normalize=1}), then {@code act}. */
+    public Epilogue setBatchNorm(float[] p, int scaleOff, int meanOff, int varOff, int biasOff, int rows, Activation act) {
+        ensure(rows);
+        for (int f = 0; f < rows; f++) {
+            mean[f] = p[meanOff + f];
+            denom[f] = (float) Math.sqrt(p[varOff + f]) + ChannelOps.BN_EPSILON;
+            scale[f] = p[scaleOff + f];
+            bias[f] = p[biasOff + f];
+        }
+        batchNorm = true;
+        activation = act;
+        return this;
+    }
+
+    /** A bias per row, then {@code act}. */
+    public Epilogue setBias(float[] p, int biasOff, int rows, Activation act) {
+        ensure(rows);
+        System.arraycopy(p, biasOff, bias, 0, rows);
+        batchNorm = false;
+        activation = act;
+        return this;
+    }
+
+    /** Post-processes c[off, off+n), all of output row {@code row}. */
+    void apply(float[] c, int off, int row, int n) {
+        int end = off + n, vend = off + n / L * L, i = off;
+        float b = bias[row];
+        if (batchNorm) {
+            float mu = mean[row], d = denom[row], s = scale[row];
+            for (; i < vend; i += L) FloatVector.fromArray(S, c, i).sub(mu).div(d).mul(s).add(b).intoArray(c, i);
+            for (; i < end; i++) {
+                float v = (c[i] - mu) / d;
+                v = v * s;
+                c[i] = v + b;
+            }
+        } else {
+            for (; i < vend; i += L) FloatVector.fromArray(S, c, i).add(b).intoArray(c, i);
+            for (; i < end; i++) c[i] += b;
+        }
+        Activations.apply(activation, c, off, n);
+    }
+}

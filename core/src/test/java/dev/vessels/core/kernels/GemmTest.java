@@ -1,0 +1,261 @@
+package dev.vessels.core.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import java.util.Random;
+
+import dev.vessels.core.exec.Parallel;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.AfterContainer;
+import org.junit.jupiter.api.Test;
+
+class GemmTest {
+    private static final Parallel TWO = new Parallel(2);
+
+    @AfterContainer
+    static void closePool() {
+        TWO.close();
+    }
+
+    /** A random problem laid out in larger arrays with offsets and leading dimensions > width. */
+    record Problem(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff,
+                   int ldc) {
+        static Problem random(long seed, int m, int n, int k, int padA, int padB, int padC) {
+            Random r = new Random(seed);
+            int lda = k + padA, ldb = n + padB, ldc = n + padC;
+            int aOff = r.nextInt(7), bOff = r.nextInt(7), cOff = r.nextInt(7);
+            float[] a = fill(r, aOff + m * lda + 3), b = fill(r, bOff + k * ldb + 3), c = fill(r, cOff + m * ldc + 3);
+            return new Problem(m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        }
+
+        float[] run(boolean accumulate, Parallel par) {
+            float[] out = c.clone();
+            Gemm.gemm(m, n, k, a, aOff, lda, b, bOff, ldb, out, cOff, ldc, accumulate, par);
+            return out;
+        }
+
+        float[] plain(boolean accumulate) {
+            float[] out = c.clone();
+            Gemm.gemmPlain(m, n, k, a, aOff, lda, b, bOff, ldb, out, cOff, ldc, accumulate);
+            return out;
+        }
+
+        /** Checks fast against plain: within 1e-5 of Σ|a||b| (+|c|) inside C, untouched outside it. */
+        void assertMatches(float[] fast, float[] ref, boolean accumulate) {
+            for (int idx = 0; idx < c.length; idx++) {
+                int rel = idx - cOff;
+                int i = Math.floorDiv(rel, ldc), j = Math.floorMod(rel, ldc);
+                boolean inside = rel >= 0 && i < m && j < n;
+                if (!inside) {
+                    assertThat(fast[idx]).as("element %d outside C must be untouched", idx).isEqualTo(c[idx]);
+                    continue;
+                }
+                double mag = accumulate ? Math.abs(c[idx]) : 0;
+                for (int p = 0; p < k; p++) mag += Math.abs(a[aOff + i * lda + p] * b[bOff + p * ldb + j]);
+                assertThat((double) fast[idx]).as("C[%d][%d] of %dx%dx%d", i, j, m, n, k)
+                        .isCloseTo(ref[idx], org.assertj.core.data.Offset.offset(1e-5 * mag + 1e-30));
+            }
+        }
+    }
+
+    static float[] fill(Random r, int len) {
+        float[] x = new float[len];
+        for (int i = 0; i < len; i++) x[i] = r.nextFloat() * 2 - 1;
+        return x;
+    }
+
+    @Property(tries = 150)
+    void fastMatchesPlain(@ForAll @IntRange(min = 1, max = 40) int m, @ForAll @IntRange(min = 1, max = 90) int n,
+                          @ForAll @IntRange(min = 1, max = 600) int k, @ForAll @IntRange(min = 0, max = 5) int padA,
+                          @ForAll @IntRange(min = 0, max = 5) int padB, @ForAll @IntRange(min = 0, max = 5) int padC,
+                          @ForAll boolean accumulate, @ForAll boolean twoThreads, @ForAll long seed) {
+        Problem pr = Problem.random(seed, m, n, k, padA, padB, padC);
+        pr.assertMatches(pr.run(accumulate, twoThreads ? TWO : Parallel.SERIAL), pr.plain(accumulate), accumulate);
+    }
+
+    @Property(tries = 40)
+    void edgeSizes(@ForAll("edge") int m, @ForAll("edge") int n, @ForAll("edge") int k, @ForAll boolean accumulate,
+                   @ForAll long seed) {
+        Problem pr = Problem.random(seed, m, n, k, 1, 3, 2);
+        pr.assertMatches(pr.run(accumulate, TWO), pr.plain(accumulate), accumulate);
+    }
+
+    @net.jqwik.api.Provide
+    net.jqwik.api.Arbitrary<Integer> edge() {
+        // 1, primes, one below/above the vector width, tile and block boundaries (MR, NR, KC).
+        return net.jqwik.api.Arbitraries.of(1, 2, 3, 7, 8, 9, 13, 15, 16, 17, 31, 32, 33, 63, 64, 65, 97, 255, 256, 257);
+    }
+
+    @Test
+    void blocksAcrossMcNcAndKc() {
+        // Large enough for several MC, NC and KC blocks and ragged edges in each.
+        Problem pr = Problem.random(7, 2 * Gemm.MC + 11, Gemm.NC + 3 * Gemm.NR + 5, 2 * Gemm.KC + 37, 4, 1, 9);
+        for (boolean acc : new boolean[]{false, true}) {
+            pr.assertMatches(pr.run(acc, Parallel.SERIAL), pr.plain(acc), acc);
+            pr.assertMatches(pr.run(acc, TWO), pr.plain(acc), acc);
+        }
+    }
+
+    @Test
+    void twoThreadsAreBitIdenticalToOneAndAcrossRuns() {
+        // Both split directions: wide (columns) and tall-narrow (rows).
+        for (int[] s : new int[][]{{70, 700, 300}, {300, 49, 520}, {33, 17, 9}}) {
+            Problem pr = Problem.random(s[0], s[0], s[1], s[2], 0, 0, 0);
+            for (boolean acc : new boolean[]{false, true}) {
+                float[] serial = pr.run(acc, Parallel.SERIAL);
+                for (int run = 0; run < 5; run++) assertThat(pr.run(acc, TWO)).isEqualTo(serial);
+            }
+        }
+    }
+
+    @Property(tries = 30)
+    void rowChunksGiveTheSameBitsAsOneCall(@ForAll @IntRange(min = 1, max = 50) int m,
+                                           @ForAll @IntRange(min = 1, max = 70) int n,
+                                           @ForAll @IntRange(min = 1, max = 700) int k,
+                                           @ForAll @IntRange(min = 1, max = 13) int chunk, @ForAll long seed) {
+        // The executor contract: weights may arrive in chunks of whole output rows.
+        Problem pr = Problem.random(seed, m, n, k, 0, 0, 0);
+        float[] whole = pr.run(false, Parallel.SERIAL);
+        float[] pieces = pr.c().clone();
+        for (int r0 = 0; r0 < m; r0 += chunk) {
+            int rows = Math.min(chunk, m - r0);
+            Gemm.gemm(rows, n, k, pr.a(), pr.aOff() + r0 * pr.lda(), pr.lda(), pr.b(), pr.bOff(), pr.ldb(), pieces,
+                    pr.cOff() + r0 * pr.ldc(), pr.ldc(), false, TWO);
+        }
+        assertThat(pieces).isEqualTo(whole);
+    }
+
+    @Test
+    void accumulateAddsToC() {
+        Problem pr = Problem.random(3, 9, 40, 5, 0, 0, 0);
+        float[] over = pr.run(false, Parallel.SERIAL);
+        float[] acc = pr.run(true, Parallel.SERIAL);
+        for (int i = 0; i < pr.m() * pr.n(); i++) {
+            int idx = pr.cOff() + i;
+            assertThat(acc[idx]).isCloseTo(pr.c()[idx] + over[idx], org.assertj.core.data.Offset.offset(1e-5f));
+        }
+        assertThat(Arrays.equals(over, acc)).isFalse();
+    }
+
+    @Test
+    void zeroDepthOverwritesWithZerosOrLeavesC() {
+        Problem pr = Problem.random(5, 4, 20, 1, 0, 0, 0);
+        float[] c = pr.c().clone();
+        Gemm.gemm(4, 20, 0, pr.a(), 0, 1, pr.b(), 0, 20, c, pr.cOff(), 20, true, Parallel.SERIAL);
+        assertThat(c).isEqualTo(pr.c());
+        Gemm.gemm(4, 20, 0, pr.a(), 0, 1, pr.b(), 0, 20, c, pr.cOff(), 20, false, Parallel.SERIAL);
+        for (int i = 0; i < 80; i++) assertThat(c[pr.cOff() + i]).isZero();
+    }
+
+    @Property(tries = 120)
+    void fusedConvIsBitIdenticalToIm2colThenGemm(@ForAll @IntRange(min = 1, max = 20) int m,
+                                                 @ForAll @IntRange(min = 1, max = 5) int c,
+                                                 @ForAll @IntRange(min = 1, max = 40) int h,
+                                                 @ForAll @IntRange(min = 1, max = 40) int w,
+                                                 @ForAll @IntRange(min = 1, max = 5) int kh,
+                                                 @ForAll @IntRange(min = 1, max = 5) int kw,
+                                                 @ForAll @IntRange(min = 1, max = 3) int sh,
+                                                 @ForAll @IntRange(min = 1, max = 3) int sw,
+                                                 @ForAll @IntRange(min = 0, max = 3) int ph,
+                                                 @ForAll @IntRange(min = 0, max = 3) int pw,
+                                                 @ForAll @IntRange(min = 0, max = 5) int imOff,
+                                                 @ForAll boolean accumulate, @ForAll boolean twoThreads,
+                                                 @ForAll long seed) {
+        net.jqwik.api.Assume.that(h + 2 * ph >= kh && w + 2 * pw >= kw);
+        int oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
+        ConvGeometry g = new ConvGeometry(c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        int k = g.k(), n = g.n();
+        Random r = new Random(seed);
+        float[] im = fill(r, imOff + c * h * w + 2), a = fill(r, m * k), c0 = fill(r, m * n + 3);
+        float[] col = new float[k * n];
+        Im2col.im2colPlain(im, imOff, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, col, 0);
+        Parallel par = twoThreads ? TWO : Parallel.SERIAL;
+        float[] viaIm2col = c0.clone(), fused = c0.clone();
+        Gemm.gemm(m, n, k, a, 0, k, col, 0, n, viaIm2col, 1, n, accumulate, par);
+        Gemm.conv(m, a, 0, k, g, im, imOff, fused, 1, n, accumulate, par);
+        assertThat(fused).isEqualTo(viaIm2col);
+    }
+
+    @Test
+    void fusedConvOnALargeMapSpansSeveralColumnBlocks() {
+        // 3×3 pad 1 over 8×70×70: N = 4900 > NC, K = 72, ragged last panel; both thread splits.
+        ConvGeometry g = new ConvGeometry(8, 70, 70, 3, 3, 1, 1, 1, 1, 70, 70);
+        Random r = new Random(11);
+        float[] im = fill(r, 8 * 70 * 70), a = fill(r, 37 * g.k());
+        float[] col = new float[g.k() * g.n()];
+        Im2col.im2col(im, 0, 8, 70, 70, 3, 3, 1, 1, 1, 1, 70, 70, col, 0);
+        float[] ref = new float[37 * g.n()], fused = new float[37 * g.n()], fused2 = new float[37 * g.n()];
+        Gemm.gemmPlain(37, g.n(), g.k(), a, 0, g.k(), col, 0, g.n(), ref, 0, g.n(), false);
+        Gemm.conv(37, a, 0, g.k(), g, im, 0, fused, 0, g.n(), false, Parallel.SERIAL);
+        Gemm.conv(37, a, 0, g.k(), g, im, 0, fused2, 0, g.n(), false, TWO);
+        assertThat(fused2).isEqualTo(fused);
+        for (int i = 0; i < ref.length; i++) {
+            assertThat(fused[i]).isCloseTo(ref[i], org.assertj.core.data.Offset.offset(1e-4f));
+        }
+    }
+
+    @Property(tries = 120)
+    void epilogueIsBitIdenticalToSeparatePasses(@ForAll @IntRange(min = 1, max = 40) int m,
+                                                @ForAll @IntRange(min = 1, max = 120) int n,
+                                                @ForAll @IntRange(min = 1, max = 300) int k,
+                                                @ForAll dev.vessels.core.layers.Activation act,
+                                                @ForAll boolean batchNorm, @ForAll boolean conv,
+                                                @ForAll boolean twoThreads, @ForAll long seed) {
+        Random r = new Random(seed);
+        float[] a = fill(r, m * k), b = fill(r, k * n);
+        float[] p = fill(r, 4 * m + 2);
+        for (int f = 0; f < m; f++) p[2 + 3 * m + f] = Math.abs(p[2 + 3 * m + f]); // variances
+        Parallel par = twoThreads ? TWO : Parallel.SERIAL;
+        float[] separate = new float[m * n + 4], fused = new float[m * n + 4];
+        Epilogue e = Epilogue.forThisThread();
+        if (batchNorm) {
+            e.setBatchNorm(p, 2 + m, 2 + 2 * m, 2 + 3 * m, 2, m, act);
+        } else {
+            e.setBias(p, 2, m, act);
+        }
+        if (conv) {
+            // B as the im2col of a 1×(n+k−1) image under a 1×k kernel: K = k, N = n.
+            ConvGeometry g = new ConvGeometry(1, 1, n + k - 1, 1, k, 1, 1, 0, 0, 1, n);
+            float[] im = fill(r, n + k - 1);
+            Gemm.conv(m, a, 0, k, g, im, 0, separate, 2, n, false, par);
+            Gemm.conv(m, a, 0, k, g, im, 0, fused, 2, n, false, par, e, 0);
+        } else {
+            Gemm.gemm(m, n, k, a, 0, k, b, 0, n, separate, 2, n, false, par);
+            Gemm.gemm(m, n, k, a, 0, k, b, 0, n, fused, 2, n, false, par, e, 0);
+        }
+        if (batchNorm) {
+            ChannelOps.batchNorm(separate, 2, m, n, p, 2 + m, 2 + 2 * m, 2 + 3 * m, 2);
+        } else {
+            ChannelOps.addBias(separate, 2, m, n, p, 2);
+        }
+        Activations.apply(act, separate, 2, m * n);
+        for (int i = 0; i < fused.length; i++) {
+            assertThat(Float.floatToRawIntBits(fused[i])).as("element %d", i)
+                    .isEqualTo(Float.floatToRawIntBits(separate[i]));
+        }
+    }
+
+    @Test
+    void epilogueRowsFollowTheRowOffsetAcrossChunksAndThreads() {
+        // Row chunks (streamed weights) with eRow0 = first row, on a shape big enough to thread.
+        int m = 40, n = 700, k = 300;
+        Random r = new Random(5);
+        float[] a = fill(r, m * k), b = fill(r, k * n), p = fill(r, m);
+        Epilogue e = Epilogue.forThisThread().setBias(p, 0, m, dev.vessels.core.layers.Activation.LEAKY);
+        float[] whole = new float[m * n], chunked = new float[m * n];
+        Gemm.gemm(m, n, k, a, 0, k, b, 0, n, whole, 0, n, false, TWO, e, 0);
+        for (int r0 = 0; r0 < m; r0 += 9) {
+            int rows = Math.min(9, m - r0);
+            Gemm.gemm(rows, n, k, a, r0 * k, k, b, 0, n, chunked, r0 * n, n, false, TWO, e, r0);
+        }
+        assertThat(chunked).isEqualTo(whole);
+        float[] separate = new float[m * n];
+        Gemm.gemm(m, n, k, a, 0, k, b, 0, n, separate, 0, n, false, Parallel.SERIAL);
+        ChannelOps.addBias(separate, 0, m, n, p, 0);
+        Activations.apply(dev.vessels.core.layers.Activation.LEAKY, separate, 0, m * n);
+        assertThat(whole).isEqualTo(separate);
+    }
+}

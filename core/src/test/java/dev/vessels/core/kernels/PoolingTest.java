@@ -1,0 +1,65 @@
+package dev.vessels.core.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vessels.core.exec.Parallel;
+import net.jqwik.api.Assume;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.lifecycle.AfterContainer;
+
+class PoolingTest {
+    private static final Parallel TWO = new Parallel(2);
+
+    @AfterContainer
+    static void closePool() {
+        TWO.close();
+    }
+
+    @Property(tries = 300)
+    void maxAndLocalAverageEqualPlain(@ForAll @IntRange(min = 1, max = 5) int c, @ForAll @IntRange(min = 1, max = 17) int h,
+                                      @ForAll @IntRange(min = 1, max = 17) int w,
+                                      @ForAll @IntRange(min = 1, max = 4) int size,
+                                      @ForAll @IntRange(min = 1, max = 3) int stride,
+                                      @ForAll @IntRange(min = 0, max = 4) int padding,
+                                      @ForAll @IntRange(min = 0, max = 5) int xOff, @ForAll @IntRange(min = 0, max = 5) int yOff,
+                                      @ForAll boolean twoThreads, @ForAll long seed) {
+        // Darknet's output size for [maxpool]: (h + padding - size)/stride + 1.
+        int oh = (h + padding - size) / stride + 1, ow = (w + padding - size) / stride + 1;
+        Assume.that(oh >= 1 && ow >= 1);
+        float[] x = KernelData.withSpecials(seed, xOff + c * h * w + 2);
+        int len = yOff + c * oh * ow + 2;
+        float[] fast = KernelData.uniform(seed + 1, len, 1f), ref = fast.clone();
+        Pooling.max(x, xOff, c, h, w, size, stride, padding, oh, ow, fast, yOff, twoThreads ? TWO : Parallel.SERIAL);
+        Pooling.maxPlain(x, xOff, c, h, w, size, stride, padding, oh, ow, ref, yOff);
+        assertThat(fast).isEqualTo(ref);
+
+        float[] fa = KernelData.uniform(seed + 2, len, 1f), ra = fa.clone();
+        float[] xa = KernelData.uniform(seed + 3, x.length, 4f);
+        Pooling.avgLocal(xa, xOff, c, h, w, size, stride, padding, oh, ow, fa, yOff);
+        Pooling.avgLocalPlain(xa, xOff, c, h, w, size, stride, padding, oh, ow, ra, yOff);
+        assertThat(fa).isEqualTo(ra);
+    }
+
+    @Property(tries = 100)
+    void maxOnALargeMapUsesThreadsAndStaysExact(@ForAll @IntRange(min = 30, max = 70) int c, @ForAll long seed) {
+        int h = 24, w = 24, oh = 12, ow = 12;
+        float[] x = KernelData.uniform(seed, c * h * w, 5f);
+        float[] fast = new float[c * oh * ow], ref = new float[c * oh * ow];
+        Pooling.max(x, 0, c, h, w, 2, 2, 0, oh, ow, fast, 0, TWO);
+        Pooling.maxPlain(x, 0, c, h, w, 2, 2, 0, oh, ow, ref, 0);
+        assertThat(fast).isEqualTo(ref);
+    }
+
+    @Property(tries = 150)
+    void globalAverageEqualsPlain(@ForAll @IntRange(min = 1, max = 13) int c, @ForAll @IntRange(min = 1, max = 60) int spatial,
+                                  @ForAll @IntRange(min = 0, max = 5) int xOff, @ForAll @IntRange(min = 0, max = 5) int yOff,
+                                  @ForAll long seed) {
+        float[] x = KernelData.uniform(seed, xOff + c * spatial, 3f);
+        float[] fast = KernelData.uniform(seed + 1, yOff + c + 2, 1f), ref = fast.clone();
+        Pooling.avgGlobal(x, xOff, c, spatial, fast, yOff);
+        Pooling.avgGlobalPlain(x, xOff, c, spatial, ref, yOff);
+        assertThat(fast).isEqualTo(ref);
+    }
+}

@@ -1,0 +1,75 @@
+package dev.vessels.core.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.vessels.core.exec.Parallel;
+import dev.vessels.core.layers.Activation;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+
+class ShortcutUpsampleTest {
+    @Property(tries = 200)
+    void shortcutEqualsPlain(@ForAll @IntRange(min = 1, max = 6) int c1, @ForAll @IntRange(min = 1, max = 6) int c2,
+                             @ForAll @IntRange(min = 1, max = 12) int w, @ForAll @IntRange(min = 1, max = 12) int h,
+                             @ForAll @IntRange(min = 0, max = 2) int scaleLog, @ForAll boolean addIsLarger,
+                             @ForAll("weights") float alpha, @ForAll("weights") float beta,
+                             @ForAll @IntRange(min = 0, max = 5) int addOff, @ForAll @IntRange(min = 0, max = 5) int outOff,
+                             @ForAll long seed) {
+        int f = 1 << scaleLog; // one side may be an integer multiple of the other, as Darknet samples
+        int w1 = addIsLarger ? w * f : w, h1 = addIsLarger ? h * f : h;
+        int w2 = addIsLarger ? w : w * f, h2 = addIsLarger ? h : h * f;
+        float[] add = KernelData.uniform(seed, addOff + c1 * h1 * w1 + 2, 2f);
+        float[] fast = KernelData.uniform(seed + 1, outOff + c2 * h2 * w2 + 2, 2f), ref = fast.clone();
+        Shortcut.add(w1, h1, c1, add, addOff, w2, h2, c2, alpha, beta, fast, outOff);
+        Shortcut.addPlain(w1, h1, c1, add, addOff, w2, h2, c2, alpha, beta, ref, outOff);
+        assertThat(fast).isEqualTo(ref);
+    }
+
+    @Provide
+    Arbitrary<Float> weights() {
+        return Arbitraries.of(1f, 1f, 0.5f, -1f, 0.3f);
+    }
+
+    @Property(tries = 200)
+    void upsampleEqualsPlain(@ForAll @IntRange(min = 1, max = 4) int c, @ForAll @IntRange(min = 1, max = 9) int h,
+                             @ForAll @IntRange(min = 1, max = 9) int w, @ForAll @IntRange(min = 1, max = 4) int stride,
+                             @ForAll("weights") float scale, @ForAll @IntRange(min = 0, max = 5) int xOff,
+                             @ForAll @IntRange(min = 0, max = 5) int yOff, @ForAll long seed) {
+        float[] x = KernelData.withSpecials(seed, xOff + c * h * w);
+        float[] fast = KernelData.uniform(seed + 1, yOff + c * h * w * stride * stride + 2, 1f), ref = fast.clone();
+        Upsample.nearest(x, xOff, c, h, w, stride, scale, fast, yOff);
+        Upsample.nearestPlain(x, xOff, c, h, w, stride, scale, ref, yOff);
+        assertThat(fast).isEqualTo(ref);
+    }
+
+    @Property(tries = 150)
+    void onePassResidualEqualsCopyAddActivate(@ForAll @IntRange(min = 1, max = 70000) int n,
+                                              @ForAll("weights") float alpha, @ForAll("weights") float beta,
+                                              @ForAll Activation act, @ForAll boolean inPlace, @ForAll boolean twoThreads,
+                                              @ForAll long seed) {
+        float[] x = KernelData.withSpecials(seed, n + 3), add = KernelData.uniform(seed + 1, n + 1, 3f);
+        float[] ref = new float[n + 2];
+        System.arraycopy(x, 3, ref, 2, n);
+        Shortcut.add(n, 1, 1, add, 1, n, 1, 1, alpha, beta, ref, 2);
+        Activations.apply(act, ref, 2, n);
+        try (Parallel par = new Parallel(twoThreads ? 2 : 1)) {
+            if (inPlace) {
+                float[] y = x.clone();
+                Shortcut.addActivate(y, 3, add, 1, alpha, beta, act, y, 3, n, par);
+                for (int i = 0; i < n; i++) {
+                    assertThat(Float.floatToRawIntBits(y[3 + i])).isEqualTo(Float.floatToRawIntBits(ref[2 + i]));
+                }
+            } else {
+                float[] y = new float[n + 2];
+                Shortcut.addActivate(x, 3, add, 1, alpha, beta, act, y, 2, n, par);
+                for (int i = 0; i < n + 2; i++) {
+                    assertThat(Float.floatToRawIntBits(y[i])).isEqualTo(Float.floatToRawIntBits(ref[i]));
+                }
+            }
+        }
+    }
+}
