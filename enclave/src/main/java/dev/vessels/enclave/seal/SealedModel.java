@@ -179,6 +179,7 @@ public final class SealedModel implements ParamSource {
                         + " in the sealed chunk table; sealed by an incompatible version of Vessels?");
             }
         }
+        CryptoWarmUp.ensure(size);
         return new SealedModel(path, ch, id, h, net, k[1], layerPos);
     }
 
