@@ -1,0 +1,303 @@
+package dev.vessels.enclave.seal;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.SecretKey;
+
+import dev.vessels.core.Network;
+import dev.vessels.core.VesselsException;
+import dev.vessels.core.cfg.CfgReader;
+import dev.vessels.core.layers.Layer;
+import dev.vessels.core.weights.ParamSource;
+
+/**
+ * An opened sealed model ({@code .vsl}). {@link #open} authenticates the clear prefix, the header
+ * (with the cfg inside) and the trailer, checks that the file has exactly the length the
+ * authenticated chunk table implies, and parses the network from the sealed cfg. Parameters stay
+ * encrypted on disk: {@link #read} decrypts exactly the chunks that cover the requested range, when
+ * they are requested — inside the enclave, in the on-demand design — and keeps only the one chunk
+ * it decrypted last (a layer read in order decrypts each chunk once).
+ *
+ * <p>AES-GCM decryption in the JDK releases no plaintext before the tag is verified, so a
+ * tampered chunk never yields values: the read throws a {@link VesselsException} naming the file,
+ * layer and chunk. Chunks covering one read are each verified before their floats are copied; a
+ * failure part-way through a read aborts the prediction that asked for it.
+ */
+public final class SealedModel implements ParamSource {
+    private final Path path;
+    private final FileChannel ch;
+    private final ModelId id;
+    private final SealedHeader header;
+    private final Network net;
+    private final SecretKey chunkKey;
+    private final long[] layerPos;          // [layers] file offset of each layer's first chunk
+    private final Cipher gcm = SealedFormat.gcm();
+
+    // The one decrypted chunk kept (guarded by this).
+    private final float[] cache;            // [min(chunkFloats, largest layer)] floats of chunk (cacheLayer, cacheChunk)
+    private int cacheLayer = -1, cacheChunk = -1;
+    private final byte[] ct;                // [cache.length·4 + 16] ciphertext being decrypted
+    private final byte[] plain;             // [cache.length·4] verified plaintext, LE floats
+    private long chunksDecrypted;
+
+    private SealedModel(Path path, FileChannel ch, ModelId id, SealedHeader header, Network net, SecretKey chunkKey,
+                        long[] layerPos) {
+        this.path = path;
+        this.ch = ch;
+        this.id = id;
+        this.header = header;
+        this.net = net;
+        this.chunkKey = chunkKey;
+        this.layerPos = layerPos;
+        long largest = 1;
+        for (long f : header.layerFloats()) largest = Math.max(largest, f);
+        int cacheFloats = (int) Math.min(header.chunkFloats(), largest);
+        cache = new float[cacheFloats];
+        plain = new byte[cacheFloats * Float.BYTES];
+        ct = new byte[plain.length + SealedFormat.TAG_BYTES];
+    }
+
+    /** Opens and authenticates {@code path}; the key comes from {@code keys}. */
+    public static SealedModel open(Path path, KeyProvider keys) {
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new VesselsException(path + ": sealed model not found");
+        } catch (IOException e) {
+            throw new VesselsException(path + ": cannot open sealed model: " + e.getMessage());
+        }
+        try {
+            return open(path, ch, keys);
+        } catch (IOException e) {
+            closeQuietly(ch);
+            throw new VesselsException(path + ": cannot read sealed model: " + e.getMessage());
+        } catch (RuntimeException e) {
+            closeQuietly(ch);
+            throw e;
+        }
+    }
+
+    private static SealedModel open(Path path, FileChannel ch, KeyProvider keys) throws IOException {
+        long size = ch.size();
+        byte[] prefix = new byte[SealedFormat.PREFIX_BYTES];
+        if (size < prefix.length) {
+            throw new VesselsException(path + ": not a sealed model (" + size + " bytes, shorter than a .vsl header)");
+        }
+        readFully(ch, ByteBuffer.wrap(prefix), 0, path);
+        if (!Arrays.equals(prefix, 0, 8, SealedFormat.MAGIC, 0, 8)) {
+            throw new VesselsException(path + ": not a sealed model (bad magic; expected a .vsl file written by 'vessels seal')");
+        }
+        ByteBuffer p = ByteBuffer.wrap(prefix, 8, prefix.length - 8);
+        int major = Short.toUnsignedInt(p.getShort()), minor = Short.toUnsignedInt(p.getShort());
+        if (major != SealedFormat.MAJOR) {
+            throw new VesselsException(path + ": sealed model format " + major + "." + minor + " is not supported (this Vessels reads "
+                    + SealedFormat.MAJOR + ".x)");
+        }
+        byte[] idBytes = new byte[ModelId.BYTES];
+        p.get(idBytes);
+        ModelId id = ModelId.of(idBytes);
+        int headerCt = p.getInt();
+        if (headerCt < SealedFormat.TAG_BYTES || headerCt > SealedFormat.MAX_HEADER_BYTES
+                || SealedFormat.PREFIX_BYTES + (long) headerCt + SealedFormat.TAG_BYTES > size) {
+            // The length is authenticated with the header, but we must not allocate or read past the
+            // end on the strength of an unverified number: a bad length is as much tampering as a bad tag.
+            throw authFailed(path, "header");
+        }
+        MasterKey master = keys.masterKey(id);
+        SecretKey[] k;
+        try {
+            k = SealedFormat.deriveKeys(master, id);
+        } finally {
+            master.destroy();
+        }
+        byte[] hct = new byte[headerCt];
+        readFully(ch, ByteBuffer.wrap(hct), SealedFormat.PREFIX_BYTES, path);
+        Cipher gcm = SealedFormat.gcm();
+        byte[] plainHeader;
+        try {
+            gcm.init(Cipher.DECRYPT_MODE, k[0], SealedFormat.nonce(SealedFormat.DOMAIN_HEADER, 0, 0));
+            gcm.updateAAD(prefix);
+            plainHeader = gcm.doFinal(hct);
+        } catch (AEADBadTagException e) {
+            throw authFailed(path, "header");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM: " + e, e);
+        }
+        SealedHeader h = SealedHeader.decode(plainHeader, path.toString());
+
+        long[] layerPos = new long[h.layers()];
+        long pos = SealedFormat.PREFIX_BYTES + (long) headerCt;
+        for (int i = 0; i < h.layers(); i++) {
+            layerPos[i] = pos;
+            pos += h.layerBytes(i);
+        }
+        long expected = pos + SealedFormat.TAG_BYTES;
+        if (size != expected) {
+            throw new VesselsException(path + ": sealed model is " + (size < expected ? "truncated" : "too long") + ": "
+                    + size + " bytes, its authenticated header says " + expected + "; tampered or incompletely copied file");
+        }
+        byte[] trailer = new byte[SealedFormat.TAG_BYTES];
+        readFully(ch, ByteBuffer.wrap(trailer), pos, path);
+        try {
+            gcm.init(Cipher.DECRYPT_MODE, k[0], SealedFormat.nonce(SealedFormat.DOMAIN_TRAILER, 0, 0));
+            gcm.updateAAD(SealedFormat.trailerAad(id, h.layers(), h.totalChunks(), pos));
+            gcm.doFinal(trailer);
+        } catch (AEADBadTagException e) {
+            throw authFailed(path, "trailer");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM: " + e, e);
+        }
+
+        Network net;
+        try {
+            net = Network.parse(path.toString(), CfgReader.read(path + " (sealed cfg)", new StringReader(h.cfgText())));
+        } catch (VesselsException e) {
+            throw new VesselsException(path + ": the sealed cfg does not parse with this version of Vessels: " + e.getMessage());
+        }
+        if (net.layers().size() != h.layers()) {
+            throw new VesselsException(path + ": sealed cfg has " + net.layers().size() + " layers, the chunk table "
+                    + h.layers() + "; sealed by an incompatible version of Vessels?");
+        }
+        for (Layer l : net.layers()) {
+            if (l.paramFloats() != h.layerFloats()[l.index()]) {
+                throw new VesselsException(path + ": layer " + l.index() + " (" + l.kind() + ") has " + l.paramFloats()
+                        + " parameters by this parser, " + h.layerFloats()[l.index()]
+                        + " in the sealed chunk table; sealed by an incompatible version of Vessels?");
+            }
+        }
+        CryptoWarmUp.ensure(size);
+        return new SealedModel(path, ch, id, h, net, k[1], layerPos);
+    }
+
+    private static VesselsException authFailed(Path path, String what) {
+        return new VesselsException(path + ": authentication failed for " + what + ": wrong key or tampered file");
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long pos, Path path) throws IOException {
+        long p = pos;
+        while (b.hasRemaining()) {
+            int n = ch.read(b, p);
+            if (n < 0) throw new VesselsException(path + ": sealed model ended early (changed since it was opened?)");
+            p += n;
+        }
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // reporting the original failure matters more
+        }
+    }
+
+    public Path path() { return path; }
+    public ModelId modelId() { return id; }
+
+    /** The sealed cfg text (decrypted; treat as confidential). */
+    public String cfgText() { return header.cfgText(); }
+
+    public String cfgSha256() { return HexFormat.of().formatHex(header.cfgSha256()); }
+
+    /** Parameters per encrypted chunk: on-demand readers that align their reads to it decrypt each chunk once. */
+    public int chunkFloats() { return header.chunkFloats(); }
+
+    public int chunkCount(int layer) { return header.layerChunks()[layer]; }
+
+    public long totalChunks() { return header.totalChunks(); }
+
+    /** Where the parameters came from when the model was sealed (a weights path or synthetic:SEED). */
+    public String sealedFrom() { return header.source(); }
+
+    /** Chunks decrypted so far (each one a read of untrusted storage: an OCALL inside an enclave). */
+    public synchronized long chunksDecrypted() { return chunksDecrypted; }
+
+    @Override
+    public Network network() { return net; }
+
+    @Override
+    public String describe() { return path.toString(); }
+
+    @Override
+    public boolean synthetic() { return header.synthetic(); }
+
+    @Override
+    public synchronized void read(int layer, long start, int count, float[] dst, int dstOff) {
+        if (layer < 0 || layer >= header.layers()) throw new IndexOutOfBoundsException("layer " + layer);
+        long n = header.layerFloats()[layer];
+        if (start < 0 || count < 0 || start + count > n) {
+            throw new IndexOutOfBoundsException("layer " + layer + " has " + n + " parameters; asked for " + start + "+" + count);
+        }
+        int cf = header.chunkFloats();
+        int done = 0;
+        while (done < count) {
+            long p = start + done;
+            int chunk = (int) (p / cf);
+            int inChunk = (int) (p - (long) chunk * cf);
+            decrypt(layer, chunk);
+            int len = (int) Math.min(count - done, chunkLength(layer, chunk) - inChunk);
+            System.arraycopy(cache, inChunk, dst, dstOff + done, len);
+            done += len;
+        }
+    }
+
+    /**
+     * Decrypts and authenticates every chunk, keeping nothing: proves the whole file intact (a
+     * full scan of a large model takes a while; open() alone checks header, trailer and length).
+     */
+    public synchronized void verifyAll() {
+        for (int layer = 0; layer < header.layers(); layer++) {
+            for (int c = 0; c < header.layerChunks()[layer]; c++) decrypt(layer, c);
+        }
+    }
+
+    private int chunkLength(int layer, int chunk) {
+        return (int) Math.min(header.chunkFloats(), header.layerFloats()[layer] - (long) chunk * header.chunkFloats());
+    }
+
+    private void decrypt(int layer, int chunk) {
+        if (layer == cacheLayer && chunk == cacheChunk) return;
+        cacheLayer = -1; // the cache is invalid until this chunk is verified
+        int len = chunkLength(layer, chunk);
+        int ctLen = len * Float.BYTES + SealedFormat.TAG_BYTES;
+        long pos = layerPos[layer] + (long) chunk * SealedFormat.chunkCiphertextBytes(header.chunkFloats());
+        try {
+            readFully(ch, ByteBuffer.wrap(ct, 0, ctLen), pos, path);
+            gcm.init(Cipher.DECRYPT_MODE, chunkKey, SealedFormat.nonce(SealedFormat.DOMAIN_CHUNK, layer, chunk));
+            gcm.updateAAD(SealedFormat.chunkAad(id, layer, chunk, header.layerChunks()[layer], header.totalChunks()));
+            gcm.doFinal(ct, 0, ctLen, plain, 0);
+        } catch (AEADBadTagException e) {
+            throw new VesselsException(path + ": authentication failed for layer " + layer + " chunk " + chunk
+                    + ": wrong key or tampered file");
+        } catch (IOException e) {
+            throw new VesselsException(path + ": cannot read sealed model: " + e.getMessage());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM: " + e, e);
+        }
+        ByteBuffer.wrap(plain, 0, len * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(cache, 0, len);
+        cacheLayer = layer;
+        cacheChunk = chunk;
+        chunksDecrypted++;
+    }
+
+    @Override
+    public synchronized void close() {
+        Arrays.fill(cache, 0f);
+        Arrays.fill(plain, (byte) 0);
+        cacheLayer = -1;
+        closeQuietly(ch);
+    }
+}
