@@ -29,9 +29,6 @@ public final class ExecutorOptions {
     }
 
     public Executor create(Network net, ParamSource src) {
-        int t = threads();
-        Parallel par = t == 1 ? Parallel.SERIAL : new Parallel(t);
-        return new Executor(executor.name(), net, new SeparateBuffers(net), new ResidentParams(src), par,
-                Executor.yoloLayers(net));
+        return dev.vessels.memory.Executors.create(executor.name(), net, src, threads());
     }
 }

@@ -36,6 +36,6 @@ final class Inputs {
     }
 
     static float[] image(Path file, Shape shape) {
-        throw new VesselsException(file + ": image input is not available in this build");
+        return dev.vessels.core.image.Preprocess.forNetwork(file, shape);
     }
 }

@@ -11,8 +11,6 @@ final class Models {
     private Models() {}
 
     static Network resolve(String model) {
-        Path p = Path.of(model);
-        if (Files.isRegularFile(p)) return Network.parse(p);
-        throw new VesselsException("unknown model '" + model + "': not a cfg file");
+        return dev.vessels.core.zoo.ModelZoo.resolve(model);
     }
 }

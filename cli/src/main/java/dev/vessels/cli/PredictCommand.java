@@ -87,8 +87,24 @@ public final class PredictCommand implements Callable<Integer> {
             p = ex.predict(x);
         }
         if (rawOutput != null) writeRaw(rawOutput, p.output());
-        List<Map<String, Object>> topList = topK(p.output(), Math.min(top, p.output().length), names);
         Shape in = net.input();
+        int[] yolo = Executor.yoloLayers(net);
+        List<dev.vessels.core.detect.DetectionListing.Entry> dets = null;
+        if (yolo.length > 0) {
+            int iw = in.w(), ih = in.h();
+            if (input.image != null) {
+                dev.vessels.core.image.Image im = dev.vessels.core.image.ImageLoader.load(input.image);
+                iw = im.w();
+                ih = im.h();
+            }
+            int classes = ((dev.vessels.core.layers.YoloLayer) net.layers().get(yolo[0])).classes();
+            dev.vessels.core.zoo.Labels lab = labels != null ? dev.vessels.core.zoo.Labels.load(labels)
+                    : dev.vessels.core.zoo.ModelZoo.defaultLabels(model).orElse(dev.vessels.core.zoo.Labels.indices(classes));
+            var raw = dev.vessels.core.detect.YoloDecoder.decode(net, p.kept(), iw, ih, dev.vessels.core.detect.YoloDecoder.DEFAULT_THRESH, true);
+            var kept = dev.vessels.core.detect.Nms.sortNms(raw, classes, dev.vessels.core.detect.Nms.DEFAULT_THRESH);
+            dets = dev.vessels.core.detect.DetectionListing.entries(kept, lab, dev.vessels.core.detect.YoloDecoder.DEFAULT_THRESH, iw, ih);
+        }
+        List<Map<String, Object>> topList = topK(p.output(), Math.min(top, p.output().length), names);
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("model", model);
@@ -97,7 +113,20 @@ public final class PredictCommand implements Callable<Integer> {
             o.put("executor", exec.executor.name());
             o.put("threads", exec.threads());
             o.put("input", List.of(in.c(), in.h(), in.w()));
-            o.put("top", topList);
+            if (dets != null) {
+                List<Map<String, Object>> dl = new ArrayList<>();
+                for (var d : dets) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("label", d.label());
+                    m.put("class", d.classIndex());
+                    m.put("score", d.prob());
+                    m.put("box", Map.of("left", d.left(), "top", d.top(), "right", d.right(), "bottom", d.bottom()));
+                    dl.add(m);
+                }
+                o.put("detections", dl);
+            } else {
+                o.put("top", topList);
+            }
             o.put("latency_ms", p.nanos() / 1e6);
             PrintWriter out = spec.commandLine().getOut();
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(o));
@@ -109,6 +138,12 @@ public final class PredictCommand implements Callable<Integer> {
                 synthetic ? " (seeded synthetic weights, not trained: classes are meaningless)" : "", exec.executor,
                 exec.threads(), exec.threads() == 1 ? "" : "s", in.c(), in.h(), in.w());
         out.printf("predicted in %.1f ms%n", p.nanos() / 1e6);
+        if (dets != null) {
+            out.printf("%d detection%s%n", dets.size(), dets.size() == 1 ? "" : "s");
+            for (var d : dets) out.println(d);
+            out.flush();
+            return 0;
+        }
         for (Map<String, Object> t : topList) {
             out.printf("%6.2f%%  %s%n", 100 * ((Number) t.get("score")).doubleValue(), t.get("label"));
         }

@@ -29,6 +29,12 @@ public final class Activations {
     public static void apply(Activation a, float[] x, int off, int n) {
         int end = off + n;
         int vend = off + n / L * L;
+        if (vend == off) {
+            // Shorter than one vector: the scalar twin (bit-identical) without building vector constants,
+            // which C2 does not always scalarise when the loop never runs (seen as allocation in tiled convs).
+            scalar(a, x, off, end);
+            return;
+        }
         switch (a) {
             case LINEAR -> { }
             case RELU -> {
