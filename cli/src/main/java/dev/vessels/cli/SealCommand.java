@@ -73,10 +73,11 @@ public final class SealCommand implements Callable<Integer> {
     }
 
     /**
-     * The cfg text to seal: the file's text for a cfg path.
-     * TODO(lead): built-in zoo names need their cfg text from Models (e.g. a Models.cfgText(String)).
+     * The cfg text to seal: a built-in model's cfg, or the file's text for a cfg path (zoo names
+     * first, as {@link dev.vessels.core.zoo.ModelZoo#resolve} does).
      */
     static String cfgText(String model) {
+        if (dev.vessels.core.zoo.ModelZoo.isZooName(model)) return dev.vessels.core.zoo.ModelZoo.cfgText(model);
         Path p = Path.of(model);
         if (!Files.isRegularFile(p)) {
             throw new VesselsException("seal: cannot get the cfg text of '" + model + "'; pass a path to its .cfg file");
