@@ -2,9 +2,6 @@ package dev.vessels.cli;
 
 import dev.vessels.core.Network;
 import dev.vessels.core.exec.Executor;
-import dev.vessels.core.exec.Parallel;
-import dev.vessels.core.exec.ResidentParams;
-import dev.vessels.core.exec.SeparateBuffers;
 import dev.vessels.core.weights.ParamSource;
 import picocli.CommandLine.Option;
 

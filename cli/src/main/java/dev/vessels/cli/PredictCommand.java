@@ -76,7 +76,8 @@ public final class PredictCommand implements Callable<Integer> {
         if (top < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--top must be >= 1, got " + top);
         Network net = ModelOptions.network(model);
         if (!quiet && !json) net.printTable(spec.commandLine().getErr());
-        String[] names = labels == null ? null : Labels.read(labels);
+        dev.vessels.core.zoo.Labels fileLabels = labels == null ? null : dev.vessels.core.zoo.Labels.load(labels);
+        String[] names = fileLabels == null ? null : fileLabels.names().toArray(String[]::new);
         float[] x = input.image != null ? Inputs.image(input.image, net.input()) : Inputs.raw(input.raw, net.input());
         Prediction p;
         String weightsDesc;
@@ -98,7 +99,7 @@ public final class PredictCommand implements Callable<Integer> {
                 ih = im.h();
             }
             int classes = ((dev.vessels.core.layers.YoloLayer) net.layers().get(yolo[0])).classes();
-            dev.vessels.core.zoo.Labels lab = labels != null ? dev.vessels.core.zoo.Labels.load(labels)
+            dev.vessels.core.zoo.Labels lab = fileLabels != null ? fileLabels
                     : dev.vessels.core.zoo.ModelZoo.defaultLabels(model).orElse(dev.vessels.core.zoo.Labels.indices(classes));
             var raw = dev.vessels.core.detect.YoloDecoder.decode(net, p.kept(), iw, ih, dev.vessels.core.detect.YoloDecoder.DEFAULT_THRESH, true);
             var kept = dev.vessels.core.detect.Nms.sortNms(raw, classes, dev.vessels.core.detect.Nms.DEFAULT_THRESH);
