@@ -15,7 +15,11 @@ import dev.vessels.memory.plan.MemoryPlan;
 /**
  * The vessels executor's forward pass allocates nothing but the result copies: the arena is
  * allocated once when the executor is built. Measured with the JVM's per-thread allocation counter
- * around a second prediction (the first warms up class loading and the like).
+ * around each layer of many warmed-up predictions. Each layer's figure is the minimum over those
+ * predictions: an allocation the code makes (a new array, a boxed value, a capturing lambda) happens
+ * on every call and so survives the minimum, while the JIT's warm-up states (a Vector API kernel
+ * still running as C1 code, which boxes every vector) end once C2 has compiled it. CI once saw
+ * 3,072 bytes in such a state; the minimum removes it without hiding a real allocation.
  */
 class AllocationFreeTest {
     // Every layer kind the executor serves, small enough for the plain kernels: tiled im2col, streamed
@@ -79,6 +83,8 @@ class AllocationFreeTest {
                 probe = Math.min(probe, allocatedBytes() - a0);
             }
             long[] perLayer = new long[net.layers().size()];
+            java.util.Arrays.fill(perLayer, Long.MAX_VALUE);
+            long[] current = new long[net.layers().size()];
             long[] t = new long[1];
             e.setObserver(new Executor.LayerObserver() {
                 @Override
@@ -88,17 +94,33 @@ class AllocationFreeTest {
 
                 @Override
                 public void afterLayer(dev.vessels.core.layers.Layer l) {
-                    perLayer[l.index()] += allocatedBytes() - t[0];
+                    current[l.index()] = allocatedBytes() - t[0];
                 }
             });
-            e.predict(x);
+            // Keep predicting until every layer has been seen allocation-free, for up to a minute. The
+            // tiered JIT takes its time over a kernel that a tiny net calls once per prediction
+            // (Gemm.packB only serves the one 1×1 layer here): while it still runs C1 code, each
+            // Vector API call boxes its vector, 3,072 bytes for that layer per call.
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            boolean clean = false;
+            while (!clean && System.nanoTime() < deadline) {
+                for (int r = 0; r < 100; r++) {
+                    e.predict(x);
+                    for (int i = 0; i < perLayer.length; i++) perLayer[i] = Math.min(perLayer[i], current[i] - probe);
+                }
+                clean = java.util.Arrays.stream(perLayer).allMatch(v -> v <= 0);
+            }
             e.setObserver(null);
             for (int i = 0; i < perLayer.length; i++) {
-                assertThat(perLayer[i] - probe).as("bytes allocated by layer %d (%s)", i, net.layers().get(i)).isLessThanOrEqualTo(0);
+                assertThat(perLayer[i]).as("bytes allocated by layer %d (%s)", i, net.layers().get(i)).isLessThanOrEqualTo(0);
             }
-            long before = allocatedBytes();
-            Prediction p = e.predict(x);
-            long used = allocatedBytes() - before - probe;
+            long used = Long.MAX_VALUE;
+            Prediction p = null;
+            for (int r = 0; r < 100; r++) {
+                long before = allocatedBytes();
+                p = e.predict(x);
+                used = Math.min(used, allocatedBytes() - before - probe);
+            }
             long outputCopy = 16 + 4L * p.output().length;
             // the result: output copy, the Prediction record, an empty LinkedHashMap
             assertThat(used).as("bytes allocated by one prediction").isLessThanOrEqualTo(outputCopy + 256);
