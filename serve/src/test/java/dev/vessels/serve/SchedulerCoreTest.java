@@ -1,0 +1,279 @@
+package dev.vessels.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+import dev.vessels.serve.SchedulerCore.Action;
+import dev.vessels.serve.SchedulerCore.Destroy;
+import dev.vessels.serve.SchedulerCore.Launch;
+import dev.vessels.serve.SchedulerCore.Mode;
+import dev.vessels.serve.SchedulerCore.Run;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+
+class SchedulerCoreTest {
+    private static final long MB = 1 << 20;
+
+    private static SchedulerCore epc(long bound, int queue, int maxLive, Object... modelNeeds) {
+        Map<String, Long> needs = new LinkedHashMap<>();
+        for (int i = 0; i < modelNeeds.length; i += 2) needs.put((String) modelNeeds[i], ((Number) modelNeeds[i + 1]).longValue() * MB);
+        return new SchedulerCore(Mode.EPC, needs, bound * MB, queue, maxLive);
+    }
+
+    @Test
+    void reusesAnIdleEnclaveOfTheSameModelInsteadOfLaunching() {
+        SchedulerCore s = epc(90, 10, 8, "a", 40);
+        assertThat(s.submit(1, "a").actions()).containsExactly(new Launch(1, "a", 40 * MB, 1));
+        assertThat(s.completed(1)).isEmpty();
+        assertThat(s.submit(2, "a").actions()).containsExactly(new Run(1, 2));
+        assertThat(s.committedBytes()).isEqualTo(40 * MB);
+    }
+
+    @Test
+    void launchesOnlyWhileCommittedPlusNeedFitsTheBoundThenQueuesFifo() {
+        SchedulerCore s = epc(90, 10, 8, "a", 40);
+        assertThat(s.submit(1, "a").actions()).containsExactly(new Launch(1, "a", 40 * MB, 1));
+        assertThat(s.submit(2, "a").actions()).containsExactly(new Launch(2, "a", 40 * MB, 2));
+        // 80 + 40 > 90: requests 3 and 4 wait, in order
+        assertThat(s.submit(3, "a").actions()).isEmpty();
+        assertThat(s.submit(4, "a").actions()).isEmpty();
+        assertThat(s.waiting()).containsExactly(3L, 4L);
+        assertThat(s.completed(2)).containsExactly(new Run(2, 3));
+        assertThat(s.completed(1)).containsExactly(new Run(1, 4));
+        assertThat(s.committedBytes()).isEqualTo(80 * MB);
+        assertThat(s.peakCommittedBytes()).isEqualTo(80 * MB);
+    }
+
+    @Test
+    void destroysIdleEnclavesOfOtherModelsLeastRecentlyUsedFirstOnlyAsManyAsNeeded() {
+        SchedulerCore s = epc(100, 10, 8, "a", 30, "b", 30, "c", 30, "d", 60);
+        s.submit(1, "a");
+        s.submit(2, "b");
+        s.submit(3, "c");
+        s.completed(2); // b idle first (least recently used)
+        s.completed(1); // then a
+        s.completed(3); // then c
+        // d needs 60: 90 committed, so two idle enclaves must go: b then a, never c
+        assertThat(s.submit(4, "d").actions()).containsExactly(new Destroy(2), new Destroy(1), new Launch(4, "d", 60 * MB, 4));
+        assertThat(s.committedBytes()).isEqualTo(90 * MB);
+        assertThat(s.live("c")).isEqualTo(1);
+    }
+
+    @Test
+    void doesNotDestroyAnythingWhenEvenAllIdleEnclavesWouldNotMakeRoom() {
+        SchedulerCore s = epc(100, 10, 8, "a", 50, "b", 30, "d", 60);
+        s.submit(1, "a"); // stays busy
+        s.submit(2, "b");
+        s.completed(2);
+        // 50 busy + 60 > 100 even without b: b is kept, d waits
+        assertThat(s.submit(3, "d").actions()).isEmpty();
+        assertThat(s.live("b")).isEqualTo(1);
+        // once a finishes, a and b (LRU: b first) go as needed: destroying b alone leaves 50+60 > 100
+        assertThat(s.completed(1)).containsExactly(new Destroy(2), new Destroy(1), new Launch(3, "d", 60 * MB, 3));
+    }
+
+    @Test
+    void theHeadBlocksLaterRequestsThatCouldRunFifoNeverOvertakes() {
+        SchedulerCore s = epc(100, 10, 8, "a", 60, "b", 60, "c", 10);
+        s.submit(1, "a");
+        assertThat(s.submit(2, "b").actions()).isEmpty(); // 60+60 > 100
+        // c would fit (70 <= 100), but b arrived first
+        assertThat(s.submit(3, "c").actions()).isEmpty();
+        assertThat(s.completed(1)).containsExactly(new Destroy(1), new Launch(2, "b", 60 * MB, 2), new Launch(3, "c", 10 * MB, 3));
+    }
+
+    @Test
+    void rejectsWhatWouldWaitBeyondTheQueueCapacity() {
+        SchedulerCore s = epc(50, 2, 8, "a", 40);
+        assertThat(s.submit(1, "a").accepted()).isTrue();  // runs
+        assertThat(s.submit(2, "a").accepted()).isTrue();  // waits (1)
+        assertThat(s.submit(3, "a").accepted()).isTrue();  // waits (2)
+        var r = s.submit(4, "a");
+        assertThat(r.accepted()).isFalse();
+        assertThat(r.actions()).isEmpty();
+        assertThat(s.waiting()).containsExactly(2L, 3L);
+    }
+
+    @Test
+    void aZeroCapacityQueueStillServesWhatCanStartAtOnce() {
+        SchedulerCore s = epc(50, 0, 8, "a", 40);
+        assertThat(s.submit(1, "a").accepted()).isTrue();
+        assertThat(s.submit(2, "a").accepted()).isFalse();
+    }
+
+    @Test
+    void aFailedEnclaveReleasesItsCommitAndTheNextRequestGetsANewOne() {
+        SchedulerCore s = epc(50, 4, 8, "a", 40);
+        s.submit(1, "a");
+        s.submit(2, "a");
+        assertThat(s.failed(1)).containsExactly(new Launch(2, "a", 40 * MB, 2));
+        assertThat(s.committedBytes()).isEqualTo(40 * MB);
+        assertThat(s.live()).isEqualTo(1);
+    }
+
+    @Test
+    void naiveModeLaunchesAnEnclavePerConcurrentRequestWithNoBound() {
+        SchedulerCore s = new SchedulerCore(Mode.NAIVE, Map.of("a", 40 * MB), 50 * MB, 4, 8);
+        for (long r = 1; r <= 3; r++) assertThat(s.submit(r, "a").actions()).containsExactly(new Launch(r, "a", 40 * MB, r));
+        assertThat(s.committedBytes()).isEqualTo(120 * MB);
+    }
+
+    @Test
+    void maxLiveCapsEnclavesInBothModes() {
+        SchedulerCore s = new SchedulerCore(Mode.NAIVE, Map.of("a", MB, "b", MB), 0, 4, 2);
+        s.submit(1, "a");
+        s.submit(2, "a");
+        assertThat(s.submit(3, "b").actions()).isEmpty();
+        assertThat(s.completed(1)).containsExactly(new Destroy(1), new Launch(3, "b", MB, 3));
+    }
+
+    @Test
+    void aModelLargerThanTheBoundIsRefusedUpFront() {
+        assertThatThrownBy(() -> epc(50, 4, 8, "big", 60))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("big needs 60.0 MiB");
+    }
+
+    @Test
+    void drainIdleDestroysOnlyIdleEnclaves() {
+        SchedulerCore s = epc(100, 4, 8, "a", 10);
+        s.submit(1, "a");
+        s.submit(2, "a");
+        s.completed(2);
+        assertThat(s.drainIdle()).containsExactly(new Destroy(2));
+        assertThat(s.committedBytes()).isEqualTo(10 * MB);
+    }
+
+    // ---- properties over random arrival / completion / failure sequences ----
+
+    /** One step: kind 0..5 = arrival of model (value % models), 6..7 = completion, 8 = failure of busy worker (value % busy). */
+    record Step(int kind, int value) {}
+
+    @Provide
+    Arbitrary<List<Step>> steps() {
+        return Arbitraries.integers().between(0, 8).flatMap(k -> Arbitraries.integers().between(0, 1000).map(v -> new Step(k, v)))
+                .list().ofMinSize(1).ofMaxSize(200);
+    }
+
+    @Property(tries = 300)
+    void epcNeverAboveBoundServiceIsFifoAndNothingIsLost(@ForAll("steps") List<Step> steps,
+                                                         @ForAll @Size(min = 1, max = 5) List<@IntRange(min = 1, max = 100) Integer> needsMb,
+                                                         @ForAll @IntRange(min = 100, max = 200) int boundMb,
+                                                         @ForAll @IntRange(min = 0, max = 12) int queueCap,
+                                                         @ForAll @IntRange(min = 1, max = 8) int maxLive,
+                                                         @ForAll boolean naive) {
+        Map<String, Long> needs = new LinkedHashMap<>();
+        for (int i = 0; i < needsMb.size(); i++) needs.put("m" + i, needsMb.get(i) * MB);
+        long bound = boundMb * MB;
+        SchedulerCore s = new SchedulerCore(naive ? Mode.NAIVE : Mode.EPC, needs, bound, queueCap, maxLive);
+        Sim sim = new Sim(s, needs, bound, naive);
+        long nextRequest = 1;
+        for (Step st : steps) {
+            if (st.kind() <= 5) {
+                sim.arrive(nextRequest++, "m" + (st.value() % needs.size()));
+            } else if (!sim.busy.isEmpty()) {
+                long w = new ArrayList<>(sim.busy.keySet()).get(st.value() % sim.busy.size());
+                if (st.kind() <= 7) sim.complete(w);
+                else sim.fail(w);
+            }
+        }
+        // Drain: with every running request completing, every accepted request must be served.
+        int guard = 0;
+        while (!sim.busy.isEmpty()) {
+            sim.complete(sim.busy.keySet().iterator().next());
+            if (++guard > 10_000) throw new AssertionError("no progress");
+        }
+        assertThat(s.queueDepth()).as("no request left waiting").isZero();
+        assertThat(sim.started).as("every accepted request started exactly once").hasSize(sim.accepted.size());
+        assertThat(new HashSet<>(sim.started)).isEqualTo(new HashSet<>(sim.accepted));
+        assertThat(sim.accepted.size() + sim.rejected).isEqualTo(nextRequest - 1);
+        for (int i = 1; i < sim.started.size(); i++) {
+            assertThat(sim.started.get(i)).as("FIFO service order").isGreaterThan(sim.started.get(i - 1));
+        }
+    }
+
+    /** Replays actions like the runner would, checking the invariants on its own books. */
+    private static final class Sim {
+        final SchedulerCore s;
+        final Map<String, Long> needs;
+        final long bound;
+        final boolean naive;
+        final Map<Long, Long> busy = new LinkedHashMap<>();   // worker -> request
+        final Map<Long, Long> liveNeed = new HashMap<>();     // worker -> committed bytes
+        final Set<Long> idle = new HashSet<>();
+        final List<Long> started = new ArrayList<>();
+        final List<Long> accepted = new ArrayList<>();
+        int rejected;
+
+        Sim(SchedulerCore s, Map<String, Long> needs, long bound, boolean naive) {
+            this.s = s;
+            this.needs = needs;
+            this.bound = bound;
+            this.naive = naive;
+        }
+
+        void arrive(long request, String model) {
+            int depthBefore = s.queueDepth();
+            var a = s.submit(request, model);
+            if (a.accepted()) accepted.add(request);
+            else {
+                rejected++;
+                assertThat(depthBefore).as("only rejected when the queue is full").isGreaterThanOrEqualTo(s.queueCapacity());
+            }
+            apply(a.actions());
+        }
+
+        void complete(long w) {
+            busy.remove(w);
+            idle.add(w);
+            apply(s.completed(w));
+        }
+
+        void fail(long w) {
+            busy.remove(w);
+            liveNeed.remove(w);
+            apply(s.failed(w));
+        }
+
+        void apply(List<Action> actions) {
+            for (Action a : actions) {
+                switch (a) {
+                    case Launch l -> {
+                        assertThat(liveNeed).doesNotContainKey(l.worker());
+                        liveNeed.put(l.worker(), l.need());
+                        assertThat(l.need()).isEqualTo(needs.get(l.model()));
+                        busy.put(l.worker(), l.request());
+                        started.add(l.request());
+                    }
+                    case Run r -> {
+                        assertThat(idle.remove(r.worker())).as("runs only on an idle enclave").isTrue();
+                        busy.put(r.worker(), r.request());
+                        started.add(r.request());
+                    }
+                    case Destroy d -> {
+                        assertThat(idle.remove(d.worker())).as("destroys only idle enclaves").isTrue();
+                        liveNeed.remove(d.worker());
+                    }
+                }
+                long sum = liveNeed.values().stream().mapToLong(Long::longValue).sum();
+                if (!naive) assertThat(sum).as("committed EPC <= bound at every step").isLessThanOrEqualTo(bound);
+                assertThat(liveNeed.size()).isLessThanOrEqualTo(s.maxLive());
+            }
+            assertThat(liveNeed.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(s.committedBytes());
+        }
+    }
+}
