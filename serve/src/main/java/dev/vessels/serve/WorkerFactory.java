@@ -1,0 +1,25 @@
+package dev.vessels.serve;
+
+import java.util.List;
+
+import dev.vessels.enclave.TrustedPlatform;
+
+/** Launches {@link EnclaveWorker}s and knows, before launching, the EPC each model's enclave commits. */
+public interface WorkerFactory extends AutoCloseable {
+    List<ServedModel> models();
+
+    /** EPC bytes an enclave of {@code model} commits: from its memory plan, exact, known before launch. */
+    long epcNeed(String model);
+
+    /** Builds an enclave for {@code model} and loads its executor; returns when it can predict. */
+    EnclaveWorker launch(String model);
+
+    /** The platform the enclaves live on (for committed EPC and page swaps). */
+    TrustedPlatform platform();
+
+    /** Executor kind, e.g. {@code vessels}. */
+    String executorKind();
+
+    @Override
+    void close();
+}
