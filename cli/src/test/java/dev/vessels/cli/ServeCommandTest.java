@@ -1,0 +1,56 @@
+package dev.vessels.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import dev.vessels.serve.InferenceServer;
+import picocli.CommandLine;
+
+@Timeout(60)
+class ServeCommandTest {
+    @Test
+    void startsServesAndStops() throws Exception {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        CommandLine.ParseResult pr = cl.parseArgs("serve", "--models", "tiny-classifier", "tiny-yolo", "--port", "0", "--queue", "3",
+                "--epc-mb", "64", "--epc-bound-mb", "32");
+        ServeCommand cmd = pr.subcommand().commandSpec().commandLine().getCommand();
+        InferenceServer s = cmd.start();
+        try {
+            var r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/v2/models/tiny-yolo")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(s.scheduler().boundBytes()).isEqualTo(32L << 20);
+            assertThat(s.scheduler().factory().platform().epcCapacityBytes()).isEqualTo(64L << 20);
+            assertThat(out.toString()).contains("emulated").contains("synthetic weights").contains("tiny-yolo").contains("scheduler epc");
+        } finally {
+            s.stop(5_000);
+        }
+    }
+
+    @Test
+    void badArguments() {
+        assertThat(CliRun.of("serve").exit()).isEqualTo(2);
+        assertThat(CliRun.of("serve", "--models", "tiny-classifier", "--scheduler", "fifo").exit()).isEqualTo(2);
+        assertThat(CliRun.of("serve", "--models", "tiny-classifier", "--threads", "0").exit()).isEqualTo(2);
+        CliRun r = CliRun.of("serve", "--models", "nosuch", "--port", "0");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("'nosuch' is not a built-in model");
+        r = CliRun.of("serve", "--models", "tiny-classifier", "--port", "0", "--epc-bound-mb", "1");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("tiny-classifier needs").contains("more than the bound of 1.0 MiB");
+        r = CliRun.of("serve", "--models", "x=/nonexistent.cfg,/nonexistent.weights", "--port", "0");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("cfg file /nonexistent.cfg not found");
+    }
+}

@@ -1,0 +1,76 @@
+package dev.vessels.serve;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import dev.vessels.core.VesselsException;
+import dev.vessels.enclave.EmulatedSgxPlatform;
+import dev.vessels.enclave.TrustedPlatform;
+import dev.vessels.enclave.sgx.EpcConfig;
+import dev.vessels.enclave.sgx.EpcEmulator;
+
+/** Builds a whole service (platform, models, scheduler, HTTP server) from the {@code serve} options. */
+public final class Serving {
+    private Serving() {}
+
+    /** Most enclaves alive at once: a host-memory guard (each holds an executor in the JVM heap), not an EPC rule. */
+    public static final int DEFAULT_MAX_LIVE = 32;
+
+    /**
+     * @param models      {@code --models} entries (see {@link ServedModel#parse})
+     * @param host        address to bind
+     * @param port        0 picks a free one
+     * @param executor    {@code vessels} or {@code baseline}
+     * @param scheduler   {@code epc} or {@code naive}
+     * @param epcMb       usable EPC of the emulated platform, MiB
+     * @param epcBoundMb  scheduler bound, MiB (null: the usable EPC)
+     * @param queue       most waiting requests
+     * @param threads     threads per prediction
+     * @param keyFile     key for sealed models (null if none)
+     * @param maxLive     most live enclaves
+     * @param realWork    emulated paging spends its cost as CPU work (else only counted)
+     */
+    public record Options(List<String> models, String host, int port, String executor, String scheduler, double epcMb,
+                          Double epcBoundMb, int queue, int threads, Path keyFile, int maxLive, long timeoutMillis, boolean realWork) {}
+
+    public static InferenceServer start(Options o) {
+        if (o.models() == null || o.models().isEmpty()) throw new VesselsException("no models to serve: give --models NAME...");
+        if (!(o.epcMb() > 0)) throw new VesselsException("--epc-mb must be > 0, got " + o.epcMb());
+        if (o.epcBoundMb() != null && !(o.epcBoundMb() > 0)) throw new VesselsException("--epc-bound-mb must be > 0, got " + o.epcBoundMb());
+        if (o.queue() < 0) throw new VesselsException("--queue must be >= 0, got " + o.queue());
+        if (o.threads() < 1) throw new VesselsException("--threads must be >= 1, got " + o.threads());
+        if (o.port() < 0 || o.port() > 65535) throw new VesselsException("--port must be 0..65535, got " + o.port());
+        SchedulerCore.Mode mode = switch (o.scheduler()) {
+            case "epc" -> SchedulerCore.Mode.EPC;
+            case "naive" -> SchedulerCore.Mode.NAIVE;
+            default -> throw new VesselsException("--scheduler must be epc or naive, got '" + o.scheduler() + "'");
+        };
+        List<ServedModel> served = new ArrayList<>();
+        for (String spec : o.models()) served.add(ServedModel.parse(spec, o.keyFile()));
+        EpcConfig cfg = EpcConfig.ofMiB(o.epcMb());
+        if (o.realWork()) cfg = cfg.withMode(EpcConfig.Mode.REAL_WORK);
+        TrustedPlatform platform = new EmulatedSgxPlatform(new EpcEmulator(cfg), EmulatedSgxPlatform.DEFAULT_RUNTIME_OVERHEAD_BYTES);
+        long bound = o.epcBoundMb() == null ? platform.epcCapacityBytes() : (long) Math.floor(o.epcBoundMb() * 1048576);
+        PlatformWorkerFactory factory = new PlatformWorkerFactory(platform, served, o.executor(), o.threads(), true);
+        EpcScheduler scheduler;
+        try {
+            scheduler = new EpcScheduler(factory, mode, bound, o.queue(), o.maxLive());
+        } catch (IllegalArgumentException e) {
+            factory.close();
+            throw new VesselsException(e.getMessage() + " (raise --epc-bound-mb, use --executor vessels, or --scheduler naive)");
+        }
+        try {
+            long body = InferenceServer.Config.defaultBodyLimit(served);
+            return new InferenceServer(scheduler, new InferenceServer.Config(o.host(), o.port(), body, o.timeoutMillis())).start();
+        } catch (IOException e) {
+            scheduler.close();
+            factory.close();
+            throw new VesselsException("cannot listen on " + o.host() + ":" + o.port() + ": " + e.getMessage());
+        } catch (UncheckedIOException e) {
+            throw new VesselsException("cannot listen on " + o.host() + ":" + o.port() + ": " + e.getMessage());
+        }
+    }
+}
