@@ -107,18 +107,17 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     /**
-     * Graceful stop: new requests get 503, the listening socket closes, everything accepted is
-     * finished (up to {@code drainMillis}), then every enclave is destroyed.
+     * Graceful stop: new requests get 503 (and readiness turns 503, so a balancer stops sending),
+     * everything already accepted is finished and answered (up to {@code drainMillis}), then the
+     * listening socket closes and every enclave is destroyed.
      */
     public synchronized void stop(long drainMillis) {
         if (stopped) return;
         stopped = true;
         accepting = false;
-        long t0 = System.nanoTime();
-        // HttpServer.stop closes the listener and waits (whole seconds) for exchanges in progress.
-        http.stop((int) Math.max(1, (drainMillis + 999) / 1000));
-        long left = Math.max(0, drainMillis - (System.nanoTime() - t0) / 1_000_000);
-        scheduler.shutdown(left);
+        scheduler.shutdown(drainMillis);
+        // The answers of the drained requests are being written by now; give them a second.
+        http.stop(1);
         handlers.shutdown();
         scheduler.close();
         scheduler.factory().close();

@@ -1,0 +1,70 @@
+package dev.vessels.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import picocli.CommandLine;
+
+@Timeout(120)
+class ReproduceConcurrentCommandTest {
+    @TempDir
+    Path dir;
+
+    static int run(StringWriter out, StringWriter err, String... args) {
+        CommandLine cl = new CommandLine(new ReproduceConcurrentCommand());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        return cl.execute(args);
+    }
+
+    @Test
+    void jsonContractAndEpcAwareSchedulingStaysUnderTheBound() throws Exception {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        // 12 MiB of EPC, ~4.7 MiB per tiny enclave: the naive configurations overcommit with 4 clients.
+        int code = run(out, err, "--models", "tiny-classifier", "tiny-yolo", "--duration", "1500ms", "--clients", "4", "--epc-mb", "12",
+                "--json", "--out", dir.toString());
+        assertThat(code).as(err.toString()).isZero();
+        JsonNode j = new ObjectMapper().readTree(out.toString());
+        assertThat(j.get("emulated").asBoolean()).isTrue();
+        JsonNode cs = j.get("configurations");
+        assertThat(cs).hasSize(3);
+        String[] names = {"baseline", "vessels-m", "vessels-s"};
+        for (int i = 0; i < 3; i++) {
+            JsonNode c = cs.get(i);
+            assertThat(c.get("name").asText()).isEqualTo(names[i]);
+            assertThat(c.get("processed").asLong()).isPositive();
+            assertThat(c.get("throughput_rps").asDouble()).isPositive();
+            assertThat(c.get("p50_ms").asDouble()).isPositive().isLessThanOrEqualTo(c.get("p95_ms").asDouble());
+            assertThat(c.get("p95_ms").asDouble()).isLessThanOrEqualTo(c.get("p99_ms").asDouble());
+            assertThat(c.has("page_swaps")).isTrue();
+            assertThat(c.get("failed").asLong()).isZero();
+        }
+        JsonNode s = cs.get(2);
+        assertThat(s.get("page_swaps").asLong()).as("vessels-s never pages (emulated)").isZero();
+        assertThat(s.get("peak_epc_committed_bytes").asLong()).isLessThanOrEqualTo(12L << 20);
+        assertThat(cs.get(1).get("peak_epc_committed_bytes").asLong()).as("naive overcommits").isGreaterThan(12L << 20);
+        assertThat(Files.readString(dir.resolve("concurrent.md"))).contains("| vessels-s |");
+        assertThat(Files.readString(dir.resolve("throughput.svg"))).contains("<polyline").contains("vessels-m");
+        assertThat(new ObjectMapper().readTree(dir.resolve("concurrent.json").toFile()).get("configurations")).hasSize(3);
+    }
+
+    @Test
+    void badDurations() {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        assertThat(run(out, err, "--duration", "soon", "--models", "tiny-classifier")).isEqualTo(1);
+        assertThat(ReproduceConcurrentCommand.parseDuration("5m").toSeconds()).isEqualTo(300);
+        assertThat(ReproduceConcurrentCommand.parseDuration("100m").toMinutes()).isEqualTo(100);
+        assertThat(ReproduceConcurrentCommand.parseDuration("30").toSeconds()).isEqualTo(30);
+    }
+}
