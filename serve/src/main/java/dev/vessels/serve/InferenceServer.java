@@ -474,7 +474,9 @@ public final class InferenceServer implements AutoCloseable {
     private Prediction predict(ServedModel m, float[] x) {
         var f = submit(m, x);
         try {
-            return f.get(config.timeoutMillis(), TimeUnit.MILLISECONDS);
+            Prediction p = f.get(config.timeoutMillis(), TimeUnit.MILLISECONDS);
+            metrics.prediction(m.name(), p.nanos());
+            return p;
         } catch (TimeoutException e) {
             // The prediction may still finish on its enclave; this answer only stops the wait.
             throw new HttpError(500, m.name(), "prediction did not finish within " + config.timeoutMillis() + " ms");

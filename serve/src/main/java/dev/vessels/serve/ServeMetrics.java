@@ -19,6 +19,7 @@ public final class ServeMetrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Counter requests;
     private final Histogram latency;
+    private final Histogram compute;
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
     public ServeMetrics(EpcScheduler scheduler) {
@@ -27,6 +28,11 @@ public final class ServeMetrics {
                 .labelNames("model", "outcome").register(registry);
         latency = Histogram.builder().name("vessels_request_duration_seconds")
                 .help("Wall time of successful inference requests, from the request's arrival to its answer, per model")
+                .labelNames("model").classicOnly()
+                .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60)
+                .register(registry);
+        compute = Histogram.builder().name("vessels_prediction_duration_seconds")
+                .help("Forward-pass time of successful predictions inside the enclave, per model (request time minus this is the service's overhead)")
                 .labelNames("model").classicOnly()
                 .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60)
                 .register(registry);
@@ -68,6 +74,10 @@ public final class ServeMetrics {
 
     public void latency(String model, long nanos) {
         latency.labelValues(model).observe(nanos / 1e9);
+    }
+
+    public void prediction(String model, long nanos) {
+        compute.labelValues(model).observe(nanos / 1e9);
     }
 
     public String contentType() {
