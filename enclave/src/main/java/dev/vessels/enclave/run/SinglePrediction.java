@@ -1,0 +1,114 @@
+package dev.vessels.enclave.run;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import dev.vessels.core.Network;
+import dev.vessels.core.exec.Prediction;
+import dev.vessels.core.weights.ParamSource;
+import dev.vessels.enclave.Enclave;
+import dev.vessels.enclave.EnclaveCosts;
+import dev.vessels.enclave.TrustedPlatform;
+
+/**
+ * The paper's single-prediction measurement of one model with one executor in one enclave:
+ * <ol>
+ *   <li>build the enclave for the executor's data region (its committed EPC is the peak EPC: SGX1
+ *       commits every page at build);</li>
+ *   <li>load the model into it (baseline: every parameter, as Darknet does before predicting);</li>
+ *   <li>one warm-up prediction outside the enclave, untraced: it only lets the JIT compile the
+ *       kernels, so measured compute time is steady-state for both executors alike, and it leaves
+ *       the enclave's EPC state as the load left it;</li>
+ *   <li>{@code runs} predictions inside the enclave, each one ECALL; the first is the paper's
+ *       single prediction (cold EPC state after loading). Latency = measured compute time plus
+ *       the platform's paging and transition costs when the platform only counts them.</li>
+ * </ol>
+ */
+public final class SinglePrediction {
+    private SinglePrediction() {}
+
+    /**
+     * One prediction in the enclave.
+     *
+     * @param computeNanos measured time of the prediction (the executor's own clock)
+     * @param costs        what the enclave paid during it (paging, transitions), emulated or measured
+     * @param latencyNanos compute plus costs not already spent in wall time
+     */
+    public record Run(long computeNanos, EnclaveCosts costs, long latencyNanos) {}
+
+    /**
+     * @param dataBytes    the executor's data region
+     * @param peakEpcBytes EPC the enclave committed (data + runtime overhead, page-rounded)
+     * @param buildNanos   enclave build time (emulated on emulated platforms)
+     * @param loadCosts    what loading the model in the enclave paid
+     * @param warmupNanos  compute time of the untraced warm-up prediction
+     */
+    public record Result(String executor, long dataBytes, long peakEpcBytes, long buildNanos, EnclaveCosts loadCosts,
+                         long warmupNanos, List<Run> runs, boolean emulated) {
+        public long medianLatencyNanos() {
+            return median(runs.stream().mapToLong(Run::latencyNanos).toArray());
+        }
+
+        public long medianComputeNanos() {
+            return median(runs.stream().mapToLong(Run::computeNanos).toArray());
+        }
+
+        /** Page swaps of the median run by swaps (all runs agree once the EPC state repeats). */
+        public long medianPageSwaps() {
+            return median(runs.stream().mapToLong(r -> r.costs().pageSwaps()).toArray());
+        }
+
+        public long medianOverheadNanos() {
+            return median(runs.stream().mapToLong(r -> r.costs().overheadNanos()).toArray());
+        }
+
+        /** Swaps of the first prediction after loading: the paper's single prediction. */
+        public long firstPageSwaps() {
+            return runs.getFirst().costs().pageSwaps();
+        }
+    }
+
+    /** Measures {@code kind} on {@code net} with parameters from {@code src} in an enclave of {@code platform}. */
+    public static Result measure(TrustedPlatform platform, String kind, Network net, ParamSource src, int threads, int runs,
+                                 float[] input) {
+        if (runs < 1) throw new IllegalArgumentException("runs must be >= 1");
+        try (EnclaveExecutor ex = EnclaveExecutor.create(kind, net, src, threads);
+             Enclave enclave = platform.create(net.name() + " (" + kind + ")", ex.dataBytes())) {
+            long peak = enclave.committedBytes();
+            EnclaveCosts built = enclave.costs();
+            enclave.run(t -> {
+                ex.load(t);
+                return null;
+            });
+            EnclaveCosts loaded = enclave.costs();
+            Prediction warm = ex.predict(input, dev.vessels.enclave.MemoryTracer.NONE);
+            List<Run> list = new ArrayList<>();
+            for (int r = 0; r < runs; r++) {
+                EnclaveCosts before = enclave.costs();
+                Prediction p = ex.predict(input, enclave);
+                EnclaveCosts paid = enclave.costs().since(before);
+                long latency = p.nanos() + (platform.costsInWallTime() ? 0 : paid.overheadNanos());
+                list.add(new Run(p.nanos(), paid, latency));
+            }
+            return new Result(kind, ex.dataBytes(), peak, built.buildNanos(), loaded.since(built), warm.nanos(),
+                    List.copyOf(list), platform.emulated());
+        }
+    }
+
+    /** A fixed pseudo-random input in [0, 1) for {@code net}, the same in every run. */
+    public static float[] input(Network net) {
+        SplittableRandom r = new SplittableRandom(42);
+        float[] x = new float[(int) net.input().size()];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble();
+        return x;
+    }
+
+    static long median(long[] v) {
+        long[] s = v.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+}
