@@ -85,7 +85,7 @@ final class BaselineTrace extends Trace {
             if (p != null) {
                 long at = 0;
                 for (Layer.ParamSegment s : l.paramSegments()) {
-                    tracer.ocall();
+                    ocall();
                     write(p.slice(at, floats(s.floats())));
                     at += floats(s.floats());
                 }

@@ -99,14 +99,20 @@ public final class EnclaveExecutor implements AutoCloseable {
         }
     }
 
-    /** One prediction, reporting its accesses to {@code tracer} ({@link MemoryTracer#NONE}: outside any enclave). */
+    /**
+     * One prediction, reporting its accesses to {@code tracer} ({@link MemoryTracer#NONE}: outside
+     * any enclave). The prediction's time is the executor's compute time without the time spent
+     * inside the tracer (an emulator's bookkeeping; what it models is costed separately).
+     */
     public synchronized Prediction predict(float[] input, MemoryTracer tracer) {
         trace.use(tracer);
         try {
             trace.start();
+            long before = trace.tracerNanos();
             Prediction p = executor.predict(input);
+            long inTracer = trace.tracerNanos() - before;
             trace.finish(kept);
-            return p;
+            return new Prediction(p.output(), p.kept(), Math.max(0, p.nanos() - inTracer));
         } finally {
             trace.use(MemoryTracer.NONE);
         }

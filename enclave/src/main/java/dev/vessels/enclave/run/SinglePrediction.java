@@ -18,9 +18,9 @@ import dev.vessels.enclave.TrustedPlatform;
  *   <li>build the enclave for the executor's data region (its committed EPC is the peak EPC: SGX1
  *       commits every page at build);</li>
  *   <li>load the model into it (baseline: every parameter, as Darknet does before predicting);</li>
- *   <li>one warm-up prediction outside the enclave, untraced: it only lets the JIT compile the
- *       kernels, so measured compute time is steady-state for both executors alike, and it leaves
- *       the enclave's EPC state as the load left it;</li>
+ *   <li>{@code warmup} predictions outside the enclave, untraced: they only let the JIT compile
+ *       the kernels, so measured compute time is steady-state for both executors alike, and they
+ *       leave the enclave's EPC state as the load left it;</li>
  *   <li>{@code runs} predictions inside the enclave, each one ECALL; the first is the paper's
  *       single prediction (cold EPC state after loading). Latency = measured compute time plus
  *       the platform's paging and transition costs when the platform only counts them.</li>
@@ -43,7 +43,7 @@ public final class SinglePrediction {
      * @param peakEpcBytes EPC the enclave committed (data + runtime overhead, page-rounded)
      * @param buildNanos   enclave build time (emulated on emulated platforms)
      * @param loadCosts    what loading the model in the enclave paid
-     * @param warmupNanos  compute time of the untraced warm-up prediction
+     * @param warmupNanos  compute time of the last untraced warm-up prediction (0 without warm-up)
      */
     public record Result(String executor, long dataBytes, long peakEpcBytes, long buildNanos, EnclaveCosts loadCosts,
                          long warmupNanos, List<Run> runs, boolean emulated) {
@@ -71,9 +71,9 @@ public final class SinglePrediction {
     }
 
     /** Measures {@code kind} on {@code net} with parameters from {@code src} in an enclave of {@code platform}. */
-    public static Result measure(TrustedPlatform platform, String kind, Network net, ParamSource src, int threads, int runs,
-                                 float[] input) {
-        if (runs < 1) throw new IllegalArgumentException("runs must be >= 1");
+    public static Result measure(TrustedPlatform platform, String kind, Network net, ParamSource src, int threads, int warmup,
+                                 int runs, float[] input) {
+        if (runs < 1 || warmup < 0) throw new IllegalArgumentException("runs must be >= 1 and warmup >= 0");
         try (EnclaveExecutor ex = EnclaveExecutor.create(kind, net, src, threads);
              Enclave enclave = platform.create(net.name() + " (" + kind + ")", ex.dataBytes())) {
             long peak = enclave.committedBytes();
@@ -83,7 +83,8 @@ public final class SinglePrediction {
                 return null;
             });
             EnclaveCosts loaded = enclave.costs();
-            Prediction warm = ex.predict(input, dev.vessels.enclave.MemoryTracer.NONE);
+            long warmNanos = 0;
+            for (int w = 0; w < warmup; w++) warmNanos = ex.predict(input, dev.vessels.enclave.MemoryTracer.NONE).nanos();
             List<Run> list = new ArrayList<>();
             for (int r = 0; r < runs; r++) {
                 EnclaveCosts before = enclave.costs();
@@ -92,7 +93,7 @@ public final class SinglePrediction {
                 long latency = p.nanos() + (platform.costsInWallTime() ? 0 : paid.overheadNanos());
                 list.add(new Run(p.nanos(), paid, latency));
             }
-            return new Result(kind, ex.dataBytes(), peak, built.buildNanos(), loaded.since(built), warm.nanos(),
+            return new Result(kind, ex.dataBytes(), peak, built.buildNanos(), loaded.since(built), warmNanos,
                     List.copyOf(list), platform.emulated());
         }
     }

@@ -25,7 +25,8 @@ abstract class Trace implements Executor.LayerObserver {
     }
 
     protected final Network net;
-    protected MemoryTracer tracer = MemoryTracer.NONE;
+    private MemoryTracer tracer = MemoryTracer.NONE;
+    private long tracerNanos; // time spent inside the tracer (the emulator's bookkeeping), since use()
 
     Trace(Network net) {
         this.net = net;
@@ -42,6 +43,15 @@ abstract class Trace implements Executor.LayerObserver {
 
     void use(MemoryTracer t) {
         tracer = t == null ? MemoryTracer.NONE : t;
+        tracerNanos = 0;
+    }
+
+    /**
+     * Wall time spent inside the tracer since {@link #use}: an emulator's own bookkeeping, which
+     * is not part of what the enclave computes (the costs it models are reported separately).
+     */
+    long tracerNanos() {
+        return tracerNanos;
     }
 
     /** The ECALL copies the image into the enclave. */
@@ -56,11 +66,23 @@ abstract class Trace implements Executor.LayerObserver {
     }
 
     final void read(Range r) {
-        tracer.touch(r.offset(), r.length(), false);
+        touch(r.offset(), r.length(), false);
     }
 
     final void write(Range r) {
-        tracer.touch(r.offset(), r.length(), true);
+        touch(r.offset(), r.length(), true);
+    }
+
+    final void touch(long offset, long length, boolean write) {
+        long t0 = System.nanoTime();
+        tracer.touch(offset, length, write);
+        tracerNanos += System.nanoTime() - t0;
+    }
+
+    final void ocall() {
+        long t0 = System.nanoTime();
+        tracer.ocall();
+        tracerNanos += System.nanoTime() - t0;
     }
 
     static long floats(long n) {

@@ -40,8 +40,8 @@ final class VesselsTrace extends Trace {
             @Override
             public int params(int layer, long start, int count) {
                 int off = onDemand.params(layer, start, count);
-                tracer.ocall();
-                tracer.touch(floats(off), floats(count), true);
+                ocall();
+                touch(floats(off), floats(count), true);
                 return off;
             }
 

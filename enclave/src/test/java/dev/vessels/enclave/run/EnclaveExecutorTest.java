@@ -192,7 +192,7 @@ class EnclaveExecutorTest {
             try (var src = new SyntheticWeights(net, 1);
                  EmulatedSgxPlatform small = new EmulatedSgxPlatform(new EpcEmulator(
                          new EpcConfig(pages, 0, 0, EpcConfig.Mode.COUNT_ONLY, dev.vessels.enclave.sgx.SgxCosts.SGX1)), 0)) {
-                SinglePrediction.Result r = SinglePrediction.measure(small, "baseline", net, src, 1, 2, SinglePrediction.input(net));
+                SinglePrediction.Result r = SinglePrediction.measure(small, "baseline", net, src, 1, 1, 2, SinglePrediction.input(net));
                 assertThat(r.firstPageSwaps()).isPositive();
                 assertThat(r.runs().get(1).costs().pageSwaps()).isPositive();
                 assertThat(r.medianOverheadNanos()).isPositive();
@@ -202,7 +202,7 @@ class EnclaveExecutorTest {
                 else assertThat(r.firstPageSwaps()).as("same command, same swaps").isEqualTo(baselineSwaps);
             }
             try (var src = new SyntheticWeights(net, 1); EmulatedSgxPlatform sgx1 = EmulatedSgxPlatform.sgx1()) {
-                SinglePrediction.Result r = SinglePrediction.measure(sgx1, "vessels", net, src, 1, 2, SinglePrediction.input(net));
+                SinglePrediction.Result r = SinglePrediction.measure(sgx1, "vessels", net, src, 1, 1, 2, SinglePrediction.input(net));
                 assertThat(r.runs()).allSatisfy(run -> assertThat(run.costs().pageSwaps()).isZero());
                 assertThat(r.peakEpcBytes()).isEqualTo(sgx1.commitFor(r.dataBytes()));
                 assertThat(r.buildNanos()).isEqualTo(Math.round(r.peakEpcBytes() / 4096 * (8_000_000 / 256.0)));
