@@ -50,7 +50,8 @@ final class ReproducePlots {
 
     private static CategoryChart chart(String title, String unit) {
         CategoryChart c = new CategoryChartBuilder().width(1000).height(520).title(title).yAxisTitle(unit).build();
-        c.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        c.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS); // below the bars, never over them
+        c.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setPlotBackgroundColor(Color.WHITE);
         c.getStyler().setXAxisLabelRotation(20);
