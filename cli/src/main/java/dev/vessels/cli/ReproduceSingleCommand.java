@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
 /**
  * {@code reproduce single}: the paper's single-prediction table. Each model runs with the baseline
  * (Darknet's memory) and the vessels executor, each in a fresh emulated SGX platform so the two do
- * not share an EPC, with the model's synthetic weights held in untrusted memory (see
+ * not share an EPC, measured side by side (predictions alternate, so machine noise hits both alike),
+ * with the model's synthetic weights held in untrusted memory (see
  * {@link UntrustedModelCopy}); the method is {@link SinglePrediction}'s.
  */
 @Command(name = "single", mixinStandardHelpOptions = true,
@@ -45,7 +46,6 @@ import picocli.CommandLine.Spec;
                 + "measured compute time plus emulated paging and transitions. Weights are synthetic (seed 1)."})
 public final class ReproduceSingleCommand implements Callable<Integer> {
     static final long SEED = 1;
-    static final String[] KINDS = {"baseline", "vessels"};
 
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -98,26 +98,13 @@ public final class ReproduceSingleCommand implements Callable<Integer> {
         EpcConfig epc = EpcConfig.ofMiB(epcMb);
         long t0 = System.nanoTime();
         List<ModelResult> results = new ArrayList<>();
-        try (ProgressBar bar = progressBar(nets.size() * KINDS.length)) {
+        try (ProgressBar bar = progressBar(nets.size())) {
             for (int i = 0; i < nets.size(); i++) {
                 Network net = nets.get(i);
-                Map<String, SinglePrediction.Result> byKind = new LinkedHashMap<>();
-                String weights;
-                // the model file in untrusted memory, shared by both executors (read-only)
-                UntrustedModelCopy src = new UntrustedModelCopy(new SyntheticWeights(net, SEED));
-                weights = src.describe();
-                for (String kind : KINDS) {
-                    if (bar != null) bar.setExtraMessage(models.get(i) + " " + kind);
-                    // a fresh platform per model and executor: nothing else competes for its EPC
-                    try (EmulatedSgxPlatform platform = new EmulatedSgxPlatform(new EpcEmulator(epc),
-                            EmulatedSgxPlatform.DEFAULT_RUNTIME_OVERHEAD_BYTES)) {
-                        byKind.put(kind, SinglePrediction.measure(platform, kind, net, src, nThreads, warmup, runs,
-                                SinglePrediction.input(net)));
-                    }
-                    System.gc(); // free the executor's buffers before the next one is built and timed
-                    if (bar != null) bar.step();
-                }
-                results.add(new ModelResult(models.get(i), weights, byKind.get("baseline"), byKind.get("vessels")));
+                if (bar != null) bar.setExtraMessage(models.get(i));
+                results.add(measure(models.get(i), net, epc, nThreads));
+                System.gc(); // free this model's buffers before the next one is built and timed
+                if (bar != null) bar.step();
             }
         }
         double elapsedS = (System.nanoTime() - t0) / 1e9;
@@ -138,6 +125,22 @@ public final class ReproduceSingleCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Baseline and vessels side by side, each on a fresh platform (nothing else competes for its EPC). */
+    private ModelResult measure(String model, Network net, EpcConfig epc, int nThreads) {
+        // the model file in untrusted memory, shared by both executors (read-only)
+        UntrustedModelCopy src = new UntrustedModelCopy(new SyntheticWeights(net, SEED));
+        try (EmulatedSgxPlatform forBaseline = platform(epc); EmulatedSgxPlatform forVessels = platform(epc)) {
+            List<SinglePrediction.Result> rs = SinglePrediction.sideBySide(List.of(
+                    new SinglePrediction.Setup(forBaseline, "baseline"), new SinglePrediction.Setup(forVessels, "vessels")),
+                    net, src, nThreads, warmup, runs, SinglePrediction.input(net));
+            return new ModelResult(model, src.describe(), rs.get(0), rs.get(1));
+        }
+    }
+
+    private static EmulatedSgxPlatform platform(EpcConfig epc) {
+        return new EmulatedSgxPlatform(new EpcEmulator(epc), EmulatedSgxPlatform.DEFAULT_RUNTIME_OVERHEAD_BYTES);
     }
 
     /** A bar on stderr when it is a terminal; none otherwise (logs and CI stay clean). */

@@ -73,28 +73,89 @@ public final class SinglePrediction {
     /** Measures {@code kind} on {@code net} with parameters from {@code src} in an enclave of {@code platform}. */
     public static Result measure(TrustedPlatform platform, String kind, Network net, ParamSource src, int threads, int warmup,
                                  int runs, float[] input) {
+        return sideBySide(List.of(new Setup(platform, kind)), net, src, threads, warmup, runs, input).getFirst();
+    }
+
+    /** One executor kind on its own platform. */
+    public record Setup(TrustedPlatform platform, String kind) {}
+
+    /**
+     * Measures several setups (e.g. baseline and vessels, each on a fresh platform) side by side:
+     * all are built and loaded first, then warm-ups and runs alternate between them, so a noisy,
+     * shared machine slows each the same way. Results are in the order of {@code setups}.
+     */
+    public static List<Result> sideBySide(List<Setup> setups, Network net, ParamSource src, int threads, int warmup, int runs,
+                                          float[] input) {
         if (runs < 1 || warmup < 0) throw new IllegalArgumentException("runs must be >= 1 and warmup >= 0");
-        try (EnclaveExecutor ex = EnclaveExecutor.create(kind, net, src, threads);
-             Enclave enclave = platform.create(net.name() + " (" + kind + ")", ex.dataBytes())) {
-            long peak = enclave.committedBytes();
-            EnclaveCosts built = enclave.costs();
+        List<Session> sessions = new ArrayList<>();
+        try {
+            for (Setup s : setups) sessions.add(new Session(s, net, src, threads));
+            for (Session s : sessions) s.load();
+            for (int w = 0; w < warmup; w++) for (Session s : sessions) s.warm(input);
+            for (int r = 0; r < runs; r++) for (Session s : sessions) s.run(input);
+            List<Result> out = new ArrayList<>();
+            for (Session s : sessions) out.add(s.result());
+            return out;
+        } finally {
+            for (Session s : sessions) s.close();
+        }
+    }
+
+    /** One executor in one enclave, from build to destroy. */
+    private static final class Session implements AutoCloseable {
+        final Setup setup;
+        final EnclaveExecutor ex;
+        final Enclave enclave;
+        final long peak;
+        final EnclaveCosts built;
+        EnclaveCosts loaded;
+        long warmNanos;
+        final List<Run> runs = new ArrayList<>();
+
+        Session(Setup setup, Network net, ParamSource src, int threads) {
+            this.setup = setup;
+            this.ex = EnclaveExecutor.create(setup.kind(), net, src, threads);
+            Enclave e;
+            try {
+                e = setup.platform().create(net.name() + " (" + setup.kind() + ")", ex.dataBytes());
+            } catch (RuntimeException x) {
+                ex.close();
+                throw x;
+            }
+            this.enclave = e;
+            this.peak = enclave.committedBytes();
+            this.built = enclave.costs();
+        }
+
+        void load() {
             enclave.run(t -> {
                 ex.load(t);
                 return null;
             });
-            EnclaveCosts loaded = enclave.costs();
-            long warmNanos = 0;
-            for (int w = 0; w < warmup; w++) warmNanos = ex.predict(input, dev.vessels.enclave.MemoryTracer.NONE).nanos();
-            List<Run> list = new ArrayList<>();
-            for (int r = 0; r < runs; r++) {
-                EnclaveCosts before = enclave.costs();
-                Prediction p = ex.predict(input, enclave);
-                EnclaveCosts paid = enclave.costs().since(before);
-                long latency = p.nanos() + (platform.costsInWallTime() ? 0 : paid.overheadNanos());
-                list.add(new Run(p.nanos(), paid, latency));
-            }
-            return new Result(kind, ex.dataBytes(), peak, built.buildNanos(), loaded.since(built), warmNanos,
-                    List.copyOf(list), platform.emulated());
+            loaded = enclave.costs();
+        }
+
+        void warm(float[] input) {
+            warmNanos = ex.predict(input, dev.vessels.enclave.MemoryTracer.NONE).nanos();
+        }
+
+        void run(float[] input) {
+            EnclaveCosts before = enclave.costs();
+            Prediction p = ex.predict(input, enclave);
+            EnclaveCosts paid = enclave.costs().since(before);
+            long latency = p.nanos() + (setup.platform().costsInWallTime() ? 0 : paid.overheadNanos());
+            runs.add(new Run(p.nanos(), paid, latency));
+        }
+
+        Result result() {
+            return new Result(setup.kind(), ex.dataBytes(), peak, built.buildNanos(), loaded.since(built), warmNanos,
+                    List.copyOf(runs), setup.platform().emulated());
+        }
+
+        @Override
+        public void close() {
+            enclave.close();
+            ex.close();
         }
     }
 

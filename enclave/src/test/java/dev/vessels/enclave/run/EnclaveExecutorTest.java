@@ -213,4 +213,22 @@ class EnclaveExecutorTest {
             }
         }
     }
+
+    @Test
+    void sideBySideGivesEachSetupItsOwnEnclaveAndTheSameCountsAsAlone() {
+        Network net = ModelZoo.open("tiny-yolo");
+        float[] x = SinglePrediction.input(net);
+        try (var src = new SyntheticWeights(net, 1); EmulatedSgxPlatform pb = EmulatedSgxPlatform.sgx1();
+             EmulatedSgxPlatform pv = EmulatedSgxPlatform.sgx1(); EmulatedSgxPlatform alone = EmulatedSgxPlatform.sgx1()) {
+            List<SinglePrediction.Result> rs = SinglePrediction.sideBySide(List.of(new SinglePrediction.Setup(pb, "baseline"),
+                    new SinglePrediction.Setup(pv, "vessels")), net, src, 1, 1, 3, x);
+            assertThat(rs).extracting(SinglePrediction.Result::executor).containsExactly("baseline", "vessels");
+            assertThat(rs).allSatisfy(r -> assertThat(r.runs()).hasSize(3));
+            assertThat(pb.committedBytes()).isZero(); // enclaves destroyed afterwards
+            SinglePrediction.Result v = SinglePrediction.measure(alone, "vessels", net, src, 1, 1, 3, x);
+            assertThat(v.peakEpcBytes()).isEqualTo(rs.get(1).peakEpcBytes());
+            assertThat(v.runs().getFirst().costs().transitions()).isEqualTo(rs.get(1).runs().getFirst().costs().transitions());
+            assertThat(rs.get(0).peakEpcBytes()).isGreaterThan(v.peakEpcBytes());
+        }
+    }
 }
