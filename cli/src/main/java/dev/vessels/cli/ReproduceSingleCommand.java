@@ -50,7 +50,7 @@ public final class ReproduceSingleCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--models", split = ",", paramLabel = "MODEL[,MODEL...]",
+    @Option(names = "--models", split = ",", paramLabel = "MODEL",
             description = "Built-in model names or .cfg paths (default: the paper's nine: ${DEFAULT-VALUE}).",
             defaultValue = "alexnet,vgg16,resnet101,resnet152,resnext152,densenet201,darknet53,inceptionv3,yolov3")
     List<String> models;
