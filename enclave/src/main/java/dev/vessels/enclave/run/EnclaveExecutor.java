@@ -33,6 +33,7 @@ public final class EnclaveExecutor implements AutoCloseable {
     private final Executor executor;
     private final Trace trace;
     private final int[] kept;
+    private long lastTracerNanos;
 
     private EnclaveExecutor(String kind, Executor executor, Trace trace) {
         this.kind = kind;
@@ -101,8 +102,8 @@ public final class EnclaveExecutor implements AutoCloseable {
 
     /**
      * One prediction, reporting its accesses to {@code tracer} ({@link MemoryTracer#NONE}: outside
-     * any enclave). The prediction's time is the executor's compute time without the time spent
-     * inside the tracer (an emulator's bookkeeping; what it models is costed separately).
+     * any enclave). Its time is the executor's wall time, including the time spent inside the
+     * tracer ({@link #lastTracerNanos()}).
      */
     public synchronized Prediction predict(float[] input, MemoryTracer tracer) {
         trace.use(tracer);
@@ -110,12 +111,21 @@ public final class EnclaveExecutor implements AutoCloseable {
             trace.start();
             long before = trace.tracerNanos();
             Prediction p = executor.predict(input);
-            long inTracer = trace.tracerNanos() - before;
+            lastTracerNanos = trace.tracerNanos() - before;
             trace.finish(kept);
-            return new Prediction(p.output(), p.kept(), Math.max(0, p.nanos() - inTracer));
+            return p;
         } finally {
             trace.use(MemoryTracer.NONE);
         }
+    }
+
+    /**
+     * Time the last prediction spent inside the tracer while the executor ran: an emulator's own
+     * bookkeeping, plus in its real-work mode the paging work it spends in wall time. Subtracted
+     * from the prediction's time, what is left is the executor's compute.
+     */
+    public synchronized long lastTracerNanos() {
+        return lastTracerNanos;
     }
 
     /** Runs one prediction inside {@code enclave} (one ECALL). */

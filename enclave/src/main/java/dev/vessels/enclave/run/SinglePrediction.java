@@ -32,7 +32,8 @@ public final class SinglePrediction {
     /**
      * One prediction in the enclave.
      *
-     * @param computeNanos measured time of the prediction (the executor's own clock)
+     * @param computeNanos measured time of the prediction without the time spent inside the tracer
+     *                     (the emulator's bookkeeping and, in real-work mode, its paging work)
      * @param costs        what the enclave paid during it (paging, transitions), emulated or measured
      * @param latencyNanos compute plus costs not already spent in wall time
      */
@@ -143,8 +144,11 @@ public final class SinglePrediction {
             EnclaveCosts before = enclave.costs();
             Prediction p = ex.predict(input, enclave);
             EnclaveCosts paid = enclave.costs().since(before);
-            long latency = p.nanos() + (setup.platform().costsInWallTime() ? 0 : paid.overheadNanos());
-            runs.add(new Run(p.nanos(), paid, latency));
+            long compute = Math.max(0, p.nanos() - ex.lastTracerNanos());
+            // costs spent in wall time (hardware, real-work emulation) are in the measured time already;
+            // counted ones are added to the compute
+            long latency = setup.platform().costsInWallTime() ? p.nanos() : compute + paid.overheadNanos();
+            runs.add(new Run(compute, paid, latency));
         }
 
         Result result() {

@@ -18,10 +18,6 @@ abstract class Trace implements Executor.LayerObserver {
             }
             return new Range(offset + from, len);
         }
-
-        long end() {
-            return offset + length;
-        }
     }
 
     protected final Network net;

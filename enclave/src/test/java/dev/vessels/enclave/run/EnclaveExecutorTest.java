@@ -231,4 +231,24 @@ class EnclaveExecutorTest {
             assertThat(rs.get(0).peakEpcBytes()).isGreaterThan(v.peakEpcBytes());
         }
     }
+
+    @Test
+    void inRealWorkModeTheLatencyIsWallTimeAndStillCoversThePagingCosts() {
+        Network net = ModelZoo.open("tiny-classifier");
+        long baselineBytes;
+        try (var src = new SyntheticWeights(net, 1); EnclaveExecutor b = EnclaveExecutor.create("baseline", net, src, 1)) {
+            baselineBytes = b.dataBytes();
+        }
+        long pages = baselineBytes / 2 / EpcConfig.PAGE_BYTES;
+        try (var src = new SyntheticWeights(net, 1);
+             EmulatedSgxPlatform real = new EmulatedSgxPlatform(new EpcEmulator(new EpcConfig(pages, 0, 0,
+                     EpcConfig.Mode.REAL_WORK, dev.vessels.enclave.sgx.SgxCosts.SGX1)), 0)) {
+            assertThat(real.costsInWallTime()).isTrue();
+            SinglePrediction.Run run = SinglePrediction.measure(real, "baseline", net, src, 1, 1, 1, SinglePrediction.input(net))
+                    .runs().getFirst();
+            assertThat(run.costs().pageSwaps()).isPositive();
+            // the paging work is spent inside the tracer: excluded from compute, included in latency
+            assertThat(run.latencyNanos()).isGreaterThanOrEqualTo(run.computeNanos() + run.costs().pagingNanos() * 9 / 10);
+        }
+    }
 }
