@@ -214,14 +214,4 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
         }
         return sb.append("</svg>\n").toString();
     }
-
-    /** Until the lead registers this under {@code reproduce}: {@code java -cp cli/target/vessels.jar dev.vessels.cli.ReproduceConcurrentCommand ...}. */
-    public static void main(String[] args) {
-        CommandLine cl = new CommandLine(new ReproduceConcurrentCommand());
-        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            cmd.getErr().println("vessels: " + (ex instanceof VesselsException ? ex.getMessage() : "internal error: " + ex));
-            return 1;
-        });
-        System.exit(cl.execute(args));
-    }
 }
