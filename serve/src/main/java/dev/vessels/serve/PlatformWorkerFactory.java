@@ -6,21 +6,18 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
 import dev.vessels.core.VesselsException;
-import dev.vessels.core.exec.Executor;
 import dev.vessels.core.exec.Prediction;
 import dev.vessels.core.weights.ParamSource;
 import dev.vessels.enclave.Enclave;
 import dev.vessels.enclave.TrustedPlatform;
-import dev.vessels.memory.Executors;
+import dev.vessels.enclave.run.EnclaveExecutor;
 
 /**
- * Workers on a {@link TrustedPlatform}: each enclave is declared with the executor's held bytes
- * ({@link Executors#heldBytes}) and runs predictions as ECALLs.
- *
- * <p>Stop-gap memory reporting: each prediction touches the executor's whole data region once
- * ({@link #touchWholeRegion}), because executors do not yet report their per-layer byte ranges to
- * the enclave's tracer. That is exact for which pages are resident after a prediction but not for
- * the order within one; the glue that reports per layer replaces {@link #predictIn} alone.
+ * Workers on a {@link TrustedPlatform}: each enclave is declared with the data region of its
+ * {@link EnclaveExecutor} (the executor's buffers as Darknet or the planner lays them out) and runs
+ * predictions as ECALLs. When traced, the executor reports every layer's reads and writes and
+ * every on-demand parameter OCALL to the enclave's tracer, and a new enclave first loads the model
+ * (the baseline reads all parameters in, as Darknet does at start-up; vessels loads nothing).
  *
  * <p>Executors (host memory: their buffers and, for the baseline, all parameters) outlive the
  * enclaves they ran in: a destroyed enclave's executor is kept for the next enclave of its model,
@@ -30,12 +27,12 @@ public final class PlatformWorkerFactory implements WorkerFactory {
     private final TrustedPlatform platform;
     private final String kind;
     private final int threads;
-    private final boolean touchWholeRegion;
+    private final boolean traced;
     private final Map<String, ServedModel> models = new LinkedHashMap<>();
     private final Map<String, Long> held = new LinkedHashMap<>();
     private final Map<String, ConcurrentLinkedDeque<Loaded>> spare = new LinkedHashMap<>();
 
-    private record Loaded(Executor executor, ParamSource source) {
+    private record Loaded(EnclaveExecutor executor, ParamSource source) {
         void close() {
             executor.close();
             source.close();
@@ -45,18 +42,18 @@ public final class PlatformWorkerFactory implements WorkerFactory {
     /**
      * @param kind             {@code vessels} or {@code baseline}
      * @param threads          threads per prediction
-     * @param touchWholeRegion report the whole data region as written per prediction (else nothing)
+     * @param traced           report each layer's memory accesses and OCALLs to the enclave (else nothing)
      */
-    public PlatformWorkerFactory(TrustedPlatform platform, List<ServedModel> served, String kind, int threads, boolean touchWholeRegion) {
+    public PlatformWorkerFactory(TrustedPlatform platform, List<ServedModel> served, String kind, int threads, boolean traced) {
         if (served.isEmpty()) throw new VesselsException("no models to serve");
         this.platform = platform;
         this.kind = kind;
         this.threads = threads;
-        this.touchWholeRegion = touchWholeRegion;
+        this.traced = traced;
         for (ServedModel m : served) {
             if (models.putIfAbsent(m.name(), m) != null) throw new VesselsException("--models: model '" + m.name() + "' given twice");
             Loaded first = load(m); // also measures what the enclave must declare
-            held.put(m.name(), Executors.heldBytes(first.executor()));
+            held.put(m.name(), first.executor().dataBytes());
             ConcurrentLinkedDeque<Loaded> q = new ConcurrentLinkedDeque<>();
             q.add(first);
             spare.put(m.name(), q);
@@ -66,7 +63,7 @@ public final class PlatformWorkerFactory implements WorkerFactory {
     private Loaded load(ServedModel m) {
         ParamSource src = m.params().get();
         try {
-            return new Loaded(Executors.create(kind, m.network(), src, threads), src);
+            return new Loaded(EnclaveExecutor.create(kind, m.network(), src, threads), src);
         } catch (RuntimeException e) {
             src.close();
             throw e;
@@ -102,6 +99,19 @@ public final class PlatformWorkerFactory implements WorkerFactory {
             spare.get(model).add(l);
             throw ex;
         }
+        try {
+            if (traced) {
+                EnclaveExecutor ee = l.executor();
+                e.run(t -> {
+                    ee.load(t);
+                    return null;
+                });
+            }
+        } catch (RuntimeException ex) {
+            e.destroy();
+            spare.get(model).add(l);
+            throw ex;
+        }
         return new Worker(model, l, e, bytes);
     }
 
@@ -124,11 +134,8 @@ public final class PlatformWorkerFactory implements WorkerFactory {
     }
 
     /** One prediction of {@code ex} inside {@code e}: the only place that knows how executors report memory. */
-    private Prediction predictIn(Enclave e, Executor ex, long bytes, float[] input) {
-        return e.run(tracer -> {
-            if (touchWholeRegion && bytes > 0) tracer.touch(0, bytes, true);
-            return ex.predict(input);
-        });
+    private Prediction predictIn(Enclave e, EnclaveExecutor ex, float[] input) {
+        return traced ? ex.predict(input, e) : e.run(tracer -> ex.executor().predict(input));
     }
 
     private final class Worker implements EnclaveWorker {
@@ -159,7 +166,7 @@ public final class PlatformWorkerFactory implements WorkerFactory {
         @Override
         public Prediction predict(float[] input) {
             try {
-                return predictIn(enclave, loaded.executor(), bytes, input);
+                return predictIn(enclave, loaded.executor(), input);
             } catch (RuntimeException | Error e) {
                 failed = true;
                 throw e;
