@@ -39,7 +39,7 @@ import dev.vessels.memory.Executors;
  *
  * <p>Run it with {@code bench/run-side-by-side.sh [options]}; {@code --help} lists the options.
  * Prints Markdown tables on stdout; progress lines start with "#". Exit status 1 when an output
- * disagrees beyond the tolerance.
+ * disagrees beyond the tolerance or a model fails (the other models still run and are reported).
  */
 public final class SideBySide {
     /** The paper's nine models: Debian cfg names (Darknet runs them) and the zoo's InceptionV3 (Vessels and ORT only). */
@@ -57,6 +57,7 @@ public final class SideBySide {
     private boolean keepFiles;
     private final PrintStream out = System.out;
     private boolean disagreement;
+    private final Map<String, String> failures = new LinkedHashMap<>();
 
     record DarknetRow(String model, String executor, double gflops, double darknetMs, double v1Ms, double v2Ms, double diff,
                       boolean top1, int darknetSamples, int vesselsSamples) {}
@@ -81,7 +82,7 @@ public final class SideBySide {
             System.err.println("side-by-side: " + e.getMessage());
             System.exit(1);
         }
-        System.exit(s.disagreement ? 1 : 0);
+        System.exit(s.disagreement || !s.failures.isEmpty() ? 1 : 0);
     }
 
     static final String USAGE = """
@@ -172,7 +173,15 @@ public final class SideBySide {
         progress("start %s, %d cpus, load average %s, JVM %s%s", start.truncatedTo(ChronoUnit.SECONDS),
                 Runtime.getRuntime().availableProcessors(), loadAverage(), Runtime.version(),
                 ort ? ", ONNX Runtime " + OrtModel.version() : "");
-        for (String m : models) model(m);
+        for (String m : models) {
+            try {
+                model(m);
+            } catch (RuntimeException | IOException | OutOfMemoryError e) {
+                // One model's failure (an export the exporter refuses, a file system full) must not lose the others' figures.
+                failures.put(m, e.toString());
+                progress("%s: FAILED: %s", m, e);
+            }
+        }
         Instant end = Instant.now();
         progress("end %s (%d s), load average %s", end.truncatedTo(ChronoUnit.SECONDS), end.getEpochSecond() - start.getEpochSecond(),
                 loadAverage());
@@ -382,6 +391,7 @@ public final class SideBySide {
             }
             out.println();
         }
+        for (Map.Entry<String, String> f : failures.entrySet()) out.println("FAILED " + f.getKey() + ": " + f.getValue());
         out.printf(Locale.ROOT, "(%d s, load average at the end %s)%n", end.getEpochSecond() - start.getEpochSecond(), loadAverage());
         out.flush();
     }

@@ -47,7 +47,7 @@ import dev.vessels.core.weights.ParamSource;
  * Darknet's pooling windows start at −padding/2, so the ONNX pads are padding/2 before and the rest
  * after. A [yolo] layer is not exported: its input (the detection head's convolution) becomes a graph
  * output, as the yolo layer only applies a logistic to some channels. Activations other than
- * linear, relu, leaky, logistic and tanh, and shortcuts across shapes, are refused with a message.
+ * linear, relu, leaky, logistic and tanh, and the rarer shortcut shapes, are refused with a message.
  *
  * <p>The weights are streamed to the file (protobuf lengths are computed up front), so a 500 MB
  * VGG16 does not need a second copy in memory.
@@ -317,12 +317,37 @@ public final class OnnxExport {
         flat.add(out);
     }
 
+    /**
+     * Darknet adds over the overlapping channels and positions only, sampling a larger {@code from}
+     * with an integer stride; the other channels of the previous layer's output pass unchanged. With
+     * alpha = 1 that is an Add after zero-padding (or slicing) {@code from}'s channels and
+     * subsampling its positions. A smaller {@code from} (sampled onto every k-th position) or
+     * alpha ≠ 1 across shapes is refused.
+     */
     private void shortcut(ShortcutLayer s, String out) {
-        Shape from = s.fromShape();
-        if (!from.equals(s.inShape())) {
-            throw unsupported(s, "shortcut from " + from + " onto " + s.inShape() + " (only equal shapes are exported)");
-        }
+        Shape from = s.fromShape(), in = s.inShape();
         String a = spatialIn(s, 0), b = spatialIn(s, 1);
+        if (!from.equals(in)) {
+            if (s.alpha() != 1) throw unsupported(s, "alpha=" + s.alpha() + " with shapes " + from + " and " + in);
+            int stride = Math.max(1, from.w() / in.w()), sample = Math.max(1, in.w() / from.w());
+            if (sample > 1) throw unsupported(s, "shortcut from a smaller map " + from + " onto " + in);
+            if (stride > 1 || from.h() != in.h() || from.w() != in.w()) {
+                String sub = out + "_from_sub";
+                node("Slice", new String[]{b, constLongs(out + "_sst", 0, 0), constLongs(out + "_sen", (long) in.h() * stride,
+                        (long) in.w() * stride), constLongs(out + "_sax", 2, 3), constLongs(out + "_ssp", stride, stride)}, sub);
+                b = sub;
+            }
+            if (from.c() < in.c()) {
+                String pad = out + "_from_pad";
+                node("Pad", new String[]{b, constLongs(out + "_pads", 0, 0, 0, 0, 0, in.c() - from.c(), 0, 0)}, pad);
+                b = pad;
+            } else if (from.c() > in.c()) {
+                String cut = out + "_from_cut";
+                node("Slice", new String[]{b, constLongs(out + "_cst", 0), constLongs(out + "_cen", in.c()),
+                        constLongs(out + "_cax", 1)}, cut);
+                b = cut;
+            }
+        }
         if (s.alpha() != 1) {
             node("Mul", new String[]{a, constFloats(out + "_alpha", new long[0], s.alpha())}, out + "_a");
             a = out + "_a";

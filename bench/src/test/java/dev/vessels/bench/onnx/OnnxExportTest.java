@@ -96,6 +96,44 @@ class OnnxExportTest {
     }
 
     @Test
+    void shortcutsAcrossShapesMatchVessels() {
+        // ResNet's Darknet cfgs add a 64-channel map onto a 256-channel one (only the first 64 channels);
+        // Darknet also subsamples a larger map and drops surplus channels.
+        check(Network.parse("shortcuts", """
+                [net]
+                width=8
+                height=8
+                channels=3
+                [convolutional]
+                filters=4
+                size=3
+                pad=1
+                activation=leaky
+                [convolutional]
+                filters=8
+                size=1
+                activation=linear
+                [shortcut]
+                from=-2
+                activation=leaky
+                [convolutional]
+                filters=8
+                size=3
+                stride=2
+                pad=1
+                activation=leaky
+                [shortcut]
+                from=-2
+                [convolutional]
+                filters=3
+                size=1
+                activation=linear
+                [shortcut]
+                from=-2
+                """), 4);
+    }
+
+    @Test
     void tinyClassifierMatchesVessels() {
         // Batch norm folded into convolutions, a grouped convolution, a shortcut, global average pool.
         check(ModelZoo.open("tiny-classifier"), 2);
