@@ -24,6 +24,6 @@ OMP_NUM_THREADS=1 "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --ena
     -Xss4m -Xmx8g -cp bench/target/benchmarks.jar dev.vessels.bench.SideBySide "$@" 2>"$LOG" || rc=$?
 if [ "$rc" -ne 0 ]; then
     echo "side-by-side exited $rc; last lines of $LOG:" >&2
-    grep -v -E '^ *[0-9]+ +(conv|max|avg|connected|softmax|route|res|upsample|yolo|dropout|crop|cost)' "$LOG" | tail -20 >&2
+    grep -v -E '^ *[0-9]+ +(conv|max|avg|connected|softmax|route|res|upsample|yolo|dropout|crop|cost)' "$LOG" | grep -v "^WARNING: Using incubator" | tail -20 >&2
 fi
 exit "$rc"

@@ -54,7 +54,7 @@ public final class SideBySide {
     private List<String> executors = List.of("baseline", "vessels");
     private Path image = LibDarknet.DATA_DIR.resolve("dog.jpg");
     private Path tmp = Path.of(System.getProperty("java.io.tmpdir"), "vessels-side-by-side");
-    private boolean keepFiles;
+    private boolean keepFiles, quick, modelsSet, runsSet, darknetRunsSet;
     private final PrintStream out = System.out;
     private boolean disagreement;
     private final Map<String, String> failures = new LinkedHashMap<>();
@@ -72,8 +72,7 @@ public final class SideBySide {
         try {
             s.parse(args);
         } catch (IllegalArgumentException e) {
-            System.err.println("side-by-side: " + e.getMessage());
-            System.err.println(USAGE);
+            System.err.println("side-by-side: " + e.getMessage() + " (--help lists the options)");
             System.exit(2);
         }
         try {
@@ -90,7 +89,7 @@ public final class SideBySide {
                                        [--executors baseline,vessels] [--no-darknet] [--no-ort] [--ort-threads N]
                                        [--image FILE] [--tmp DIR] [--keep-files]
               --models       any of %s (default: all; vgg16 and resnext152 are accepted too)
-              --quick        %s, --runs 3 --darknet-runs 2
+              --quick        %s, --runs 3 --darknet-runs 2 (unless given)
               --runs         timed Vessels and ORT predictions per configuration (default 5)
               --darknet-runs timed Darknet predictions (default 3; Darknet takes seconds per prediction)
               --warmup       untimed Vessels and ORT predictions first (default 3; Darknet gets 1)
@@ -108,15 +107,20 @@ public final class SideBySide {
                     System.out.println(USAGE);
                     System.exit(0);
                 }
-                case "--quick" -> {
-                    models = QUICK;
-                    runs = 3;
-                    darknetRuns = 2;
+                case "--quick" -> quick = true;
+                case "--models" -> {
+                    models = Arrays.stream(value(args, ++i, a).split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                            .map(SideBySide::canonical).toList();
+                    modelsSet = true;
                 }
-                case "--models" -> models = Arrays.stream(value(args, ++i, a).split(",")).map(String::trim).filter(s -> !s.isEmpty())
-                        .map(SideBySide::canonical).toList();
-                case "--runs" -> runs = positive(args, ++i, a);
-                case "--darknet-runs" -> darknetRuns = positive(args, ++i, a);
+                case "--runs" -> {
+                    runs = positive(args, ++i, a);
+                    runsSet = true;
+                }
+                case "--darknet-runs" -> {
+                    darknetRuns = positive(args, ++i, a);
+                    darknetRunsSet = true;
+                }
                 case "--warmup" -> warmup = Integer.parseInt(value(args, ++i, a));
                 case "--executors" -> executors = Arrays.stream(value(args, ++i, a).split(",")).map(String::trim).toList();
                 case "--no-darknet" -> darknet = false;
@@ -128,12 +132,21 @@ public final class SideBySide {
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
+        if (quick) {
+            // --quick only changes what was not given explicitly, wherever it stands on the line.
+            if (!modelsSet) models = QUICK;
+            if (!runsSet) runs = 3;
+            if (!darknetRunsSet) darknetRuns = 2;
+        }
         for (String e : executors) {
             if (!Executors.KINDS.contains(e)) throw new IllegalArgumentException("unknown executor " + e + " (expected " + Executors.KINDS + ")");
         }
         if (models.isEmpty()) throw new IllegalArgumentException("--models is empty");
         if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0");
     }
+
+    int runs() { return runs; }
+    List<String> models() { return models; }
 
     private static String value(String[] args, int i, String opt) {
         if (i >= args.length) throw new IllegalArgumentException(opt + " needs a value");
@@ -315,7 +328,8 @@ public final class SideBySide {
         for (int i = 0; i < ours.length; i++) {
             maxRef = Math.max(maxRef, Math.abs(ref[i]));
             double d = Math.abs((double) ours[i] - ref[i]);
-            if (!(d <= maxDiff)) maxDiff = d; // NaN counts as a disagreement
+            if (Double.isNaN(d)) return Double.POSITIVE_INFINITY; // a NaN on either side is a disagreement
+            maxDiff = Math.max(maxDiff, d);
         }
         return maxRef == 0 ? maxDiff : maxDiff / maxRef;
     }
