@@ -50,7 +50,7 @@ public final class SideBySide {
 
     private List<String> models = ALL;
     private int runs = 5, darknetRuns = 3, warmup = 3, darknetWarmup = 1, ortThreads = 2;
-    private boolean darknet = true, ort = true;
+    private boolean darknet = true, ort = true, ortSpin = true;
     private List<String> executors = List.of("baseline", "vessels");
     private Path image = LibDarknet.DATA_DIR.resolve("dog.jpg");
     private Path tmp = Path.of(System.getProperty("java.io.tmpdir"), "vessels-side-by-side");
@@ -86,7 +86,7 @@ public final class SideBySide {
 
     static final String USAGE = """
             usage: run-side-by-side.sh [--models a,b,...] [--quick] [--runs N] [--darknet-runs N] [--warmup N]
-                                       [--executors baseline,vessels] [--no-darknet] [--no-ort] [--ort-threads N]
+                                       [--executors baseline,vessels] [--no-darknet] [--no-ort] [--ort-threads N] [--ort-no-spin]
                                        [--image FILE] [--tmp DIR] [--keep-files]
               --models       any of %s (default: all; vgg16 and resnext152 are accepted too)
               --quick        %s, --runs 3 --darknet-runs 2 (unless given)
@@ -95,7 +95,8 @@ public final class SideBySide {
               --warmup       untimed Vessels and ORT predictions first (default 3; Darknet gets 1)
               --executors    Vessels executors to time (default baseline,vessels)
               --no-darknet / --no-ort   leave one comparison out
-              --ort-threads  ORT intra-op threads (default 2)
+              --ort-threads  ORT intra-op threads (default 2); compared with Vessels at 1 thread if 1, else 2
+              --ort-no-spin  ORT worker threads block instead of spinning between tasks (fairer on a loaded machine)
               --tmp          where the .weights and .onnx files go (default $TMPDIR/vessels-side-by-side; deleted after each model)
             """.formatted(String.join(",", ALL), String.join(",", QUICK));
 
@@ -126,6 +127,7 @@ public final class SideBySide {
                 case "--no-darknet" -> darknet = false;
                 case "--no-ort" -> ort = false;
                 case "--ort-threads" -> ortThreads = positive(args, ++i, a);
+                case "--ort-no-spin" -> ortSpin = false;
                 case "--image" -> image = Path.of(value(args, ++i, a));
                 case "--tmp" -> tmp = Path.of(value(args, ++i, a));
                 case "--keep-files" -> keepFiles = true;
@@ -146,6 +148,11 @@ public final class SideBySide {
     }
 
     int runs() { return runs; }
+
+    /** Vessels runs at 1 and 2 threads: the ORT table compares ORT with the closer of the two. */
+    int vesselsThreadsForOrt() {
+        return ortThreads == 1 ? 1 : 2;
+    }
     List<String> models() { return models; }
 
     private static String value(String[] args, int i, String opt) {
@@ -226,7 +233,7 @@ public final class SideBySide {
             if (ort) {
                 long t0 = System.nanoTime();
                 exported = OnnxExport.export(net, src, onnx);
-                ortModel = new OrtModel(exported, ortThreads);
+                ortModel = new OrtModel(exported, ortThreads, ortSpin);
                 progress("%s: exported to ONNX and loaded into ORT in %.1f s", m, (System.nanoTime() - t0) / 1e9);
                 ortReference = vesselsOutputs(net, src, input, exported.outputLayers());
             }
@@ -297,7 +304,7 @@ public final class SideBySide {
                     progress("%s: ORT DISAGREES with Vessels: max rel diff %.3g", m, d);
                 }
                 Map<String, Double> v2 = new LinkedHashMap<>();
-                for (String e : executors) v2.put(e, median(vMs.get(e + "@2")));
+                for (String e : executors) v2.put(e, median(vMs.get(e + "@" + vesselsThreadsForOrt())));
                 ortRows.add(new OrtRow(m, gflops, median(ortMs), v2, d, runs));
             }
         } finally {
@@ -381,7 +388,8 @@ public final class SideBySide {
             out.printf(Locale.ROOT, "### Whole network: Vessels vs ONNX Runtime %s (same run, %s)%n%n", OrtModel.version(),
                     start.truncatedTo(ChronoUnit.MINUTES));
             out.println("ORT: CPU provider, intra_op_num_threads=" + ortThreads + ", ORT_ENABLE_ALL, our ONNX export of the same cfg and weights."
-                    + " Vessels at 2 threads. Medians of " + runs + " interleaved predictions.");
+                    + (ortSpin ? "" : ", spinning off") + ". Vessels at " + vesselsThreadsForOrt() + " thread(s). Medians of " + runs
+                    + " interleaved predictions.");
             out.println();
             StringBuilder h = new StringBuilder("| model | GFLOPs | ORT ms | ORT GFLOP/s |");
             StringBuilder sep = new StringBuilder("|---|---|---|---|");

@@ -14,7 +14,8 @@ import dev.vessels.core.layers.Shape;
 /**
  * An exported network in ONNX Runtime's CPU execution provider, set up as one would for batch-1
  * latency: {@code intra_op_num_threads} = the thread count, one inter-op thread, sequential
- * execution, every graph optimisation ({@code ORT_ENABLE_ALL}), ORT's default thread spinning.
+ * execution, every graph optimisation ({@code ORT_ENABLE_ALL}), ORT's default thread spinning unless
+ * asked otherwise.
  */
 public final class OrtModel implements AutoCloseable {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -24,11 +25,17 @@ public final class OrtModel implements AutoCloseable {
     private float[] inputData;
 
     public OrtModel(OnnxExport.Exported model, int threads) {
+        this(model, threads, true);
+    }
+
+    /** {@code spin} false: ORT's intra-op workers block rather than spin while waiting for work. */
+    public OrtModel(OnnxExport.Exported model, int threads, boolean spin) {
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setIntraOpNumThreads(threads);
             so.setInterOpNumThreads(1);
             so.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            if (!spin) so.addConfigEntry("session.intra_op.allow_spinning", "0");
             session = env.createSession(model.file().toString(), so);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime rejected " + model.file() + ": " + e.getMessage(), e);
