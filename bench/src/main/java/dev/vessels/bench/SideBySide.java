@@ -35,7 +35,8 @@ import dev.vessels.memory.Executors;
  * Darknet .weights file that every engine reads) and the same input (dog.jpg letterboxed as Darknet
  * does). Runs are interleaved round by round (Darknet, each Vessels configuration, ORT, then again)
  * so that all see the same machine load; medians are reported. Outputs are checked against each
- * other (max |difference| over max |reference|, tolerance 1e-3, and the same top-1).
+ * other (max |difference| over max |reference|, tolerance 1e-3, and the same top-1), and the
+ * baseline and vessels executors must agree bit for bit at each thread count.
  *
  * <p>Run it with {@code bench/run-side-by-side.sh [options]}; {@code --help} lists the options.
  * Prints Markdown tables on stdout; progress lines start with "#". Exit status 1 when an output
@@ -283,6 +284,19 @@ public final class SideBySide {
                 progress("%s: round %d/%d%s", m, r + 1, rounds, line);
             }
 
+            // Issue 3: the baseline and vessels executors must compute identical outputs (same thread count).
+            for (int t : new int[]{1, 2}) {
+                float[] first = null;
+                for (String e : executors) {
+                    float[] o = firstOut.get(e + "@" + t);
+                    if (first == null) {
+                        first = o;
+                    } else if (!Arrays.equals(first, o)) {
+                        disagreement = true;
+                        progress("%s: executors %s and %s differ at %d thread(s)", m, executors.getFirst(), e, t);
+                    }
+                }
+            }
             if (dn != null) {
                 for (String e : executors) {
                     double d1 = maxRelDiff(firstOut.get(e + "@1"), darknetOut), d2 = maxRelDiff(firstOut.get(e + "@2"), darknetOut);
