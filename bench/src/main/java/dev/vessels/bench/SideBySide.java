@@ -401,7 +401,7 @@ public final class SideBySide {
         if (!ortRows.isEmpty()) {
             out.printf(Locale.ROOT, "### Whole network: Vessels vs ONNX Runtime %s (same run, %s)%n%n", OrtModel.version(),
                     start.truncatedTo(ChronoUnit.MINUTES));
-            out.println("ORT: CPU provider, intra_op_num_threads=" + ortThreads + ", ORT_ENABLE_ALL, our ONNX export of the same cfg and weights."
+            out.println("ORT: CPU provider, intra_op_num_threads=" + ortThreads + ", ORT_ENABLE_ALL, our ONNX export of the same cfg and weights"
                     + (ortSpin ? "" : ", spinning off") + ". Vessels at " + vesselsThreadsForOrt() + " thread(s). Medians of " + runs
                     + " interleaved predictions.");
             out.println();
