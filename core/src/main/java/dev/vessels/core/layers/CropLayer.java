@@ -23,6 +23,9 @@ public final class CropLayer extends Layer {
         return new CropLayer(index, in, ch, cw, s.getInt("noadjust", 0) != 0, inputLayer);
     }
 
+    /** False: the crop also maps x to 2x − 1. */
+    public boolean noadjust() { return noadjust; }
+
     @Override
     public String kind() {
         return "crop";

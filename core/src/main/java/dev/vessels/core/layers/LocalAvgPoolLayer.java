@@ -32,6 +32,10 @@ public final class LocalAvgPoolLayer extends Layer {
         return new LocalAvgPoolLayer(index, in, size, stride, padding, inputLayer);
     }
 
+    public int size() { return size; }
+    public int stride() { return stride; }
+    public int padding() { return padding; }
+
     @Override
     public String kind() {
         return "avg-local";

@@ -26,6 +26,9 @@ public final class SoftmaxLayer extends Layer {
         return new SoftmaxLayer(index, in, groups, temp, inputLayer);
     }
 
+    public int groups() { return groups; }
+    public float temperature() { return temperature; }
+
     @Override
     public String kind() {
         return "softmax";

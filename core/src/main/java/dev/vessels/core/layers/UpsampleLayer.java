@@ -20,6 +20,9 @@ public final class UpsampleLayer extends Layer {
         return new UpsampleLayer(index, in, stride, s.getFloat("scale", 1), inputLayer);
     }
 
+    public int stride() { return stride; }
+    public float scale() { return scale; }
+
     @Override
     public String kind() {
         return "upsample";
