@@ -70,6 +70,23 @@ public final class SealedModel implements ParamSource {
         ct = new byte[plain.length + SealedFormat.TAG_BYTES];
     }
 
+    /**
+     * True when {@code path} is a regular file that starts with the sealed-container magic (so a
+     * sealed model is recognised whatever its name; nothing is authenticated here).
+     */
+    public static boolean hasSealedMagic(Path path) {
+        if (!Files.isRegularFile(path)) return false;
+        try (FileChannel c = FileChannel.open(path, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(SealedFormat.MAGIC.length);
+            while (b.hasRemaining() && c.read(b) > 0) {
+                // read the magic's bytes
+            }
+            return !b.hasRemaining() && Arrays.equals(b.array(), SealedFormat.MAGIC);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Opens and authenticates {@code path}; the key comes from {@code keys}. */
     public static SealedModel open(Path path, KeyProvider keys) {
         FileChannel ch;
