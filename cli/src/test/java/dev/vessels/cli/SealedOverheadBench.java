@@ -1,0 +1,105 @@
+package dev.vessels.cli;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+
+import dev.vessels.core.Network;
+import dev.vessels.core.exec.Executor;
+import dev.vessels.core.layers.Layer;
+import dev.vessels.core.weights.ParamSource;
+import dev.vessels.core.weights.WeightsFile;
+import dev.vessels.enclave.seal.FileKeyProvider;
+import dev.vessels.enclave.seal.SealedModel;
+
+/**
+ * Decryption overhead of sealed models, measured side by side in one JVM (not a test: run by hand,
+ * see docs/sealed-models.md). For each model: a vessels executor reading parameters on demand from
+ * the plain {@code DIR/MODEL.weights} and one reading them from {@code DIR/MODEL.vsl}, predictions
+ * alternated A, B, A, B... so machine load hits both alike; then the parameter reads alone (every
+ * layer, in the executor's slot-sized pieces) from each source.
+ *
+ * <pre>java --add-modules jdk.incubator.vector -cp cli/target/vessels.jar \
+ *     cli/src/test/java/dev/vessels/cli/SealedOverheadBench.java DIR KEY RUNS THREADS MODEL...</pre>
+ */
+public final class SealedOverheadBench {
+    public static void main(String[] a) throws Exception {
+        Path dir = Path.of(a[0]), key = Path.of(a[1]);
+        int runs = Integer.parseInt(a[2]), threads = Integer.parseInt(a[3]);
+        System.out.printf("%-12s %9s %9s %8s %8s | %9s %9s %8s | %10s %11s %10s%n", "model", "plain ms", "sealed ms", "overhead",
+                "pair-med", "plain cpu", "sealed cpu", "cpu ovh", "read plain", "read sealed", "decrypt ms");
+        for (String m : Arrays.copyOfRange(a, 4, a.length)) {
+            try (SealedModel sealed = SealedModel.open(dir.resolve(m + ".vsl"), new FileKeyProvider(key));
+                 WeightsFile plain = WeightsFile.open(dir.resolve(m + ".weights"), dev.vessels.core.zoo.ModelZoo.resolve(m));
+                 Executor ea = dev.vessels.memory.Executors.create("vessels", plain.network(), plain, threads);
+                 Executor eb = dev.vessels.memory.Executors.create("vessels", sealed.network(), sealed, threads)) {
+                sealed.decryptThreads(threads);
+                float[] x = new float[(int) plain.network().input().size()];
+                java.util.SplittableRandom rnd = new java.util.SplittableRandom(42); // as BenchCommand.input (package-private there)
+                for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextDouble();
+                for (int w = 0; w < 3; w++) {
+                    ea.predict(x);
+                    eb.predict(x);
+                }
+                double[] ta = new double[runs], tb = new double[runs], ratio = new double[runs];
+                double[] ca = new double[runs], cb = new double[runs]; // process CPU ms: robust to other load on the machine
+                for (int r = 0; r < runs; r++) {
+                    // alternate which goes first, so neither always runs right after the other's GC or cache state
+                    if ((r & 1) == 0) {
+                        long c0 = cpu();
+                        ta[r] = ea.predict(x).nanos() / 1e6;
+                        long c1 = cpu();
+                        tb[r] = eb.predict(x).nanos() / 1e6;
+                        ca[r] = (c1 - c0) / 1e6;
+                        cb[r] = (cpu() - c1) / 1e6;
+                    } else {
+                        long c0 = cpu();
+                        tb[r] = eb.predict(x).nanos() / 1e6;
+                        long c1 = cpu();
+                        ta[r] = ea.predict(x).nanos() / 1e6;
+                        cb[r] = (c1 - c0) / 1e6;
+                        ca[r] = (cpu() - c1) / 1e6;
+                    }
+                    ratio[r] = tb[r] / ta[r];
+                }
+                long piece = dev.vessels.memory.plan.MemoryPlan.of(plain.network()).maxChunkFloats();
+                double ra = Double.MAX_VALUE, rb = Double.MAX_VALUE;
+                for (int r = 0; r < 5; r++) {
+                    ra = Math.min(ra, readAll(plain, piece));
+                    rb = Math.min(rb, readAll(sealed, piece));
+                }
+                double ma = median(ta), mb = median(tb);
+                double pa = median(ca), pb = median(cb);
+                System.out.printf(Locale.ROOT, "%-12s %9.1f %9.1f %7.1f%% %7.1f%% | %9.1f %9.1f %7.1f%% | %10.1f %11.1f %10.1f%n", m,
+                        ma, mb, 100 * (mb / ma - 1), 100 * (median(ratio) - 1), pa, pb, 100 * (pb / pa - 1), ra, rb, rb - ra);
+            }
+        }
+    }
+
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+    /** CPU time of the whole process, every thread (ns). */
+    static long cpu() {
+        return OS.getProcessCpuTime();
+    }
+
+    /** Milliseconds to read every parameter of the network in pieces of at most {@code piece} floats. */
+    static double readAll(ParamSource src, long piece) {
+        Network net = src.network();
+        float[] buf = new float[(int) piece];
+        long t0 = System.nanoTime();
+        for (Layer l : net.layers()) {
+            for (long s = 0; s < l.paramFloats(); s += piece) {
+                src.read(l.index(), s, (int) Math.min(piece, l.paramFloats() - s), buf, 0);
+            }
+        }
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+}
