@@ -89,7 +89,7 @@ public final class SealedModel implements ParamSource {
      * Decrypts a read's chunks on up to {@code threads} threads (each chunk is authenticated on its
      * own, so they are independent). An executor's parameter reads happen between its parallel
      * kernels, while its workers wait, so the executor's thread count costs no extra cores. Each
-     * thread holds one chunk of ciphertext and one of plaintext (2 × 1 MiB at the default chunk).
+     * thread holds one chunk of ciphertext and one of plaintext (2 × 256 KiB at the default chunk).
      */
     public synchronized void decryptThreads(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
