@@ -28,10 +28,13 @@ public final class SealedOverheadBench {
         Path dir = Path.of(a[0]), key = Path.of(a[1]);
         int runs = Integer.parseInt(a[2]), threads = Integer.parseInt(a[3]);
         oneThread = threads == 1;
-        System.out.printf("%-12s %9s %9s %8s %8s | %9s %9s %8s %8s | %10s %11s %10s%n", "model", "plain ms", "sealed ms", "overhead",
+        System.out.printf("%-18s %9s %9s %8s %8s | %9s %9s %8s %8s | %10s %11s %10s%n", "model", "plain ms", "sealed ms", "overhead",
                 "min ovh", "plain cpu", "sealed cpu", "cpu ovh", "min cpu", "read plain", "read sealed", "decrypt ms");
-        for (String m : Arrays.copyOfRange(a, 4, a.length)) {
-            try (SealedModel sealed = SealedModel.open(dir.resolve(m + ".vsl"), new FileKeyProvider(key));
+        for (String arg : Arrays.copyOfRange(a, 4, a.length)) {
+            // MODEL, or MODEL:NAME to compare DIR/MODEL.weights with DIR/NAME.vsl (e.g. another chunk size)
+            String m = arg.contains(":") ? arg.substring(0, arg.indexOf(':')) : arg;
+            String vsl = arg.contains(":") ? arg.substring(arg.indexOf(':') + 1) : arg;
+            try (SealedModel sealed = SealedModel.open(dir.resolve(vsl + ".vsl"), new FileKeyProvider(key));
                  WeightsFile plain = WeightsFile.open(dir.resolve(m + ".weights"), dev.vessels.core.zoo.ModelZoo.resolve(m));
                  Executor ea = dev.vessels.memory.Executors.create("vessels", plain.network(), plain, threads);
                  Executor eb = dev.vessels.memory.Executors.create("vessels", sealed.network(), sealed, threads)) {
@@ -73,8 +76,8 @@ public final class SealedOverheadBench {
                 }
                 double ma = median(ta), mb = median(tb);
                 double pa = median(ca), pb = median(cb);
-                System.out.printf(Locale.ROOT, "%-12s %9.1f %9.1f %7.1f%% %7.1f%% | %9.1f %9.1f %7.1f%% %7.1f%% | %10.1f %11.1f %10.1f%n",
-                        m, ma, mb, 100 * (mb / ma - 1), 100 * (min(tb) / min(ta) - 1), pa, pb, 100 * (pb / pa - 1),
+                System.out.printf(Locale.ROOT, "%-18s %9.1f %9.1f %7.1f%% %7.1f%% | %9.1f %9.1f %7.1f%% %7.1f%% | %10.1f %11.1f %10.1f%n",
+                        arg, ma, mb, 100 * (mb / ma - 1), 100 * (min(tb) / min(ta) - 1), pa, pb, 100 * (pb / pa - 1),
                         100 * (min(cb) / min(ca) - 1), ra, rb, rb - ra);
             }
         }
