@@ -26,6 +26,11 @@ final class ProfilePlot {
     private static final int WIDTH = 1100, HEIGHT = 560;
     private static final double MIB = 1024.0 * 1024.0;
 
+    static {
+        // Charts are drawn off-screen: never let AWT look for a display (a stale DISPLAY would fail).
+        if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
+    }
+
     private ProfilePlot() {}
 
     enum Format {
