@@ -14,7 +14,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 import dev.vessels.core.Network;
 import dev.vessels.core.exec.Executor;
-import dev.vessels.core.weights.ParamSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -50,8 +49,11 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (warmup < 0) throw new ParameterException(spec.commandLine(), "--warmup must be >= 0");
         if (runs < 1) throw new ParameterException(spec.commandLine(), "--runs must be >= 1");
-        List<Network> nets = new ArrayList<>();
-        for (String m : models) nets.add(ModelOptions.network(m)); // fail on a bad MODEL before timing anything
+        for (String m : models) {
+            try (ModelOptions.Opened ignored = weights.open(m)) {
+                // fail on a bad MODEL (or a sealed one with the wrong key) before timing anything
+            }
+        }
         PrintWriter out = spec.commandLine().getOut();
         List<Map<String, Object>> results = new ArrayList<>();
         if (!json) {
@@ -59,14 +61,15 @@ public final class BenchCommand implements Callable<Integer> {
                     "max ms", "GFLOPs", "GFLOP/s", "weights");
             out.flush();
         }
-        for (int i = 0; i < nets.size(); i++) {
-            Network net = nets.get(i);
+        for (int i = 0; i < models.size(); i++) {
             double[] ms = new double[runs];
             String desc;
             boolean synthetic;
-            try (ParamSource src = weights.open(net); Executor ex = exec.create(net, src)) {
-                desc = src.describe();
-                synthetic = src.synthetic();
+            Network net;
+            try (ModelOptions.Opened opened = weights.open(models.get(i)); Executor ex = exec.create(opened.network(), opened.params())) {
+                net = opened.network();
+                desc = opened.weights();
+                synthetic = opened.synthetic();
                 float[] x = input(net);
                 for (int w = 0; w < warmup; w++) ex.predict(x);
                 for (int r = 0; r < runs; r++) ms[r] = ex.predict(x).nanos() / 1e6;

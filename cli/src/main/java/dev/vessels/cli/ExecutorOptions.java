@@ -26,6 +26,8 @@ public final class ExecutorOptions {
     }
 
     public Executor create(Network net, ParamSource src) {
+        // A sealed model decrypts a read's chunks on as many threads as the prediction uses.
+        if (src instanceof dev.vessels.enclave.seal.SealedModel sealed) sealed.decryptThreads(threads());
         return dev.vessels.memory.Executors.create(executor.name(), net, src, threads());
     }
 }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 /** {@code bin/vessels}: exit 0 on success, 2 on a usage error, 1 on any other failure. */
 @Command(name = "vessels", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Fast, memory-frugal deep-learning prediction for trusted processors (Darknet models).",
-        subcommands = {PredictCommand.class, BenchCommand.class, SealCommand.class, KeygenCommand.class, ServeCommand.class, ReproduceCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PredictCommand.class, BenchCommand.class, ProfileCommand.class, SealCommand.class, KeygenCommand.class, ServeCommand.class, ReproduceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -20,7 +20,6 @@ import dev.vessels.core.VesselsException;
 import dev.vessels.core.exec.Executor;
 import dev.vessels.core.exec.Prediction;
 import dev.vessels.core.layers.Shape;
-import dev.vessels.core.weights.ParamSource;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -74,7 +73,13 @@ public final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (top < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--top must be >= 1, got " + top);
-        Network net = ModelOptions.network(model);
+        try (ModelOptions.Opened opened = weights.open(model)) {
+            return predict(opened);
+        }
+    }
+
+    private Integer predict(ModelOptions.Opened opened) throws IOException {
+        Network net = opened.network();
         if (!quiet && !json) net.printTable(spec.commandLine().getErr());
         dev.vessels.core.zoo.Labels fileLabels = labels == null ? null : dev.vessels.core.zoo.Labels.load(labels);
         String[] names = fileLabels == null ? null : fileLabels.names().toArray(String[]::new);
@@ -82,9 +87,9 @@ public final class PredictCommand implements Callable<Integer> {
         Prediction p;
         String weightsDesc;
         boolean synthetic;
-        try (ParamSource src = weights.open(net); Executor ex = exec.create(net, src)) {
-            weightsDesc = src.describe();
-            synthetic = src.synthetic();
+        try (Executor ex = exec.create(net, opened.params())) {
+            weightsDesc = opened.weights();
+            synthetic = opened.synthetic();
             p = ex.predict(x);
         }
         if (rawOutput != null) writeRaw(rawOutput, p.output());

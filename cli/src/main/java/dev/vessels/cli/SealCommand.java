@@ -39,19 +39,19 @@ public final class SealCommand implements Callable<Integer> {
     @Mixin
     ModelOptions weights = new ModelOptions();
 
-    @Option(names = "--key-file", paramLabel = "KEY", required = true,
-            description = "Key file: a 256-bit key as 64 hex characters (see 'vessels keygen').")
-    Path keyFile;
-
     @Option(names = "--out", paramLabel = "FILE.vsl", required = true, description = "Sealed model to write.")
     Path out;
 
-    @Option(names = "--chunk-floats", paramLabel = "N", defaultValue = "262144",
-            description = "Parameters per encrypted chunk (default ${DEFAULT-VALUE}: 1 MiB).")
+    @Option(names = "--chunk-floats", paramLabel = "N", defaultValue = "65536",
+            description = "Parameters per encrypted chunk (default ${DEFAULT-VALUE}: 256 KiB).")
     int chunkFloats;
 
     @Override
     public Integer call() {
+        // --key-file is ModelOptions' (where it opens sealed models); here it is the sealing key, and required.
+        Path keyFile = weights.keyFile;
+        if (keyFile == null) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--key-file=KEY'");
+        if (Models.isSealed(model)) throw new VesselsException(model + ": already sealed; seal a cfg or zoo model with its weights");
         Network net = ModelOptions.network(model);
         String cfg = cfgText(model);
         MasterKey key = Keys.read(keyFile);

@@ -58,8 +58,12 @@ final class SealedFormat {
     static final int NONCE_BYTES = 12;
     /** A cfg is a few KB; a larger header length is a corrupt or hostile file, refused before allocating. */
     static final int MAX_HEADER_BYTES = 16 << 20;
-    /** Default chunk: 1 MiB of parameters (262,144 floats): small enough for an enclave's parameter slot. */
-    static final int DEFAULT_CHUNK_FLOATS = 1 << 18;
+    /**
+     * Default chunk: 256 KiB of parameters (65,536 floats). A chunk's ciphertext, plaintext and the
+     * JDK's read buffer then stay in a core's L2 cache while it is decrypted and converted; 1 MiB
+     * chunks spilled to L3 and cost about twice the CPU per byte (docs/sealed-models.md).
+     */
+    static final int DEFAULT_CHUNK_FLOATS = 1 << 16;
     /** Largest chunk we write or accept (64 MiB): bounds what open() allocates for one chunk. */
     static final int MAX_CHUNK_FLOATS = 1 << 24;
 

@@ -19,6 +19,7 @@ import javax.crypto.SecretKey;
 
 import dev.vessels.core.Network;
 import dev.vessels.core.VesselsException;
+import dev.vessels.core.exec.Parallel;
 import dev.vessels.core.cfg.CfgReader;
 import dev.vessels.core.layers.Layer;
 import dev.vessels.core.weights.ParamSource;
@@ -44,13 +45,17 @@ public final class SealedModel implements ParamSource {
     private final Network net;
     private final SecretKey chunkKey;
     private final long[] layerPos;          // [layers] file offset of each layer's first chunk
-    private final Cipher gcm = SealedFormat.gcm();
 
-    // The one decrypted chunk kept (guarded by this).
-    private final float[] cache;            // [min(chunkFloats, largest layer)] floats of chunk (cacheLayer, cacheChunk)
+    // Decryption state (guarded by this). Part k of a parallel read uses gcm[k], ct[k] and plain[k]
+    // only; the one decrypted chunk kept between reads lives in cachePlain, which is swapped with
+    // the plain[k] that decrypted it (no copy).
+    private final int bufFloats;            // min(chunkFloats, largest layer): the longest chunk
+    private Parallel par = Parallel.SERIAL; // decryption threads (see decryptThreads)
+    private Cipher[] gcm;                   // [parts] one AES-GCM instance per part
+    private byte[][] ct;                    // [parts][bufFloats·4 + 16] ciphertext being decrypted
+    private byte[][] plain;                 // [parts][bufFloats·4] verified plaintext, LE floats
+    private byte[] cachePlain;              // [bufFloats·4] plaintext of chunk (cacheLayer, cacheChunk)
     private int cacheLayer = -1, cacheChunk = -1;
-    private final byte[] ct;                // [cache.length·4 + 16] ciphertext being decrypted
-    private final byte[] plain;             // [cache.length·4] verified plaintext, LE floats
     private long chunksDecrypted;
 
     private SealedModel(Path path, FileChannel ch, ModelId id, SealedHeader header, Network net, SecretKey chunkKey,
@@ -64,10 +69,52 @@ public final class SealedModel implements ParamSource {
         this.layerPos = layerPos;
         long largest = 1;
         for (long f : header.layerFloats()) largest = Math.max(largest, f);
-        int cacheFloats = (int) Math.min(header.chunkFloats(), largest);
-        cache = new float[cacheFloats];
-        plain = new byte[cacheFloats * Float.BYTES];
-        ct = new byte[plain.length + SealedFormat.TAG_BYTES];
+        bufFloats = (int) Math.min(header.chunkFloats(), largest);
+        cachePlain = new byte[bufFloats * Float.BYTES];
+        allocateParts(1);
+    }
+
+    private void allocateParts(int parts) {
+        gcm = new Cipher[parts];
+        ct = new byte[parts][];
+        plain = new byte[parts][];
+        for (int k = 0; k < parts; k++) {
+            gcm[k] = SealedFormat.gcm();
+            plain[k] = new byte[bufFloats * Float.BYTES];
+            ct[k] = new byte[plain[k].length + SealedFormat.TAG_BYTES];
+        }
+    }
+
+    /**
+     * Decrypts a read's chunks on up to {@code threads} threads (each chunk is authenticated on its
+     * own, so they are independent). An executor's parameter reads happen between its parallel
+     * kernels, while its workers wait, so the executor's thread count costs no extra cores. Each
+     * thread holds one chunk of ciphertext and one of plaintext (2 × 256 KiB at the default chunk).
+     */
+    public synchronized void decryptThreads(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        if (threads == par.threads()) return;
+        if (par != Parallel.SERIAL) par.close();
+        wipeParts();
+        par = threads == 1 ? Parallel.SERIAL : new Parallel(threads);
+        allocateParts(threads);
+    }
+
+    /**
+     * True when {@code path} is a regular file that starts with the sealed-container magic (so a
+     * sealed model is recognised whatever its name; nothing is authenticated here).
+     */
+    public static boolean hasSealedMagic(Path path) {
+        if (!Files.isRegularFile(path)) return false;
+        try (FileChannel c = FileChannel.open(path, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocate(SealedFormat.MAGIC.length);
+            while (b.hasRemaining() && c.read(b) > 0) {
+                // read the magic's bytes
+            }
+            return !b.hasRemaining() && Arrays.equals(b.array(), SealedFormat.MAGIC);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Opens and authenticates {@code path}; the key comes from {@code keys}. */
@@ -241,17 +288,45 @@ public final class SealedModel implements ParamSource {
         if (start < 0 || count < 0 || start + count > n) {
             throw new IndexOutOfBoundsException("layer " + layer + " has " + n + " parameters; asked for " + start + "+" + count);
         }
+        if (count == 0) return;
         int cf = header.chunkFloats();
-        int done = 0;
-        while (done < count) {
-            long p = start + done;
-            int chunk = (int) (p / cf);
-            int inChunk = (int) (p - (long) chunk * cf);
-            decrypt(layer, chunk);
-            int len = (int) Math.min(count - done, chunkLength(layer, chunk) - inChunk);
-            System.arraycopy(cache, inChunk, dst, dstOff + done, len);
-            done += len;
+        int first = (int) (start / cf), last = (int) ((start + count - 1) / cf);
+        // The kept chunk first: the parts below reuse their buffers, never cachePlain.
+        boolean cachedFirst = cacheLayer == layer && cacheChunk == first;
+        boolean cachedLast = cacheLayer == layer && cacheChunk == last;
+        if (cachedFirst || cachedLast) copyOut(cachePlain, layer, cacheChunk, start, count, dst, dstOff);
+        int from = cachedFirst ? first + 1 : first, to = cachedLast ? last - 1 : last; // chunks [from, to] to decrypt
+        if (to < from) return;
+        cacheLayer = -1; // invalid until this read's chunks are all verified
+        int chunks = to - from + 1;
+        int parts = Math.min(par.threads(), chunks);
+        // Contiguous ranges of chunks, part k ascending, so the part that ends at `to` holds it last.
+        par.forEachPart(parts, k -> {
+            int lo = from + (int) ((long) chunks * k / parts), hi = from + (int) ((long) chunks * (k + 1) / parts);
+            for (int c = lo; c < hi; c++) {
+                decrypt(k, layer, c);
+                copyOut(plain[k], layer, c, start, count, dst, dstOff);
+            }
+        });
+        chunksDecrypted += chunks;
+        if (!cachedLast) {
+            // Keep the read's last chunk (the next piece of this layer usually starts in it): swap, not copy.
+            byte[] t = cachePlain;
+            cachePlain = plain[parts - 1];
+            plain[parts - 1] = t;
+            cacheLayer = layer;
+            cacheChunk = to;
+        } else {
+            cacheLayer = layer; // cachePlain was not touched: it still holds chunk `last`
         }
+    }
+
+    /** Converts the part of chunk {@code chunk} that lies in the read [start, start+count) into dst. */
+    private void copyOut(byte[] chunkPlain, int layer, int chunk, long start, int count, float[] dst, int dstOff) {
+        long c0 = (long) chunk * header.chunkFloats();
+        long lo = Math.max(start, c0), hi = Math.min(start + count, c0 + chunkLength(layer, chunk));
+        ByteBuffer.wrap(chunkPlain, (int) (lo - c0) * Float.BYTES, (int) (hi - lo) * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer().get(dst, dstOff + (int) (lo - start), (int) (hi - lo));
     }
 
     /**
@@ -259,8 +334,12 @@ public final class SealedModel implements ParamSource {
      * full scan of a large model takes a while; open() alone checks header, trailer and length).
      */
     public synchronized void verifyAll() {
+        cacheLayer = -1;
         for (int layer = 0; layer < header.layers(); layer++) {
-            for (int c = 0; c < header.layerChunks()[layer]; c++) decrypt(layer, c);
+            for (int c = 0; c < header.layerChunks()[layer]; c++) {
+                decrypt(0, layer, c);
+                chunksDecrypted++;
+            }
         }
     }
 
@@ -268,17 +347,17 @@ public final class SealedModel implements ParamSource {
         return (int) Math.min(header.chunkFloats(), header.layerFloats()[layer] - (long) chunk * header.chunkFloats());
     }
 
-    private void decrypt(int layer, int chunk) {
-        if (layer == cacheLayer && chunk == cacheChunk) return;
-        cacheLayer = -1; // the cache is invalid until this chunk is verified
+    /** Reads and authenticates one chunk into plain[part]; no plaintext is released unless the tag verifies. */
+    private void decrypt(int part, int layer, int chunk) {
         int len = chunkLength(layer, chunk);
         int ctLen = len * Float.BYTES + SealedFormat.TAG_BYTES;
         long pos = layerPos[layer] + (long) chunk * SealedFormat.chunkCiphertextBytes(header.chunkFloats());
         try {
-            readFully(ch, ByteBuffer.wrap(ct, 0, ctLen), pos, path);
-            gcm.init(Cipher.DECRYPT_MODE, chunkKey, SealedFormat.nonce(SealedFormat.DOMAIN_CHUNK, layer, chunk));
-            gcm.updateAAD(SealedFormat.chunkAad(id, layer, chunk, header.layerChunks()[layer], header.totalChunks()));
-            gcm.doFinal(ct, 0, ctLen, plain, 0);
+            readFully(ch, ByteBuffer.wrap(ct[part], 0, ctLen), pos, path);
+            Cipher g = gcm[part];
+            g.init(Cipher.DECRYPT_MODE, chunkKey, SealedFormat.nonce(SealedFormat.DOMAIN_CHUNK, layer, chunk));
+            g.updateAAD(SealedFormat.chunkAad(id, layer, chunk, header.layerChunks()[layer], header.totalChunks()));
+            g.doFinal(ct[part], 0, ctLen, plain[part], 0);
         } catch (AEADBadTagException e) {
             throw new VesselsException(path + ": authentication failed for layer " + layer + " chunk " + chunk
                     + ": wrong key or tampered file");
@@ -287,17 +366,18 @@ public final class SealedModel implements ParamSource {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM: " + e, e);
         }
-        ByteBuffer.wrap(plain, 0, len * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(cache, 0, len);
-        cacheLayer = layer;
-        cacheChunk = chunk;
-        chunksDecrypted++;
+    }
+
+    private void wipeParts() {
+        for (byte[] b : plain) Arrays.fill(b, (byte) 0);
     }
 
     @Override
     public synchronized void close() {
-        Arrays.fill(cache, 0f);
-        Arrays.fill(plain, (byte) 0);
+        wipeParts();
+        Arrays.fill(cachePlain, (byte) 0);
         cacheLayer = -1;
+        if (par != Parallel.SERIAL) par.close();
         closeQuietly(ch);
     }
 }

@@ -55,6 +55,60 @@ class SealedModelTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {2, 3, 5})
+    void parallelDecryptionYieldsExactlyTheOriginalFloatsAndKeepsTheCacheRight(int threads) {
+        MasterKey key = key(1);
+        Path f = seal(7, key, 5);
+        SyntheticWeights original = new SyntheticWeights(net(), 5);
+        try (SealedModel m = SealedModel.open(f, provider(key))) {
+            m.decryptThreads(threads);
+            assertSameParams(original, m);
+            Random r = new Random(threads);
+            for (int i = 0; i < 1000; i++) {
+                Layer l = m.network().layers().get(r.nextInt(m.network().layers().size()));
+                int n = (int) l.paramFloats();
+                int start = n == 0 ? 0 : r.nextInt(n);
+                int count = r.nextInt(n - start + 1);
+                float[] got = new float[count + 2], want = new float[count + 2];
+                m.read(l.index(), start, count, got, 2);
+                original.read(l.index(), start, count, want, 2);
+                assertThat(floatBits(got)).as("layer %d [%d+%d]", l.index(), start, count).isEqualTo(floatBits(want));
+            }
+            m.decryptThreads(1); // back to serial: buffers reallocated, values unchanged
+            assertSameParams(original, m);
+        }
+    }
+
+    @Test
+    void parallelReadsStillDecryptEachChunkOfAnInOrderLayerOnce() {
+        MasterKey key = key(1);
+        Path f = seal(16, key, 2);
+        try (SealedModel m = SealedModel.open(f, provider(key))) {
+            m.decryptThreads(2);
+            float[] buf = new float[124];
+            for (int s = 0; s < 124; s += 37) m.read(0, s, Math.min(37, 124 - s), buf, s); // pieces end mid-chunk
+            assertThat(m.chunksDecrypted()).isEqualTo(8);
+        }
+    }
+
+    @Test
+    void aTamperedChunkFailsAParallelReadWithItsName() throws IOException {
+        MasterKey key = key(1);
+        Path f = seal(16, key, 2);
+        long[][][] r = chunkRanges(f, 16);
+        byte[] t = Files.readAllBytes(f);
+        t[(int) (r[0][6][0] + 3)] ^= 0x10; // layer 0, chunk 6 of 8: decrypted by the second part
+        Files.write(f, t);
+        try (SealedModel m = SealedModel.open(f, provider(key))) {
+            m.decryptThreads(2);
+            float[] buf = new float[124];
+            assertThatThrownBy(() -> m.read(0, 0, 124, buf, 0)).isInstanceOf(VesselsException.class)
+                    .hasMessage(f + ": authentication failed for layer 0 chunk 6: wrong key or tampered file");
+            assertThatThrownBy(() -> m.read(0, 96, 16, buf, 0)).isInstanceOf(VesselsException.class); // not cached as good
+        }
+    }
+
     @Test
     void networkComesFromTheSealedCfg() {
         MasterKey key = key(1);
