@@ -36,15 +36,21 @@ public final class LayerProfile {
             float[] x = new float[(int) net.input().size()];
             Arrays.fill(x, 0.5f);
             for (int w = 0; w < warmup; w++) ex.predict(x);
+            // One thread: the caller's CPU time, which other processes' load disturbs far less than wall time.
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            boolean cpu = threads == 1;
+            java.util.function.LongSupplier clock = cpu ? mx::getCurrentThreadCpuTime : System::nanoTime;
             long[] start = new long[1];
             int[] run = new int[1];
             ex.setObserver(new Executor.LayerObserver() {
-                @Override public void beforeLayer(Layer l) { start[0] = System.nanoTime(); }
-                @Override public void afterLayer(Layer l) { t[run[0]][l.index()] = System.nanoTime() - start[0]; }
+                @Override public void beforeLayer(Layer l) { start[0] = clock.getAsLong(); }
+                @Override public void afterLayer(Layer l) { t[run[0]][l.index()] = clock.getAsLong() - start[0]; }
             });
             for (int r = 0; r < runs; r++) {
                 run[0] = r;
-                total[r] = ex.predict(x).nanos();
+                long c0 = clock.getAsLong();
+                ex.predict(x);
+                total[r] = clock.getAsLong() - c0;
             }
         }
         double[] med = new double[nl];
@@ -56,7 +62,7 @@ public final class LayerProfile {
         }
         long[] ts = total.clone();
         Arrays.sort(ts);
-        System.out.printf("%s threads=%d median %.1f ms, %.1f GFLOP/s (%.2f BFLOPs)%n", model, threads, ts[runs / 2] / 1e6,
+        System.out.printf("%s threads=%d (%s) median %.1f ms, %.1f GFLOP/s (%.2f BFLOPs)%n", model, threads, threads == 1 ? "cpu time" : "wall time", ts[runs / 2] / 1e6,
                 net.bflops() / (ts[runs / 2] / 1e9), net.bflops());
         Map<String, double[]> kinds = new TreeMap<>();
         for (Layer l : net.layers()) {
