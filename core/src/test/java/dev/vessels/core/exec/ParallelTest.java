@@ -36,25 +36,4 @@ class ParallelTest {
             assertThat(sum[0]).isEqualTo(45);
         }
     }
-
-    @Test
-    void nestedAndConcurrentCallsRunInlineInsteadOfDeadlocking() throws Exception {
-        try (Parallel par = new Parallel(2)) {
-            AtomicIntegerArray ran = new AtomicIntegerArray(4);
-            par.forEachPart(2, p -> par.forEachPart(2, q -> ran.incrementAndGet(2 * p + q)));
-            for (int i = 0; i < 4; i++) assertThat(ran.get(i)).isEqualTo(1);
-
-            AtomicIntegerArray hits = new AtomicIntegerArray(2);
-            Runnable r = () -> {
-                for (int i = 0; i < 2000; i++) par.forEachPart(2, hits::incrementAndGet);
-            };
-            Thread a = new Thread(r), b = new Thread(r);
-            a.start();
-            b.start();
-            a.join();
-            b.join();
-            assertThat(hits.get(0)).isEqualTo(4000);
-            assertThat(hits.get(1)).isEqualTo(4000);
-        }
-    }
 }
