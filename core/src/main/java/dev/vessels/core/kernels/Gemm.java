@@ -149,7 +149,7 @@ public final class Gemm {
             return;
         }
         int nPanels = (n + NR - 1) / NR, mPanels = (m + MR - 1) / MR;
-        if (nPanels >= 4 * threads || nPanels >= mPanels) {
+        if (splitColumns(m, n, k, threads, nPanels, mPanels, g != null)) {
             // Split columns on panel boundaries: each thread packs the whole A but only its own B.
             int parts = Math.min(threads, nPanels);
             par.forEachPart(parts, p -> {
@@ -172,6 +172,25 @@ public final class Gemm {
                 }
             });
         }
+    }
+
+    /**
+     * Whether to split the work on column panels (each thread packs all of A and its share of B)
+     * or on row panels (half of A, all of B). Prefer the split that balances the panels, then the
+     * one that packs fewer floats per thread, counting an im2col float twice (it is generated, then
+     * copied into the panel). E.g. a 1×1 convolution with 1024 filters at 16×16 (M=1024, K=256,
+     * N=256) splits rows; a 3×3 with 256 filters at 16×16 splits columns. Either split computes
+     * every element of C with the same operations, so the choice never changes results.
+     */
+    static boolean splitColumns(int m, int n, int k, int threads, int nPanels, int mPanels, boolean im2col) {
+        boolean nEven = nPanels >= 4 * threads || nPanels % threads == 0;
+        boolean mEven = mPanels >= 4 * threads || mPanels % threads == 0;
+        if (nPanels < threads || mPanels < threads) return nPanels >= mPanels;
+        if (nEven != mEven) return nEven;
+        long b = im2col ? 2 : 1;
+        long byColumns = (long) m * k + (long) k * n / threads * b;
+        long byRows = (long) m * k / threads + (long) k * n * b;
+        return byColumns <= byRows;
     }
 
     /** Number of K blocks, and their sizes as equal as possible: a function of K alone. */
