@@ -66,23 +66,55 @@ public final class SyntheticWeights implements ParamSource {
 
     @Override
     public void read(int layer, long start, int count, float[] dst, int dstOff) {
+        // Segment by segment with the per-segment factors hoisted: the on-demand executor reads every
+        // parameter of the network per prediction, and the per-element lookups cost ~12 ns a float
+        // (ResNet152: ~0.7 s of a prediction). The values are exactly those of valuePlain.
         Layer l = net.layers().get(layer);
         long segStart = 0;
         int done = 0;
         for (Layer.ParamSegment seg : l.paramSegments()) {
             long segEnd = segStart + seg.floats();
-            while (done < count && start + done < segEnd) {
-                long p = start + done;
-                if (p >= segStart) {
-                    dst[dstOff + done] = value(l, seg.name(), p - segStart, p);
-                    done++;
-                } else {
-                    break;
-                }
+            long p = start + done;
+            if (done < count && p >= segStart && p < segEnd) {
+                int len = (int) Math.min(count - done, segEnd - p);
+                fill(l, seg.name(), p, len, dst, dstOff + done);
+                done += len;
             }
             segStart = segEnd;
         }
         if (done != count) throw new IndexOutOfBoundsException("layer " + layer + ": range " + start + "+" + count);
+    }
+
+    /** dst[off + i] = the value at position pos + i of a segment named {@code segment}, for i < len. */
+    private void fill(Layer l, String segment, long pos, int len, float[] dst, int off) {
+        int layer = l.index();
+        switch (segment) {
+            case "weights" -> {
+                float f = (float) Math.sqrt(2.0 / fanIn(l));
+                for (int i = 0; i < len; i++) dst[off + i] = normal(layer, pos + i) * f;
+            }
+            case "scales" -> {
+                float k = residualEnd[layer] ? RESIDUAL_DAMPING : 1f;
+                for (int i = 0; i < len; i++) dst[off + i] = k * (1f + 0.1f * normal(layer, pos + i));
+            }
+            case "rolling_variance" -> {
+                for (int i = 0; i < len; i++) dst[off + i] = 1f + 0.1f * normal(layer, pos + i);
+            }
+            default -> { // biases, rolling_mean and anything else
+                for (int i = 0; i < len; i++) dst[off + i] = 0.05f * normal(layer, pos + i);
+            }
+        }
+    }
+
+    /** The value at position {@code pos} of layer {@code layer}'s parameters, one element at a time (the twin of read). */
+    float valuePlain(int layer, long pos) {
+        Layer l = net.layers().get(layer);
+        long segStart = 0;
+        for (Layer.ParamSegment seg : l.paramSegments()) {
+            if (pos < segStart + seg.floats()) return value(l, seg.name(), pos - segStart, pos);
+            segStart += seg.floats();
+        }
+        throw new IndexOutOfBoundsException("layer " + layer + ": position " + pos);
     }
 
     private float value(Layer l, String segment, long inSeg, long pos) {
