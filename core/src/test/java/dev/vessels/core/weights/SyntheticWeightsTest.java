@@ -37,4 +37,18 @@ class SyntheticWeightsTest {
         }
         assertThat(checked).isGreaterThan(1000);
     }
+
+    @Test
+    void compiledVectorPathGivesTheSameBits() {
+        // Enough calls for C2 to compile the vector loop (the JIT state must never change a value).
+        Network net = ModelZoo.open("tiny-yolo");
+        SyntheticWeights w = new SyntheticWeights(net, 11);
+        Layer big = net.layers().stream().max(java.util.Comparator.comparingLong(Layer::paramFloats)).orElseThrow();
+        int n = (int) Math.min(big.paramFloats(), 1 << 16);
+        float[] dst = new float[n];
+        for (int rep = 0; rep < 300; rep++) w.read(big.index(), big.paramFloats() - n, n, dst, 0);
+        for (int i = 0; i < n; i++) {
+            assertThat(dst[i]).isEqualTo(w.valuePlain(big.index(), big.paramFloats() - n + i));
+        }
+    }
 }
