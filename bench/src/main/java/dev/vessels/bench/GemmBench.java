@@ -28,7 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
 public class GemmBench {
     @Param({"m256_k2304_n3136", "resnet152_c2_3x3", "m512_k4608_n196", "resnet152_c5_3x3", "resnet152_c4_1x1",
-            "vgg16_conv1_2", "vgg16_conv4_2", "yolov3_76_3x3", "yolov3_19_3x3", "yolov3_head_1x1"})
+            "vgg16_conv1_2", "vgg16_conv4_2", "yolov3_76_3x3", "yolov3_19_3x3", "yolov3_head_1x1", "resnet152_256_c4_3x3",
+            "resnet152_256_c5_3x3"})
     public String shape;
 
     @Param({"1", "2"})

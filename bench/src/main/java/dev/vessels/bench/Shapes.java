@@ -25,7 +25,10 @@ final class Shapes {
             // YOLOv3@608: 3×3 256 at 76×76 (K=1152), 3×3 1024 at 19×19 (K=4608), 1×1 detection head 255
             Map.entry("yolov3_76_3x3", new int[]{256, 5776, 1152}),
             Map.entry("yolov3_19_3x3", new int[]{1024, 361, 4608}),
-            Map.entry("yolov3_head_1x1", new int[]{255, 361, 1024}));
+            Map.entry("yolov3_head_1x1", new int[]{255, 361, 1024}),
+            // ResNet152 Debian cfg (256×256 input): conv4_x 3×3 at 16×16 and conv5_x 3×3 at 8×8
+            Map.entry("resnet152_256_c4_3x3", new int[]{256, 256, 2304}),
+            Map.entry("resnet152_256_c5_3x3", new int[]{512, 64, 4608}));
 
     static double gflop(int[] s) {
         return 2.0 * s[0] * s[1] * s[2] / 1e9;

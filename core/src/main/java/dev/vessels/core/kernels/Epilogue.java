@@ -2,6 +2,7 @@ package dev.vessels.core.kernels;
 
 import dev.vessels.core.layers.Activation;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -70,18 +71,53 @@ public final class Epilogue {
     void apply(float[] c, int off, int row, int n) {
         int end = off + n, vend = off + n / L * L, i = off;
         float b = bias[row];
+        // The convolutions' activations (linear, leaky, relu) run in the same vector pass, with
+        // Activations' exact operations; the others in a second pass through Activations.apply.
+        Activation act = activation;
+        boolean leaky = act == Activation.LEAKY, relu = act == Activation.RELU;
+        boolean fused = leaky || relu || act == Activation.LINEAR;
         if (batchNorm) {
             float mu = mean[row], d = denom[row], s = scale[row];
-            for (; i < vend; i += L) FloatVector.fromArray(S, c, i).sub(mu).div(d).mul(s).add(b).intoArray(c, i);
+            if (leaky) {
+                for (; i < vend; i += L) {
+                    FloatVector v = FloatVector.fromArray(S, c, i).sub(mu).div(d).mul(s).add(b);
+                    v.mul(.1f).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(c, i);
+                }
+            } else if (relu) {
+                FloatVector one = FloatVector.broadcast(S, 1f), zero = FloatVector.zero(S);
+                for (; i < vend; i += L) {
+                    FloatVector v = FloatVector.fromArray(S, c, i).sub(mu).div(d).mul(s).add(b);
+                    v.mul(zero.blend(one, v.compare(VectorOperators.GT, 0f))).intoArray(c, i);
+                }
+            } else {
+                for (; i < vend; i += L) FloatVector.fromArray(S, c, i).sub(mu).div(d).mul(s).add(b).intoArray(c, i);
+            }
             for (; i < end; i++) {
                 float v = (c[i] - mu) / d;
                 v = v * s;
                 c[i] = v + b;
             }
         } else {
-            for (; i < vend; i += L) FloatVector.fromArray(S, c, i).add(b).intoArray(c, i);
+            if (leaky) {
+                for (; i < vend; i += L) {
+                    FloatVector v = FloatVector.fromArray(S, c, i).add(b);
+                    v.mul(.1f).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(c, i);
+                }
+            } else if (relu) {
+                FloatVector one = FloatVector.broadcast(S, 1f), zero = FloatVector.zero(S);
+                for (; i < vend; i += L) {
+                    FloatVector v = FloatVector.fromArray(S, c, i).add(b);
+                    v.mul(zero.blend(one, v.compare(VectorOperators.GT, 0f))).intoArray(c, i);
+                }
+            } else {
+                for (; i < vend; i += L) FloatVector.fromArray(S, c, i).add(b).intoArray(c, i);
+            }
             for (; i < end; i++) c[i] += b;
         }
-        Activations.apply(activation, c, off, n);
+        if (fused) {
+            if (vend < end) Activations.apply(act, c, vend, end - vend); // the scalar tail
+        } else {
+            Activations.apply(act, c, off, n);
+        }
     }
 }

@@ -46,7 +46,16 @@ public final class Gemm {
      * Floats of packing scratch each thread holds while it runs GEMM (A block, B block and one
      * edge tile), allocated once per thread and reused: memory accounting can add it per thread.
      */
-    public static final int PACK_FLOATS_PER_THREAD = MC * KC + KC * NC + NC + MR * NR;
+    public static final int PACK_FLOATS_PER_THREAD = MC * KC + KC * NC + NC + MR * NR + MR * KC;
+
+    /**
+     * Below this many columns per thread, A is read in place rather than packed: each packed float
+     * of A would feed only n multiply-adds, and at the 7×7 and 8×8 maps of the last stage (n = 49,
+     * 64) packing A cost ~15 % (measured: 1 thread, M=512 K=4608 N=49, 2.5 vs 3.2 ms best of many).
+     * At 196 and 256 columns packed A measured as fast or faster: eight A rows with a
+     * power-of-two stride fight the B panel for L1 sets.
+     */
+    static final int DIRECT_A_MAX_N = 96;
 
     /**
      * Below this many multiply-adds (~10 µs on one core) handing half to another thread costs about
@@ -65,6 +74,7 @@ public final class Gemm {
         final float[] b = new float[KC * NC];     // packed B block: [NC/NR panels][KC][NR]
         final float[] row = new float[NC];       // one im2col row segment: [NC]
         final float[] tile = new float[MR * NR];  // the spilled micro-tile: [MR][NR]
+        final float[] edgeA = new float[MR * KC]; // ragged last rows of A, zero-padded: [MR][KC]
     }
 
     private Gemm() {}
@@ -139,7 +149,7 @@ public final class Gemm {
             return;
         }
         int nPanels = (n + NR - 1) / NR, mPanels = (m + MR - 1) / MR;
-        if (nPanels >= 4 * threads || nPanels >= mPanels) {
+        if (splitColumns(m, n, k, threads, nPanels, mPanels, g != null)) {
             // Split columns on panel boundaries: each thread packs the whole A but only its own B.
             int parts = Math.min(threads, nPanels);
             par.forEachPart(parts, p -> {
@@ -162,6 +172,25 @@ public final class Gemm {
                 }
             });
         }
+    }
+
+    /**
+     * Whether to split the work on column panels (each thread packs all of A and its share of B)
+     * or on row panels (half of A, all of B). Prefer the split that balances the panels, then the
+     * one that packs fewer floats per thread, counting an im2col float twice (it is generated, then
+     * copied into the panel). E.g. a 1×1 convolution with 1024 filters at 16×16 (M=1024, K=256,
+     * N=256) splits rows; a 3×3 with 256 filters at 16×16 splits columns. Either split computes
+     * every element of C with the same operations, so the choice never changes results.
+     */
+    static boolean splitColumns(int m, int n, int k, int threads, int nPanels, int mPanels, boolean im2col) {
+        boolean nEven = nPanels >= 4 * threads || nPanels % threads == 0;
+        boolean mEven = mPanels >= 4 * threads || mPanels % threads == 0;
+        if (nPanels < threads || mPanels < threads) return nPanels >= mPanels;
+        if (nEven != mEven) return nEven;
+        long b = im2col ? 2 : 1;
+        long byColumns = (long) m * k + (long) k * n / threads * b;
+        long byRows = (long) m * k / threads + (long) k * n * b;
+        return byColumns <= byRows;
     }
 
     /** Number of K blocks, and their sizes as equal as possible: a function of K alone. */
@@ -192,6 +221,11 @@ public final class Gemm {
                 Epilogue fin = q == kb - 1 ? e : null; // only once C is final
                 for (int ic = 0; ic < m; ic += MC) {
                     int mc = Math.min(MC, m - ic);
+                    if (n < DIRECT_A_MAX_N) {
+                        macroKernelDirect(mc, nc, kc, a, aOff + ic * lda + p0, lda, s.b, c, cOff + ic * ldc + jc, ldc,
+                                overwrite, s.tile, s.edgeA, fin, eRow0 + ic);
+                        continue;
+                    }
                     packA(mc, kc, a, aOff + ic * lda + p0, lda, s.a);
                     macroKernel(mc, nc, kc, s.a, s.b, c, cOff + ic * ldc + jc, ldc, overwrite, s.tile, fin, eRow0 + ic);
                 }
@@ -370,6 +404,131 @@ public final class Gemm {
                 c71.intoArray(tile, 7 * NR + L);
                 storeTile(tile, c, cOff + ir * ldc + jr, ldc, mr, nr, overwrite, e, eRow0 + ir);
             }
+        }
+    }
+
+    /**
+     * {@link #macroKernel} with A read in place (row-major, leading dimension {@code lda}) instead
+     * of packed: the same FMA chains in the same order, so bit-identical. Rows past the last full
+     * MR block are copied, zero-padded, into {@code edge} ([MR][kc]) once per call.
+     */
+    static void macroKernelDirect(int mc, int nc, int kc, float[] a, int aOff, int lda, float[] bp, float[] c, int cOff,
+                                  int ldc, boolean overwrite, float[] tile, float[] edge, Epilogue e, int eRow0) {
+        int mFull = mc / MR * MR;
+        if (mFull < mc) {
+            for (int r = 0; r < MR; r++) {
+                if (mFull + r < mc) {
+                    System.arraycopy(a, aOff + (mFull + r) * lda, edge, r * kc, kc);
+                } else {
+                    java.util.Arrays.fill(edge, r * kc, (r + 1) * kc, 0f);
+                }
+            }
+        }
+        for (int jr = 0; jr < nc; jr += NR) {
+            int nr = Math.min(NR, nc - jr);
+            int bBase = jr / NR * kc * NR;
+            if (nr <= L) {
+                narrowPanelDirect(mc, kc, a, aOff, lda, edge, bp, bBase, c, cOff + jr, ldc, nr, overwrite, tile, e, eRow0);
+                continue;
+            }
+            for (int ir = 0; ir < mc; ir += MR) {
+                int mr = Math.min(MR, mc - ir);
+                float[] aa = ir < mFull ? a : edge;
+                int ld = ir < mFull ? lda : kc;
+                int a0 = ir < mFull ? aOff + ir * lda : 0;
+                int a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld, a4 = a3 + ld, a5 = a4 + ld, a6 = a5 + ld, a7 = a6 + ld;
+                FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+                FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+                FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+                FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+                FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+                FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+                FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+                FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+                for (int p = 0; p < kc; p++) {
+                    int bi = bBase + p * NR;
+                    FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+                    FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+                    FloatVector av = FloatVector.broadcast(S, aa[a0 + p]);
+                    c00 = av.fma(b0, c00);
+                    c01 = av.fma(b1, c01);
+                    av = FloatVector.broadcast(S, aa[a1 + p]);
+                    c10 = av.fma(b0, c10);
+                    c11 = av.fma(b1, c11);
+                    av = FloatVector.broadcast(S, aa[a2 + p]);
+                    c20 = av.fma(b0, c20);
+                    c21 = av.fma(b1, c21);
+                    av = FloatVector.broadcast(S, aa[a3 + p]);
+                    c30 = av.fma(b0, c30);
+                    c31 = av.fma(b1, c31);
+                    av = FloatVector.broadcast(S, aa[a4 + p]);
+                    c40 = av.fma(b0, c40);
+                    c41 = av.fma(b1, c41);
+                    av = FloatVector.broadcast(S, aa[a5 + p]);
+                    c50 = av.fma(b0, c50);
+                    c51 = av.fma(b1, c51);
+                    av = FloatVector.broadcast(S, aa[a6 + p]);
+                    c60 = av.fma(b0, c60);
+                    c61 = av.fma(b1, c61);
+                    av = FloatVector.broadcast(S, aa[a7 + p]);
+                    c70 = av.fma(b0, c70);
+                    c71 = av.fma(b1, c71);
+                }
+                c00.intoArray(tile, 0 * NR);
+                c01.intoArray(tile, 0 * NR + L);
+                c10.intoArray(tile, 1 * NR);
+                c11.intoArray(tile, 1 * NR + L);
+                c20.intoArray(tile, 2 * NR);
+                c21.intoArray(tile, 2 * NR + L);
+                c30.intoArray(tile, 3 * NR);
+                c31.intoArray(tile, 3 * NR + L);
+                c40.intoArray(tile, 4 * NR);
+                c41.intoArray(tile, 4 * NR + L);
+                c50.intoArray(tile, 5 * NR);
+                c51.intoArray(tile, 5 * NR + L);
+                c60.intoArray(tile, 6 * NR);
+                c61.intoArray(tile, 6 * NR + L);
+                c70.intoArray(tile, 7 * NR);
+                c71.intoArray(tile, 7 * NR + L);
+                storeTile(tile, c, cOff + ir * ldc + jr, ldc, mr, nr, overwrite, e, eRow0 + ir);
+            }
+        }
+    }
+
+    /** {@link #narrowPanel} with A read in place, as in {@link #macroKernelDirect}. */
+    private static void narrowPanelDirect(int mc, int kc, float[] a, int aOff, int lda, float[] edge, float[] bp, int bBase,
+                                          float[] c, int cOff, int ldc, int nr, boolean overwrite, float[] tile, Epilogue e,
+                                          int eRow0) {
+        int mFull = mc / MR * MR;
+        for (int ir = 0; ir < mc; ir += MR) {
+            int mr = Math.min(MR, mc - ir);
+            float[] aa = ir < mFull ? a : edge;
+            int ld = ir < mFull ? lda : kc;
+            int a0 = ir < mFull ? aOff + ir * lda : 0;
+            int a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld, a4 = a3 + ld, a5 = a4 + ld, a6 = a5 + ld, a7 = a6 + ld;
+            FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+            FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+            FloatVector c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+            for (int p = 0; p < kc; p++) {
+                FloatVector b0 = FloatVector.fromArray(S, bp, bBase + p * NR);
+                c0 = FloatVector.broadcast(S, aa[a0 + p]).fma(b0, c0);
+                c1 = FloatVector.broadcast(S, aa[a1 + p]).fma(b0, c1);
+                c2 = FloatVector.broadcast(S, aa[a2 + p]).fma(b0, c2);
+                c3 = FloatVector.broadcast(S, aa[a3 + p]).fma(b0, c3);
+                c4 = FloatVector.broadcast(S, aa[a4 + p]).fma(b0, c4);
+                c5 = FloatVector.broadcast(S, aa[a5 + p]).fma(b0, c5);
+                c6 = FloatVector.broadcast(S, aa[a6 + p]).fma(b0, c6);
+                c7 = FloatVector.broadcast(S, aa[a7 + p]).fma(b0, c7);
+            }
+            c0.intoArray(tile, 0);
+            c1.intoArray(tile, NR);
+            c2.intoArray(tile, 2 * NR);
+            c3.intoArray(tile, 3 * NR);
+            c4.intoArray(tile, 4 * NR);
+            c5.intoArray(tile, 5 * NR);
+            c6.intoArray(tile, 6 * NR);
+            c7.intoArray(tile, 7 * NR);
+            storeTile(tile, c, cOff + ir * ldc, ldc, mr, nr, overwrite, e, eRow0 + ir);
         }
     }
 

@@ -176,6 +176,22 @@ public final class ConvolutionalLayer extends Layer {
         long rowFloats = (long) kg * out.w();
         int tileRows = pointwise() || ctx.wsFloats() >= (long) kg * spatial ? out.h()
                 : (int) Math.max(1, Math.min(out.h(), ctx.wsFloats() / rowFloats));
+        if (groups > 1 && !pointwise() && chunk / kg >= filters && ctx.parallel().threads() > 1) {
+            // Grouped convolution (ResNeXt: 32 groups of 4–32 filters): every group's weights in one
+            // piece and the groups split over the threads, one fork/join for the layer instead of one
+            // per small GEMM. Each group is the same single-threaded fused GEMM whatever the split, so
+            // the result does not depend on the thread count.
+            int aOff = ctx.params(wBase, filters * kg);
+            float[] a = ctx.paramArray();
+            ctx.parallel().forRange(groups, (g0, g1) -> {
+                for (int g = g0; g < g1; g++) {
+                    int row = g * mg;
+                    Gemm.conv(mg, a, aOff + row * kg, kg, geometry, x, xOff + g * cg * in.h() * in.w(), y,
+                            yOff + row * spatial, spatial, false, null, e, row);
+                }
+            });
+            return;
+        }
         for (int g = 0; g < groups; g++) {
             int xg = xOff + g * cg * in.h() * in.w();
             if (!pointwise() && rowsPerChunk >= mg) {

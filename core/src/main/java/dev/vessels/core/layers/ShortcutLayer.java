@@ -58,6 +58,12 @@ public final class ShortcutLayer extends Layer {
     public void forward(LayerContext ctx) {
         float[] y = ctx.out();
         int yOff = ctx.outOff();
+        if (from.equals(out)) {
+            // Every residual block: copy, add and activation in one threaded pass (bit-identical).
+            Shortcut.addActivate(ctx.in(0), ctx.inOff(0), ctx.in(1), ctx.inOff(1), alpha, beta, activation, y, yOff,
+                    (int) out.size(), ctx.parallel());
+            return;
+        }
         if (ctx.in(0) != y || ctx.inOff(0) != yOff) System.arraycopy(ctx.in(0), ctx.inOff(0), y, yOff, (int) out.size());
         Shortcut.add(from.w(), from.h(), from.c(), ctx.in(1), ctx.inOff(1), out.w(), out.h(), out.c(), alpha, beta, y, yOff);
         Activations.apply(activation, y, yOff, (int) out.size());

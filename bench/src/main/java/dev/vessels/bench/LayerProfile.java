@@ -1,0 +1,93 @@
+package dev.vessels.bench;
+
+import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
+
+import dev.vessels.core.Network;
+import dev.vessels.core.exec.Executor;
+import dev.vessels.core.exec.Parallel;
+import dev.vessels.core.exec.ResidentParams;
+import dev.vessels.core.exec.SeparateBuffers;
+import dev.vessels.core.layers.ConvolutionalLayer;
+import dev.vessels.core.layers.Layer;
+import dev.vessels.core.weights.SyntheticWeights;
+import dev.vessels.core.zoo.ModelZoo;
+
+/**
+ * Where a whole prediction's time goes, per layer kind: resident parameters (synthetic, seed 1),
+ * Darknet-style buffers, the median per layer over the timed runs.
+ * {@code java -cp benchmarks.jar dev.vessels.bench.LayerProfile MODEL THREADS [WARMUP RUNS [TOP]]}
+ */
+public final class LayerProfile {
+    public static void main(String[] args) {
+        String model = args[0];
+        int threads = Integer.parseInt(args[1]);
+        int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        int runs = args.length > 3 ? Integer.parseInt(args[3]) : 7;
+        int top = args.length > 4 ? Integer.parseInt(args[4]) : 15;
+        Network net = ModelZoo.resolve(model);
+        int nl = net.layers().size();
+        long[][] t = new long[runs][nl];
+        long[] total = new long[runs];
+        try (Executor ex = new Executor("profile", net, new SeparateBuffers(net),
+                new ResidentParams(new SyntheticWeights(net, 1)), threads == 1 ? Parallel.SERIAL : new Parallel(threads),
+                new int[0])) {
+            float[] x = new float[(int) net.input().size()];
+            Arrays.fill(x, 0.5f);
+            for (int w = 0; w < warmup; w++) ex.predict(x);
+            // One thread: the caller's CPU time, which other processes' load disturbs far less than wall time.
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            boolean cpu = threads == 1;
+            java.util.function.LongSupplier clock = cpu ? mx::getCurrentThreadCpuTime : System::nanoTime;
+            long[] start = new long[1];
+            int[] run = new int[1];
+            ex.setObserver(new Executor.LayerObserver() {
+                @Override public void beforeLayer(Layer l) { start[0] = clock.getAsLong(); }
+                @Override public void afterLayer(Layer l) { t[run[0]][l.index()] = clock.getAsLong() - start[0]; }
+            });
+            for (int r = 0; r < runs; r++) {
+                run[0] = r;
+                long c0 = clock.getAsLong();
+                ex.predict(x);
+                total[r] = clock.getAsLong() - c0;
+            }
+        }
+        double[] med = new double[nl];
+        for (int i = 0; i < nl; i++) {
+            long[] col = new long[runs];
+            for (int r = 0; r < runs; r++) col[r] = t[r][i];
+            Arrays.sort(col);
+            med[i] = col[runs / 2] / 1e6;
+        }
+        long[] ts = total.clone();
+        Arrays.sort(ts);
+        System.out.printf("%s threads=%d (%s) median %.1f ms, %.1f GFLOP/s (%.2f BFLOPs)%n", model, threads, threads == 1 ? "cpu time" : "wall time", ts[runs / 2] / 1e6,
+                net.bflops() / (ts[runs / 2] / 1e9), net.bflops());
+        Map<String, double[]> kinds = new TreeMap<>();
+        for (Layer l : net.layers()) {
+            String k = l.kind();
+            if (l instanceof ConvolutionalLayer c) {
+                k = "conv " + c.kernelW() + "x" + c.kernelH() + "/" + c.strideW() + (c.groups() > 1 ? " g" + c.groups() : "")
+                        + " " + l.outShape().w() + "x" + l.outShape().h();
+            }
+            double[] a = kinds.computeIfAbsent(k, z -> new double[3]);
+            a[0] += med[l.index()];
+            a[1] += l.bflops();
+            a[2]++;
+        }
+        System.out.printf("%-28s %6s %9s %9s%n", "kind", "count", "ms", "GFLOP/s");
+        kinds.entrySet().stream().sorted((p, q) -> Double.compare(q.getValue()[0], p.getValue()[0])).forEach(en ->
+                System.out.printf("%-28s %6d %9.2f %9.1f%n", en.getKey(), (int) en.getValue()[2], en.getValue()[0],
+                        en.getValue()[1] / (en.getValue()[0] / 1e3)));
+        Integer[] idx = new Integer[nl];
+        for (int i = 0; i < nl; i++) idx[i] = i;
+        Arrays.sort(idx, (p, q) -> Double.compare(med[q], med[p]));
+        System.out.println("slowest layers:");
+        for (int i = 0; i < Math.min(top, nl); i++) {
+            Layer l = net.layers().get(idx[i]);
+            System.out.printf("%4d %-5s %8.2f ms %7.1f GFLOP/s  %s%n", l.index(), l.kind(), med[l.index()],
+                    l.bflops() / (med[l.index()] / 1e3), l.describe());
+        }
+    }
+}
