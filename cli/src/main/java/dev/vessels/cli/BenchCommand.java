@@ -78,6 +78,7 @@ public final class BenchCommand implements Callable<Integer> {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("model", models.get(i));
             r.put("executor", exec.executor.name());
+            r.put("params", exec.params());
             r.put("threads", exec.threads());
             r.put("latency_ms", Map.of("median", median, "min", sorted[0], "max", sorted[runs - 1]));
             r.put("gflops", gflops);
@@ -88,7 +89,8 @@ public final class BenchCommand implements Callable<Integer> {
             r.put("synthetic_weights", synthetic);
             results.add(r);
             if (!json) {
-                out.printf("%-20s %-9s %7d %10.2f %10.2f %10.2f %8.2f %9.1f  %s%n", models.get(i), exec.executor,
+                String kind = exec.executor + (exec.params().equals("prefetch") || exec.residentParams ? "+" + exec.params() : "");
+                out.printf("%-20s %-9s %7d %10.2f %10.2f %10.2f %8.2f %9.1f  %s%n", models.get(i), kind,
                         exec.threads(), median, sorted[0], sorted[runs - 1], gflops, gflops / (median / 1e3),
                         desc + (synthetic ? " (synthetic)" : ""));
                 out.flush();
