@@ -43,6 +43,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--runs", paramLabel = "N", defaultValue = "10", description = "Timed predictions (default ${DEFAULT-VALUE}).")
     int runs;
 
+    @Option(names = "--drop-cache",
+            description = "Before every prediction, evict the --weights file from the OS page cache (posix_fadvise DONTNEED): cold-cache latency.")
+    boolean dropCache;
+
     @Option(names = "--json", description = "Print one JSON object with a 'models' array.")
     boolean json;
 
@@ -50,6 +54,8 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (warmup < 0) throw new ParameterException(spec.commandLine(), "--warmup must be >= 0");
         if (runs < 1) throw new ParameterException(spec.commandLine(), "--runs must be >= 1");
+        java.nio.file.Path evict = weights.source == null ? null : weights.source.weights;
+        if (dropCache && evict == null) throw new ParameterException(spec.commandLine(), "--drop-cache needs --weights FILE");
         List<Network> nets = new ArrayList<>();
         for (String m : models) nets.add(ModelOptions.network(m)); // fail on a bad MODEL before timing anything
         PrintWriter out = spec.commandLine().getOut();
@@ -68,8 +74,14 @@ public final class BenchCommand implements Callable<Integer> {
                 desc = src.describe();
                 synthetic = src.synthetic();
                 float[] x = input(net);
-                for (int w = 0; w < warmup; w++) ex.predict(x);
-                for (int r = 0; r < runs; r++) ms[r] = ex.predict(x).nanos() / 1e6;
+                for (int w = 0; w < warmup; w++) {
+                    if (dropCache) PageCache.evict(evict);
+                    ex.predict(x);
+                }
+                for (int r = 0; r < runs; r++) {
+                    if (dropCache) PageCache.evict(evict);
+                    ms[r] = ex.predict(x).nanos() / 1e6;
+                }
             }
             double[] sorted = ms.clone();
             Arrays.sort(sorted);
@@ -79,6 +91,7 @@ public final class BenchCommand implements Callable<Integer> {
             r.put("model", models.get(i));
             r.put("executor", exec.executor.name());
             r.put("params", exec.params());
+            r.put("page_cache", dropCache ? "dropped before each prediction" : "as found");
             r.put("threads", exec.threads());
             r.put("latency_ms", Map.of("median", median, "min", sorted[0], "max", sorted[runs - 1]));
             r.put("gflops", gflops);
