@@ -42,6 +42,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--runs", paramLabel = "N", defaultValue = "10", description = "Timed predictions (default ${DEFAULT-VALUE}).")
     int runs;
 
+    @Option(names = "--drop-cache",
+            description = "Before every prediction, evict the --weights file from the OS page cache (posix_fadvise DONTNEED): cold-cache latency.")
+    boolean dropCache;
+
     @Option(names = "--json", description = "Print one JSON object with a 'models' array.")
     boolean json;
 
@@ -49,6 +53,8 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (warmup < 0) throw new ParameterException(spec.commandLine(), "--warmup must be >= 0");
         if (runs < 1) throw new ParameterException(spec.commandLine(), "--runs must be >= 1");
+        java.nio.file.Path evict = weights.source == null ? null : weights.source.weights;
+        if (dropCache && evict == null) throw new ParameterException(spec.commandLine(), "--drop-cache needs --weights FILE");
         for (String m : models) {
             try (ModelOptions.Opened ignored = weights.open(m)) {
                 // fail on a bad MODEL (or a sealed one with the wrong key) before timing anything
@@ -71,8 +77,14 @@ public final class BenchCommand implements Callable<Integer> {
                 desc = opened.weights();
                 synthetic = opened.synthetic();
                 float[] x = input(net);
-                for (int w = 0; w < warmup; w++) ex.predict(x);
-                for (int r = 0; r < runs; r++) ms[r] = ex.predict(x).nanos() / 1e6;
+                for (int w = 0; w < warmup; w++) {
+                    if (dropCache) PageCache.evict(evict);
+                    ex.predict(x);
+                }
+                for (int r = 0; r < runs; r++) {
+                    if (dropCache) PageCache.evict(evict);
+                    ms[r] = ex.predict(x).nanos() / 1e6;
+                }
             }
             double[] sorted = ms.clone();
             Arrays.sort(sorted);
@@ -81,6 +93,8 @@ public final class BenchCommand implements Callable<Integer> {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("model", models.get(i));
             r.put("executor", exec.executor.name());
+            r.put("params", exec.params());
+            r.put("page_cache", dropCache ? "dropped before each prediction" : "as found");
             r.put("threads", exec.threads());
             r.put("latency_ms", Map.of("median", median, "min", sorted[0], "max", sorted[runs - 1]));
             r.put("gflops", gflops);
@@ -91,7 +105,8 @@ public final class BenchCommand implements Callable<Integer> {
             r.put("synthetic_weights", synthetic);
             results.add(r);
             if (!json) {
-                out.printf("%-20s %-9s %7d %10.2f %10.2f %10.2f %8.2f %9.1f  %s%n", models.get(i), exec.executor,
+                String kind = exec.executor + (exec.params().equals("prefetch") || exec.residentParams ? "+" + exec.params() : "");
+                out.printf("%-20s %-9s %7d %10.2f %10.2f %10.2f %8.2f %9.1f  %s%n", models.get(i), kind,
                         exec.threads(), median, sorted[0], sorted[runs - 1], gflops, gflops / (median / 1e3),
                         desc + (synthetic ? " (synthetic)" : ""));
                 out.flush();

@@ -17,6 +17,14 @@ public final class ExecutorOptions {
             description = "Threads for one prediction (default: all ${sys:vessels.cpus} available cores).")
     int threads;
 
+    @Option(names = "--prefetch",
+            description = "vessels only: read the next layer's parameters on a background thread while the current one computes (two more parameter slots).")
+    boolean prefetch;
+
+    @Option(names = "--resident-params",
+            description = "vessels only, for measurement: keep every parameter resident (the reference for on-demand loading's latency).")
+    boolean residentParams;
+
     @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
     picocli.CommandLine.Model.CommandSpec mixee;
 
@@ -28,6 +36,20 @@ public final class ExecutorOptions {
     public Executor create(Network net, ParamSource src) {
         // A sealed model decrypts a read's chunks on as many threads as the prediction uses.
         if (src instanceof dev.vessels.enclave.seal.SealedModel sealed) sealed.decryptThreads(threads());
+        if ((prefetch || residentParams) && executor != Kind.vessels) {
+            throw new picocli.CommandLine.ParameterException(mixee.commandLine(),
+                    (prefetch ? "--prefetch" : "--resident-params") + " applies to --executor vessels only");
+        }
+        if (prefetch && residentParams) {
+            throw new picocli.CommandLine.ParameterException(mixee.commandLine(), "--prefetch and --resident-params exclude each other");
+        }
+        if (prefetch) return dev.vessels.memory.Executors.vesselsPrefetching(net, src, threads(), dev.vessels.memory.plan.MemoryPlan.of(net));
+        if (residentParams) return dev.vessels.memory.Executors.vesselsResident(net, src, threads(), dev.vessels.memory.plan.MemoryPlan.of(net));
         return dev.vessels.memory.Executors.create(executor.name(), net, src, threads());
+    }
+
+    /** How parameters are served, for reports: on-demand, prefetch or resident (vessels), resident (baseline). */
+    public String params() {
+        return executor == Kind.baseline || residentParams ? "resident" : prefetch ? "prefetch" : "on-demand";
     }
 }

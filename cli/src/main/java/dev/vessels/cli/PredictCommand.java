@@ -87,10 +87,12 @@ public final class PredictCommand implements Callable<Integer> {
         Prediction p;
         String weightsDesc;
         boolean synthetic;
+        long held; // what the executor holds for tensors, parameters and scratch (issue 4's peak_bytes)
         try (Executor ex = exec.create(net, opened.params())) {
             weightsDesc = opened.weights();
             synthetic = opened.synthetic();
             p = ex.predict(x);
+            held = dev.vessels.memory.Executors.heldBytes(ex);
         }
         if (rawOutput != null) writeRaw(rawOutput, p.output());
         Shape in = net.input();
@@ -134,6 +136,7 @@ public final class PredictCommand implements Callable<Integer> {
                 o.put("top", topList);
             }
             o.put("latency_ms", p.nanos() / 1e6);
+            o.put("held_bytes", held);
             PrintWriter out = spec.commandLine().getOut();
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(o));
             out.flush();
@@ -144,6 +147,7 @@ public final class PredictCommand implements Callable<Integer> {
                 synthetic ? " (seeded synthetic weights, not trained: classes are meaningless)" : "", exec.executor,
                 exec.threads(), exec.threads() == 1 ? "" : "s", in.c(), in.h(), in.w());
         out.printf("predicted in %.1f ms%n", p.nanos() / 1e6);
+        out.printf("executor held %d bytes (%.1f MiB) of tensors, parameters and scratch%n", held, held / 1048576.0);
         if (dets != null) {
             out.printf("%d detection%s%n", dets.size(), dets.size() == 1 ? "" : "s");
             for (var d : dets) out.println(d);

@@ -44,5 +44,20 @@ class BenchCommandTest {
         CliRun r = CliRun.of("bench", dir.resolve("missing.cfg").toString());
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).contains("unknown model");
+        CliRun dc = CliRun.of("bench", "tiny-classifier", "--drop-cache");
+        assertThat(dc.exit()).isEqualTo(2);
+        assertThat(dc.err()).contains("--drop-cache needs --weights FILE");
+    }
+
+    @Test
+    void dropCacheAndPrefetchRunWithAWeightsFile() throws IOException {
+        Path w = dir.resolve("t.weights");
+        new dev.vessels.core.weights.SyntheticWeights(dev.vessels.core.zoo.ModelZoo.open("tiny-classifier"), 1).write(w);
+        CliRun r = CliRun.of("bench", "tiny-classifier", "--weights", w.toString(), "--drop-cache", "--prefetch", "--runs", "2",
+                "--warmup", "1", "--threads", "1", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode m = new ObjectMapper().readTree(r.out()).get("models").get(0);
+        assertThat(m.get("params").asText()).isEqualTo("prefetch");
+        assertThat(m.get("page_cache").asText()).isEqualTo("dropped before each prediction");
     }
 }

@@ -68,6 +68,8 @@ class PredictCommandTest {
         assertThat(j.get("top").get(0).has("label")).isTrue();
         assertThat(j.get("top").get(0).get("score").asDouble()).isGreaterThanOrEqualTo(j.get("top").get(1).get("score").asDouble());
         assertThat(j.get("latency_ms").asDouble()).isPositive();
+        assertThat(j.get("held_bytes").asLong()).as("the vessels executor holds its planned arena")
+                .isEqualTo(dev.vessels.memory.plan.MemoryPlan.of(Network.parse(cfg)).arenaFloats() * 4);
     }
 
     @Test
@@ -82,6 +84,13 @@ class PredictCommandTest {
         assertThat(Files.size(a)).isEqualTo(40);
         assertThat(Files.readAllBytes(a)).isEqualTo(Files.readAllBytes(b));
         assertThat(Files.readAllBytes(a)).isNotEqualTo(Files.readAllBytes(c));
+        for (String mode : new String[] {"--prefetch", "--resident-params"}) {
+            Path d = dir.resolve("d" + mode + ".f32");
+            CliRun r = CliRun.of("predict", cfg.toString(), "--input", input.toString(), "--weights", weights.toString(),
+                    mode, "--raw-output", d.toString(), "--quiet");
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(Files.readAllBytes(d)).as(mode).isEqualTo(Files.readAllBytes(a));
+        }
     }
 
     @Test
@@ -100,6 +109,9 @@ class PredictCommandTest {
         assertThat(CliRun.of("predict", cfg.toString(), "--input", input.toString(), "--weights", "w", "--synthetic-weights", "1").exit()).isEqualTo(2);
         assertThat(CliRun.of("nosuchcommand").exit()).isEqualTo(2);
         assertThat(CliRun.of("predict", cfg.toString(), "--input", input.toString(), "--threads", "-2").exit()).isEqualTo(2);
+        CliRun pf = CliRun.of("predict", cfg.toString(), "--input", input.toString(), "--executor", "baseline", "--prefetch");
+        assertThat(pf.exit()).isEqualTo(2);
+        assertThat(pf.err()).contains("--prefetch applies to --executor vessels only");
         CliRun r = CliRun.of("predict", cfg.toString(), "--input", input.toString(), "--top", "0");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("--top must be >= 1");

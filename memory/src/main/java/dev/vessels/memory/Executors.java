@@ -42,6 +42,24 @@ public final class Executors {
                 Executor.yoloLayers(net));
     }
 
+    /**
+     * A vessels executor that reads the next parameter piece on a background thread while the
+     * current one computes (double buffering): two more slots of the largest piece for latency.
+     */
+    public static Executor vesselsPrefetching(Network net, ParamSource src, int threads, MemoryPlan plan) {
+        return new Executor("vessels", net, new VesselsPlan(plan), new PrefetchingParams(src, plan), parallel(threads),
+                Executor.yoloLayers(net));
+    }
+
+    /**
+     * For measurement only: the vessels buffers with every parameter read once and kept, the
+     * reference that on-demand loading's latency is compared with (issue 4's targets).
+     */
+    public static Executor vesselsResident(Network net, ParamSource src, int threads, MemoryPlan plan) {
+        return new Executor("vessels", net, new VesselsPlan(plan), new ResidentParams(src), parallel(threads),
+                Executor.yoloLayers(net));
+    }
+
     private static Parallel parallel(int threads) {
         if (threads < 1) throw new VesselsException("--threads must be >= 1, got " + threads);
         return threads == 1 ? Parallel.SERIAL : new Parallel(threads);
@@ -52,7 +70,11 @@ public final class Executors {
      * allocate everything up front and hold it).
      */
     public static long heldBytes(Executor e) {
-        if (e.plan() instanceof VesselsPlan v) return v.bytes();
+        if (e.plan() instanceof VesselsPlan v) {
+            long extra = e.params() instanceof PrefetchingParams p ? p.bytes()
+                    : e.params() instanceof ResidentParams r ? r.bytes() : 0;
+            return v.bytes() + extra;
+        }
         if (e.plan() instanceof BaselinePlan b && e.params() instanceof ResidentParams r) return b.bytes() + r.bytes();
         throw new IllegalArgumentException("not an executor built here: " + e.name());
     }

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.management.ManagementFactory;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import dev.vessels.core.Network;
 import dev.vessels.core.exec.Executor;
@@ -65,8 +66,9 @@ class AllocationFreeTest {
         return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
     }
 
-    @Test
-    void secondPredictionAllocatesOnlyTheResultCopies() {
+    @ParameterizedTest(name = "prefetch={0}")
+    @ValueSource(booleans = {false, true})
+    void secondPredictionAllocatesOnlyTheResultCopies(boolean prefetch) {
         Network net = dev.vessels.memory.plan.GraphsAccess.cfg(CFG);
         ArrayParams src = new ArrayParams(new SyntheticWeights(net, 1));
         // Small bounds so the pass tiles im2col and streams weights in pieces.
@@ -74,7 +76,8 @@ class AllocationFreeTest {
         assertThat(plan.workspaceFloats(0)).isLessThan(net.layers().get(0).workspaceFloats());
         float[] x = new float[(int) net.input().size()];
         for (int i = 0; i < x.length; i++) x[i] = (i % 17) / 17f;
-        try (Executor e = Executors.vessels(net, src, 1, plan)) {
+        // With prefetch the hand-off to the reader thread (volatile counters, park/unpark) must not allocate either.
+        try (Executor e = prefetch ? Executors.vesselsPrefetching(net, src, 1, plan) : Executors.vessels(net, src, 1, plan)) {
             for (int i = 0; i < 2000; i++) e.predict(x);   // warm up (and let the JIT compile the loop)
             // The counter's own call allocates (a few hundred bytes); measure it and take it off.
             long probe = Long.MAX_VALUE;
