@@ -38,7 +38,8 @@ public final class Executors {
     /** A vessels executor over a given plan (e.g. with other slot or workspace bounds). */
     public static Executor vessels(Network net, ParamSource src, int threads, MemoryPlan plan) {
         VesselsPlan buffers = new VesselsPlan(plan);
-        return new Executor("vessels", net, buffers, new OnDemandParams(src, buffers), parallel(threads),
+        Parallel par = parallel(threads); // shared: parameter reads use the prediction's threads too
+        return new Executor("vessels", net, buffers, new OnDemandParams(src, buffers, par), par,
                 Executor.yoloLayers(net));
     }
 

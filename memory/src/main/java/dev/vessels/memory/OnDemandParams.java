@@ -1,5 +1,6 @@
 package dev.vessels.memory;
 
+import dev.vessels.core.exec.Parallel;
 import dev.vessels.core.exec.ParamProvider;
 import dev.vessels.core.weights.ParamSource;
 import dev.vessels.memory.plan.MemoryPlan;
@@ -17,9 +18,20 @@ public final class OnDemandParams implements ParamProvider {
     private final float[] arena;   // the VesselsPlan's arena; slots are regions of it
     private long floatsRead;       // total floats read since creation (for reports)
     private long reads;            // pieces read
+    private final Parallel par;    // the prediction's threads, which large pieces are split over
 
     public OnDemandParams(ParamSource src, VesselsPlan buffers) {
+        this(src, buffers, Parallel.SERIAL);
+    }
+
+    /**
+     * With the executor's {@code par}: a piece of at least {@link #PARALLEL_MIN} floats from a source
+     * that allows {@link ParamSource#concurrentReads} is read in contiguous parts, one per thread.
+     * Every value lands where a single read puts it, so results do not change.
+     */
+    public OnDemandParams(ParamSource src, VesselsPlan buffers, Parallel par) {
         this.src = src;
+        this.par = par;
         this.plan = buffers.memoryPlan();
         this.arena = buffers.arena();
         if (src.network().layers().size() != plan.network().layers().size()
@@ -36,11 +48,23 @@ public final class OnDemandParams implements ParamProvider {
                     + plan.slotFloats(layer));
         }
         int off = (int) plan.slotOffset(layer);
-        src.read(layer, start, count, arena, off);
+        if (par.threads() > 1 && count >= PARALLEL_MIN && src.concurrentReads()) {
+            int blocks = (count + SPLIT - 1) / SPLIT; // split on whole cache lines
+            par.forRange(blocks, (lo, hi) -> {
+                int from = lo * SPLIT, to = Math.min(count, hi * SPLIT);
+                src.read(layer, start + from, to - from, arena, off + from);
+            });
+        } else {
+            src.read(layer, start, count, arena, off);
+        }
         floatsRead += count;
         reads++;
         return off;
     }
+
+    /** Below this many floats a second thread costs more than it saves. */
+    static final int PARALLEL_MIN = 1 << 15;
+    private static final int SPLIT = 16;
 
     @Override
     public float[] array() {

@@ -7,7 +7,6 @@ import dev.vessels.core.cfg.Section;
 import dev.vessels.core.kernels.ConvGeometry;
 import dev.vessels.core.kernels.Epilogue;
 import dev.vessels.core.kernels.Gemm;
-import dev.vessels.core.kernels.Im2col;
 
 /**
  * Darknet's {@code [convolutional]}: grouped 2-D convolution as im2col + GEMM per group, then
@@ -171,11 +170,6 @@ public final class ConvolutionalLayer extends Layer {
         long chunk = Math.max(kg, ctx.maxParamChunkFloats() / kg * kg); // whole filters per piece
         int rowsPerChunk = (int) Math.min(mg, chunk / kg);
         long wBase = headFloats();
-        // A workspace smaller than the whole column matrix (a planned executor bounds it) is used in
-        // tiles of whole output rows; each GEMM column is computed the same way in either case.
-        long rowFloats = (long) kg * out.w();
-        int tileRows = pointwise() || ctx.wsFloats() >= (long) kg * spatial ? out.h()
-                : (int) Math.max(1, Math.min(out.h(), ctx.wsFloats() / rowFloats));
         if (groups > 1 && !pointwise() && chunk / kg >= filters && ctx.parallel().threads() > 1) {
             // Grouped convolution (ResNeXt: 32 groups of 4–32 filters): every group's weights in one
             // piece and the groups split over the threads, one fork/join for the layer instead of one
@@ -194,59 +188,29 @@ public final class ConvolutionalLayer extends Layer {
         }
         for (int g = 0; g < groups; g++) {
             int xg = xOff + g * cg * in.h() * in.w();
-            if (!pointwise() && rowsPerChunk >= mg) {
-                // All of the group's filters at once: the fused im2col+GEMM packs the unfolded input
-                // straight into GEMM panels, never writing the workspace. Bit-identical to the
-                // im2col + GEMM path below, which streamed (chunked) weights still use so the
-                // unfolded input is built once rather than once per chunk.
-                int row = g * mg;
-                int aOff = ctx.params(wBase + (long) row * kg, mg * kg);
-                Gemm.conv(mg, ctx.paramArray(), aOff, kg, geometry, x, xg, y, yOff + row * spatial, spatial, false,
-                        ctx.parallel(), e, row);
+            if (!pointwise()) {
+                // The fused im2col+GEMM packs the unfolded input straight into GEMM panels, never
+                // writing a workspace. Weights served in pieces (a planned executor bounds its
+                // parameter slot) run one fused GEMM per piece, pieces of balanced size: each output
+                // row's sums are the same whichever piece computes it, so the result is bit-identical
+                // to one piece (and to im2col + GEMM, which this replaced for pieces: rebuilding the
+                // column matrix and packing it again per piece cost ResNet152 ~25 ms a prediction).
+                int pieces = (mg + rowsPerChunk - 1) / rowsPerChunk, per = (mg + pieces - 1) / pieces;
+                for (int r0 = 0; r0 < mg; r0 += per) {
+                    int rows = Math.min(per, mg - r0), row = g * mg + r0;
+                    int aOff = ctx.params(wBase + (long) row * kg, rows * kg);
+                    Gemm.conv(rows, ctx.paramArray(), aOff, kg, geometry, x, xg, y, yOff + row * spatial, spatial,
+                            false, ctx.parallel(), e, row);
+                }
                 continue;
             }
-            if (tileRows < out.h()) {
-                forwardTiled(ctx, x, xg, g, tileRows, rowsPerChunk, wBase, y, yOff, e);
-                continue;
-            }
-            float[] b;
-            int bOff;
-            if (pointwise()) {
-                b = x;
-                bOff = xg;
-            } else {
-                b = ctx.ws();
-                bOff = ctx.wsOff();
-                Im2col.im2col(x, xg, cg, in.h(), in.w(), kh, kw, sh, sw, ph, pw, out.h(), out.w(), b, bOff);
-            }
+            // Pointwise: the input is already the GEMM's B matrix.
             for (int r0 = 0; r0 < mg; r0 += rowsPerChunk) {
                 int rows = Math.min(rowsPerChunk, mg - r0);
                 int row = g * mg + r0;
                 int aOff = ctx.params(wBase + (long) row * kg, rows * kg);
-                Gemm.gemm(rows, spatial, kg, ctx.paramArray(), aOff, kg, b, bOff, spatial,
+                Gemm.gemm(rows, spatial, kg, ctx.paramArray(), aOff, kg, x, xg, spatial,
                         y, yOff + row * spatial, spatial, false, ctx.parallel(), e, row);
-            }
-        }
-    }
-
-    /**
-     * One group with the column matrix built {@code tileRows} output rows at a time. Weight pieces
-     * are the outer loop so on-demand parameters are read once; the column tile is rebuilt per piece.
-     */
-    private void forwardTiled(LayerContext ctx, float[] x, int xg, int g, int tileRows, int rowsPerChunk, long wBase,
-                              float[] y, int yOff, Epilogue e) {
-        float[] b = ctx.ws();
-        int bOff = ctx.wsOff();
-        for (int r0 = 0; r0 < mg; r0 += rowsPerChunk) {
-            int rows = Math.min(rowsPerChunk, mg - r0);
-            int row = g * mg + r0;
-            int aOff = ctx.params(wBase + (long) row * kg, rows * kg);
-            for (int oy0 = 0; oy0 < out.h(); oy0 += tileRows) {
-                int oy1 = Math.min(out.h(), oy0 + tileRows);
-                int n = (oy1 - oy0) * out.w();
-                Im2col.im2colRows(x, xg, cg, in.h(), in.w(), kh, kw, sh, sw, ph, pw, out.w(), oy0, oy1, b, bOff);
-                Gemm.gemm(rows, n, kg, ctx.paramArray(), aOff, kg, b, bOff, n,
-                        y, yOff + row * spatial + oy0 * out.w(), spatial, false, ctx.parallel(), e, row);
             }
         }
     }

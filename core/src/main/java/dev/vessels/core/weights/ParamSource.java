@@ -19,6 +19,15 @@ public interface ParamSource extends AutoCloseable {
     /** True when the values are generated, not a user's trained weights. */
     boolean synthetic();
 
+    /**
+     * True when {@link #read} may run on several threads at once (on disjoint destination ranges),
+     * so an on-demand executor can split a large piece over the prediction's threads, which would
+     * otherwise wait idle while the caller alone reads it.
+     */
+    default boolean concurrentReads() {
+        return false;
+    }
+
     @Override
     default void close() {}
 }

@@ -69,6 +69,12 @@ public final class SyntheticWeights implements ParamSource {
         return true;
     }
 
+    /** Every value is a pure function of its position, and read keeps no state. */
+    @Override
+    public boolean concurrentReads() {
+        return true;
+    }
+
     @Override
     public void read(int layer, long start, int count, float[] dst, int dstOff) {
         // Segment by segment with the per-segment factors hoisted: the on-demand executor reads every

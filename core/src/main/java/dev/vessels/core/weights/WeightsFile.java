@@ -29,7 +29,10 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
     private final boolean transposed;
     private final long[] layerOffset; // byte offset of each layer's first parameter
     private final Network net;
-    private final ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN); // reused: reads allocate nothing
+    // One staging buffer per reading thread (positional reads share the channel safely), reused:
+    // reads allocate nothing after a thread's first, and an executor's threads may read at once.
+    private final ThreadLocal<ByteBuffer> staging =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN));
 
     private WeightsFile(Path path, FileChannel ch, Network net) throws IOException {
         this.path = path;
@@ -144,7 +147,7 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
      * Darknet's untransposed order.
      */
     @Override
-    public synchronized void read(int layer, long start, int count, float[] dst, int dstOff) {
+    public void read(int layer, long start, int count, float[] dst, int dstOff) {
         Layer l = net.layers().get(layer);
         if (start < 0 || count < 0 || start + count > l.paramFloats()) {
             throw new IndexOutOfBoundsException("layer " + layer + " has " + l.paramFloats() + " parameters; asked for "
@@ -158,6 +161,7 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
     }
 
     private void readRaw(long pos, int count, float[] dst, int dstOff) {
+        ByteBuffer buf = staging.get();
         try {
             int done = 0;
             while (done < count) {
@@ -192,6 +196,12 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
             readRaw(layerOffset[c.index()] + filePos * 4, 1, one, 0);
             dst[dstOff + i] = one[0];
         }
+    }
+
+    /** Positional reads into per-thread buffers: several threads may read disjoint ranges at once. */
+    @Override
+    public boolean concurrentReads() {
+        return true;
     }
 
     @Override

@@ -49,6 +49,36 @@ class WeightsFileTest {
     }
 
     @Test
+    void threadsReadDisjointRangesAtOnce() throws Exception {
+        // one layer of 2^20 + 64 floats: pieces of 300,000 cross the 1 MiB staging buffer's boundary
+        Network big = TestNets.parse("[net]\nwidth=32\nheight=32\nchannels=16\n[connected]\noutput=64\nactivation=linear\n");
+        int n = (int) big.paramFloats();
+        assertThat(n).isEqualTo((1 << 20) + 64);
+        try (WeightsFile w = WeightsFile.open(write(0, 2, 0, true, n, 0), big)) {
+            assertThat(w.concurrentReads()).isTrue();
+            int piece = 300_000;
+            java.util.concurrent.atomic.AtomicInteger bad = new java.util.concurrent.atomic.AtomicInteger();
+            Thread[] ts = new Thread[2];
+            for (int t = 0; t < 2; t++) {
+                final int half = t;
+                ts[t] = new Thread(() -> {
+                    float[] dst = new float[piece];
+                    for (int round = 0; round < 3; round++) {
+                        for (int start = half * (n / 2); start < (half + 1) * (n / 2); start += piece) {
+                            int count = Math.min(piece, (half + 1) * (n / 2) - start);
+                            w.read(0, start, count, dst, 0);
+                            for (int k = 0; k < count; k++) if (dst[k] != start + k) bad.incrementAndGet();
+                        }
+                    }
+                });
+                ts[t].start();
+            }
+            for (Thread t : ts) t.join();
+            assertThat(bad.get()).as("floats read wrong").isZero();
+        }
+    }
+
+    @Test
     void oldVersionsHaveA32BitSeen() throws IOException {
         try (WeightsFile w = WeightsFile.open(write(0, 1, 0, false, 164, 0), NET)) {
             assertThat(w.headerBytes()).isEqualTo(16);

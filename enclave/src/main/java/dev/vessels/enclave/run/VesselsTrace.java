@@ -11,9 +11,9 @@ import dev.vessels.memory.plan.MemoryPlan;
  *
  * <p>Per layer it reports: the reads of its inputs in the arena; each on-demand parameter piece as
  * an OCALL (the copy from untrusted memory) followed by the write of the slot it fills, as the
- * layer asks for them; the workspace tiles its convolution builds (written by im2col, then read
- * by the GEMM, once per weight piece and tile, exactly as {@link ConvolutionalLayer#forward} uses
- * them: none on the fused path, none for pointwise convolutions); and the write of its output.
+ * layer asks for them; and the write of its output. Convolutions touch no workspace: {@link
+ * ConvolutionalLayer#forward} runs the fused im2col+GEMM per weight piece (pointwise ones read
+ * their input directly), which VesselsWorkspaceTraceTest checks against what the kernels write.
  */
 final class VesselsTrace extends Trace {
     private final MemoryPlan plan;
@@ -81,44 +81,6 @@ final class VesselsTrace extends Trace {
     @Override
     public void afterLayer(Layer l) {
         if (l.aliasesInput()) return;
-        if (l instanceof ConvolutionalLayer c) workspace(c);
         write(output(l.index()));
-    }
-
-    /** Mirrors the workspace use of ConvolutionalLayer.forward under this plan's bounds. */
-    private void workspace(ConvolutionalLayer c) {
-        if (c.pointwise()) return;
-        int i = c.index();
-        int groups = c.groups();
-        long kg = (long) (c.inShape().c() / groups) * c.kernelH() * c.kernelW();
-        long mg = c.filters() / groups;
-        int outH = c.outShape().h(), outW = c.outShape().w();
-        long spatial = (long) outH * outW;
-        long chunk = Math.max(kg, plan.maxChunkFloats() / kg * kg);
-        long rowsPerChunk = Math.min(mg, chunk / kg);
-        if (rowsPerChunk >= mg) return; // fused im2col+GEMM: the unfolded input goes straight into GEMM panels
-        long wsFloats = plan.workspaceFloats(i);
-        long wsOff = floats(plan.workspaceOffset(i));
-        long pieces = (mg + rowsPerChunk - 1) / rowsPerChunk;
-        if (wsFloats >= kg * spatial) {
-            // the whole column matrix, built once per group and read by every weight piece
-            Range ws = new Range(wsOff, floats(kg * spatial));
-            for (int g = 0; g < groups; g++) {
-                write(ws);
-                for (long p = 0; p < pieces; p++) read(ws);
-            }
-            return;
-        }
-        long tileRows = Math.max(1, Math.min(outH, wsFloats / (kg * outW)));
-        for (int g = 0; g < groups; g++) {
-            for (long p = 0; p < pieces; p++) {
-                for (long oy0 = 0; oy0 < outH; oy0 += tileRows) {
-                    long rows = Math.min(outH, oy0 + tileRows) - oy0;
-                    Range tile = new Range(wsOff, floats(rows * outW * kg));
-                    write(tile);
-                    read(tile);
-                }
-            }
-        }
     }
 }

@@ -163,18 +163,17 @@ class EnclaveExecutorTest {
     }
 
     @Test
-    void tiledWorkspaceIsReportedInsideTheLayersPlannedWorkspace() {
+    void tinyBoundsReportWeightPiecesButNoWorkspace() {
         Network net = ModelZoo.open("tiny-classifier");
-        // tiny bounds force weight pieces and workspace tiles on every 3x3 convolution
+        // tiny bounds force weight pieces on every 3x3 convolution; each piece runs the fused
+        // im2col+GEMM, so nothing is unfolded into the (planned) workspace
         MemoryPlan plan = MemoryPlan.of(net, 64, 256);
         try (var src = new SyntheticWeights(net, 1); EnclaveExecutor ex = EnclaveExecutor.vessels(net, src, 1, plan)) {
             List<Event> ev = predictRecorded(ex, net).events();
-            Layer conv = net.layers().get(0);
             long ws = 4 * plan.workspaceOffset(0), wsEnd = ws + 4 * plan.workspaceFloats(0);
-            long tiles = ev.stream().filter(e -> !e.ocall() && e.write() && e.offset() == ws && e.offset() + e.length() <= wsEnd).count();
-            int kg = conv.inShape().c() * 9;
-            long rows = Math.max(1, 256 / (kg * conv.outShape().w()));
-            assertThat(tiles).isGreaterThanOrEqualTo((conv.outShape().h() + rows - 1) / rows);
+            long wsWrites = ev.stream().filter(e -> !e.ocall() && e.write() && e.offset() == ws && e.offset() + e.length() <= wsEnd).count();
+            assertThat(wsWrites).isZero();
+            assertThat(ev.stream().filter(Event::ocall).count()).as("one OCALL per weight piece").isGreaterThan(net.layers().size());
         }
     }
 

@@ -23,7 +23,7 @@ import dev.vessels.memory.plan.MemoryPlan;
  * The vessels trace reports a convolution's workspace by mirroring ConvolutionalLayer.forward; this
  * checks the mirror against what the kernels really write: the workspace is filled with a sentinel
  * before each layer, and afterwards the floats that changed must be exactly those the trace says
- * were written (none when it reports none).
+ * were written (none when it reports none; today it reports none for every convolution).
  */
 class VesselsWorkspaceTraceTest {
     @Test
@@ -36,7 +36,9 @@ class VesselsWorkspaceTraceTest {
                     {600, 5000}}) {
                 used += check(net, MemoryPlan.of(net, caps[0], caps[1]), model + " caps " + Arrays.toString(caps));
             }
-            assertThat(used).as(model + ": some convolutions used their workspace").isPositive();
+            // Weight pieces run the fused im2col+GEMM per piece, so no bound makes a convolution
+            // unfold its input into the workspace any more.
+            assertThat(used).as(model + ": convolutions that wrote their workspace").isZero();
         }
     }
 
