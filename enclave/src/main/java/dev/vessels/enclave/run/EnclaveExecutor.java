@@ -3,14 +3,11 @@ package dev.vessels.enclave.run;
 import dev.vessels.core.Network;
 import dev.vessels.core.VesselsException;
 import dev.vessels.core.exec.Executor;
-import dev.vessels.core.exec.Parallel;
 import dev.vessels.core.exec.Prediction;
 import dev.vessels.core.weights.ParamSource;
 import dev.vessels.enclave.Enclave;
 import dev.vessels.enclave.MemoryTracer;
 import dev.vessels.memory.Executors;
-import dev.vessels.memory.OnDemandParams;
-import dev.vessels.memory.VesselsPlan;
 import dev.vessels.memory.plan.MemoryPlan;
 
 /**
@@ -45,7 +42,6 @@ public final class EnclaveExecutor implements AutoCloseable {
 
     /** {@code kind}: {@code baseline} or {@code vessels}. The caller keeps ownership of {@code src}. */
     public static EnclaveExecutor create(String kind, Network net, ParamSource src, int threads) {
-        if (threads < 1) throw new VesselsException("--threads must be >= 1, got " + threads);
         return switch (kind) {
             case "baseline" -> new EnclaveExecutor(kind, Executors.baseline(net, src, threads), new BaselineTrace(net));
             case "vessels" -> vessels(net, src, threads, MemoryPlan.of(net));
@@ -56,12 +52,8 @@ public final class EnclaveExecutor implements AutoCloseable {
 
     /** A vessels executor over a given plan (other slot or workspace bounds). */
     public static EnclaveExecutor vessels(Network net, ParamSource src, int threads, MemoryPlan plan) {
-        if (threads < 1) throw new VesselsException("--threads must be >= 1, got " + threads);
-        VesselsPlan buffers = new VesselsPlan(plan);
         VesselsTrace trace = new VesselsTrace(plan);
-        Executor ex = new Executor("vessels", net, buffers, trace.tracing(new OnDemandParams(src, buffers)),
-                threads == 1 ? Parallel.SERIAL : new Parallel(threads), Executor.yoloLayers(net));
-        return new EnclaveExecutor("vessels", ex, trace);
+        return new EnclaveExecutor("vessels", Executors.vessels(net, src, threads, plan, trace::tracing), trace);
     }
 
     public String kind() {
