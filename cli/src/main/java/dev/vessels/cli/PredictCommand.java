@@ -105,12 +105,10 @@ public final class PredictCommand implements Callable<Integer> {
                 iw = im.w();
                 ih = im.h();
             }
-            int classes = ((dev.vessels.core.layers.YoloLayer) net.layers().get(yolo[0])).classes();
+            int classes = dev.vessels.core.detect.YoloDecoder.classes(net);
             dev.vessels.core.zoo.Labels lab = fileLabels != null ? fileLabels
                     : dev.vessels.core.zoo.ModelZoo.defaultLabels(model).orElse(dev.vessels.core.zoo.Labels.indices(classes));
-            var raw = dev.vessels.core.detect.YoloDecoder.decode(net, p.kept(), iw, ih, dev.vessels.core.detect.YoloDecoder.DEFAULT_THRESH, true);
-            var kept = dev.vessels.core.detect.Nms.sortNms(raw, classes, dev.vessels.core.detect.Nms.DEFAULT_THRESH);
-            dets = dev.vessels.core.detect.DetectionListing.entries(kept, lab, dev.vessels.core.detect.YoloDecoder.DEFAULT_THRESH, iw, ih);
+            dets = dev.vessels.core.detect.DetectionListing.detect(net, p.kept(), lab, iw, ih);
         }
         List<Map<String, Object>> topList = topK(p.output(), Math.min(top, p.output().length), names);
         if (json) {

@@ -30,14 +30,11 @@ import com.sun.net.httpserver.HttpServer;
 
 import dev.vessels.core.VesselsException;
 import dev.vessels.core.detect.DetectionListing;
-import dev.vessels.core.detect.Nms;
-import dev.vessels.core.detect.YoloDecoder;
 import dev.vessels.core.exec.Prediction;
 import dev.vessels.core.image.Image;
 import dev.vessels.core.image.ImageLoader;
 import dev.vessels.core.image.Letterbox;
 import dev.vessels.core.layers.Shape;
-import dev.vessels.core.layers.YoloLayer;
 
 /**
  * The Open Inference Protocol v2 (KServe/Triton) over HTTP, on the JDK's {@code com.sun.net.httpserver}
@@ -436,12 +433,8 @@ public final class InferenceServer implements AutoCloseable {
         o.put("model_name", m.name());
         o.put("synthetic_weights", m.synthetic());
         if (m.detector()) {
-            int[] yolo = dev.vessels.core.exec.Executor.yoloLayers(m.network());
-            int classes = ((YoloLayer) m.network().layers().get(yolo[0])).classes();
-            var raw = YoloDecoder.decode(m.network(), p.kept(), im.w(), im.h(), YoloDecoder.DEFAULT_THRESH, true);
-            var kept = Nms.sortNms(raw, classes, Nms.DEFAULT_THRESH);
             List<Map<String, Object>> dl = new ArrayList<>();
-            for (var d : DetectionListing.entries(kept, m.labels(), YoloDecoder.DEFAULT_THRESH, im.w(), im.h())) {
+            for (var d : DetectionListing.detect(m.network(), p.kept(), m.labels(), im.w(), im.h())) {
                 Map<String, Object> e = new LinkedHashMap<>();
                 e.put("label", d.label());
                 e.put("class", d.classIndex());

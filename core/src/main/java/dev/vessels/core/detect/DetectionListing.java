@@ -4,7 +4,9 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
+import dev.vessels.core.Network;
 import dev.vessels.core.zoo.Labels;
 
 /**
@@ -60,6 +62,17 @@ public final class DetectionListing {
             }
         }
         return out;
+    }
+
+    /**
+     * Darknet's {@code detector test} from a prediction's [yolo] outputs ({@code Prediction.kept()}):
+     * decode at the default threshold with boxes relative to the image, {@code do_nms_sort}, then
+     * the listing at the same threshold.
+     */
+    public static List<Entry> detect(Network net, Map<Integer, float[]> yoloOutputs, Labels labels, int imageW, int imageH) {
+        List<Detection> raw = YoloDecoder.decode(net, yoloOutputs, imageW, imageH, YoloDecoder.DEFAULT_THRESH, true);
+        List<Detection> kept = Nms.sortNms(raw, YoloDecoder.classes(net), Nms.DEFAULT_THRESH);
+        return entries(kept, labels, YoloDecoder.DEFAULT_THRESH, imageW, imageH);
     }
 
     /** The listing as text, one {@link Entry#toString()} line each. */

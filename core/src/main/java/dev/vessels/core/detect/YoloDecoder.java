@@ -27,6 +27,12 @@ public final class YoloDecoder {
     /** Darknet's {@code detector test} default {@code -thresh}. */
     public static final float DEFAULT_THRESH = 0.5f;
 
+    /** The class count of {@code net}'s first [yolo] layer (what {@code do_nms_sort} is given). */
+    public static int classes(Network net) {
+        for (Layer l : net.layers()) if (l instanceof YoloLayer y) return y.classes();
+        throw new IllegalArgumentException(net.name() + " has no [yolo] layer");
+    }
+
     /**
      * Detections of every [yolo] layer of {@code net}, boxes corrected for the letterbox.
      *

@@ -1,14 +1,43 @@
 package dev.vessels.core.detect;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
+import dev.vessels.core.Network;
+import dev.vessels.core.exec.Executor;
+import dev.vessels.core.exec.Parallel;
+import dev.vessels.core.exec.Prediction;
+import dev.vessels.core.exec.ResidentParams;
+import dev.vessels.core.exec.SeparateBuffers;
+import dev.vessels.core.weights.SyntheticWeights;
 import dev.vessels.core.zoo.Labels;
+import dev.vessels.core.zoo.ModelZoo;
 
 class DetectionListingTest {
+    @Test
+    void detectIsDecodeThenNmsThenTheListingAtDarknetsDefaults() {
+        Network net = ModelZoo.open("tiny-yolo");
+        int classes = YoloDecoder.classes(net);
+        Labels labels = Labels.indices(classes);
+        float[] x = new float[(int) net.input().size()];
+        for (int i = 0; i < x.length; i++) x[i] = (i % 251) / 251f;
+        try (var src = new SyntheticWeights(net, 1);
+             Executor ex = new Executor("t", net, new SeparateBuffers(net), new ResidentParams(src), Parallel.SERIAL,
+                     Executor.yoloLayers(net))) {
+            Prediction p = ex.predict(x);
+            List<Detection> raw = YoloDecoder.decode(net, p.kept(), 640, 480, 0.5f, true);
+            List<DetectionListing.Entry> expected = DetectionListing.entries(Nms.sortNms(raw, classes, 0.45f), labels, 0.5f,
+                    640, 480);
+            assertThat(expected).isNotEmpty();
+            assertThat(DetectionListing.detect(net, p.kept(), labels, 640, 480)).isEqualTo(expected);
+        }
+        assertThatThrownBy(() -> YoloDecoder.classes(ModelZoo.open("tiny-classifier"))).hasMessageContaining("no [yolo] layer");
+    }
+
     @Test
     void oneLinePerClassAboveThresholdWithPixelBoxClampedToTheImage() {
         Labels coco = Labels.coco();
