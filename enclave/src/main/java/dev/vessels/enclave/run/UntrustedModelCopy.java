@@ -46,6 +46,12 @@ public final class UntrustedModelCopy implements ParamSource {
         System.arraycopy(params[layer], Math.toIntExact(start), dst, dstOff, count);
     }
 
+    /** Plain array copies from arrays nobody writes after construction: any threads may read at once. */
+    @Override
+    public boolean concurrentReads() {
+        return true;
+    }
+
     @Override
     public String describe() {
         return describe;
