@@ -1,11 +1,9 @@
 package dev.vessels.core.exec;
 
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
@@ -13,27 +11,47 @@ import java.util.function.IntConsumer;
  * deterministic parts (never work stealing), so the result does not depend on timing and the
  * baseline and vessels executors compute bit-identical outputs. Each prediction owns its own
  * Parallel, so several predictions can run side by side without sharing workers.
+ *
+ * <p>Why not an {@code ExecutorService}: a prediction runs hundreds of short parallel regions
+ * (ResNet152: about one per layer, more for on-demand reads), separated by a few microseconds of
+ * serial work. A pool's idle worker parks at once, and waking a parked thread costs 50–100 µs on
+ * a virtual machine (measured: an empty two-part region after a 200 µs gap took 80–100 µs) — as
+ * long as a small layer's whole computation. So workers, and the caller waiting for them, first
+ * spin ({@link Thread#onSpinWait}) for {@link #SPIN_NANOS}, then yield the core until
+ * {@link #YIELD_NANOS} (so that other runnable threads — another prediction, a decryption — get
+ * it), and only then park. Set {@code -Dvessels.parallel.spinMicros=0} to park at once (A/B runs).
+ *
+ * <p>One job runs at a time. A call made while another is running (from another thread, or from
+ * inside a part) runs all its parts on its caller, in order: same results, no deadlock.
  */
 public final class Parallel implements AutoCloseable {
     /** A single-threaded instance: runs every part on the caller. */
     public static final Parallel SERIAL = new Parallel(1);
 
+    private static final long SPIN_NANOS = 1_000L * Long.getLong("vessels.parallel.spinMicros", 50);
+    private static final long YIELD_NANOS = Math.max(SPIN_NANOS, 1_000L * Long.getLong("vessels.parallel.yieldMicros", 300));
+
     private final int threads;
-    private final ExecutorService pool; // threads - 1 workers; the caller runs part 0
+    private final Worker[] workers;                 // threads - 1; the caller runs part 0
+    private final AtomicBoolean busy = new AtomicBoolean();
+    // The current job. Written by the caller only while every worker has acknowledged the previous
+    // job (pending == 0), published by the volatile write of `epoch`.
+    private IntConsumer body;
+    private int parts;
+    private final AtomicInteger next = new AtomicInteger();    // next part to claim after the first round
+    private final AtomicInteger pending = new AtomicInteger(); // workers yet to finish the current job
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile long epoch;                    // incremented once per job
+    private volatile Thread waiter;                 // the caller while parked waiting for workers
+    private volatile boolean closed;
 
     public Parallel(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
-        if (threads == 1) {
-            pool = null;
-        } else {
-            AtomicInteger n = new AtomicInteger();
-            ThreadFactory tf = r -> {
-                Thread t = new Thread(r, "vessels-worker-" + n.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-            };
-            pool = Executors.newFixedThreadPool(threads - 1, tf);
+        workers = new Worker[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = new Worker(i + 1);
+            workers[i].thread.start();
         }
     }
 
@@ -44,41 +62,66 @@ public final class Parallel implements AutoCloseable {
     /** Runs {@code body.accept(part)} for part in [0, parts), at most {@link #threads()} at a time. */
     public void forEachPart(int parts, IntConsumer body) {
         if (parts <= 0) return;
-        if (pool == null || parts == 1) {
+        if (workers.length == 0 || parts == 1 || closed || !busy.compareAndSet(false, true)) {
             for (int p = 0; p < parts; p++) body.accept(p);
             return;
         }
-        int workers = Math.min(threads, parts);
-        CountDownLatch done = new CountDownLatch(workers - 1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        AtomicInteger next = new AtomicInteger(workers); // parts beyond the first round, claimed in order
-        for (int wk = 1; wk < workers; wk++) {
-            final int first = wk;
-            pool.execute(() -> {
-                try {
-                    for (int p = first; p < parts && failure.get() == null; p = next.getAndIncrement()) body.accept(p);
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                } finally {
-                    done.countDown();
-                }
-            });
-        }
         try {
-            for (int p = 0; p < parts && failure.get() == null; p = next.getAndIncrement()) body.accept(p);
+            this.body = body;
+            this.parts = parts;
+            failure.set(null);
+            next.set(Math.min(threads, parts));
+            pending.set(workers.length);
+            epoch = epoch + 1; // publishes the job (only this caller writes epoch while busy)
+            for (Worker w : workers) {
+                if (w.sleeping) LockSupport.unpark(w.thread);
+            }
+            runParts(0);
+            awaitWorkers();
+            this.body = null; // do not keep the caller's lambda (and what it captured) reachable
+        } finally {
+            busy.set(false);
+        }
+        Throwable t = failure.get();
+        if (t != null) {
+            failure.set(null);
+            if (t instanceof RuntimeException re) throw re;
+            if (t instanceof Error err) throw err;
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** Part {@code first} (if it exists), then parts claimed in order until none is left. */
+    private void runParts(int first) {
+        int n = parts;
+        IntConsumer b = body;
+        try {
+            for (int p = first; p < n && failure.get() == null; p = next.getAndIncrement()) b.accept(p);
         } catch (Throwable t) {
             failure.compareAndSet(null, t);
         }
-        try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for workers", e);
+    }
+
+    private void awaitWorkers() {
+        long start = 0;
+        for (int spins = 0; pending.get() != 0; spins++) {
+            if ((spins & 63) != 0) {
+                Thread.onSpinWait();
+                continue;
+            }
+            long now = System.nanoTime();
+            if (start == 0) start = now;
+            long waited = now - start;
+            if (waited < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else if (waited < YIELD_NANOS) {
+                Thread.yield();
+            } else {
+                waiter = Thread.currentThread();
+                if (pending.get() != 0) LockSupport.park(this);
+                waiter = null;
+            }
         }
-        Throwable t = failure.get();
-        if (t instanceof RuntimeException re) throw re;
-        if (t instanceof Error err) throw err;
-        if (t != null) throw new IllegalStateException(t);
     }
 
     /** Splits [0, n) into {@code threads()} near-equal contiguous ranges and runs each as one part. */
@@ -99,6 +142,61 @@ public final class Parallel implements AutoCloseable {
 
     @Override
     public void close() {
-        if (pool != null) pool.shutdownNow();
+        if (workers.length == 0) return;
+        closed = true;
+        for (Worker w : workers) LockSupport.unpark(w.thread);
+    }
+
+    private final class Worker implements Runnable {
+        final int index;            // the part this worker runs first
+        final Thread thread;
+        volatile boolean sleeping;  // parked (or about to park) waiting for a job
+
+        Worker(int index) {
+            this.index = index;
+            thread = new Thread(this, "vessels-worker-" + index);
+            thread.setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            long seen = 0;
+            while (true) {
+                long e = awaitJob(seen);
+                if (e == seen) return; // closed
+                seen = e;
+                if (index < parts) runParts(index);
+                if (pending.decrementAndGet() == 0) {
+                    Thread w = waiter;
+                    if (w != null) LockSupport.unpark(w);
+                }
+            }
+        }
+
+        /** Spins, yields, then parks until a job newer than {@code seen} is published; {@code seen} if closed. */
+        private long awaitJob(long seen) {
+            long start = 0;
+            for (int spins = 0; ; spins++) {
+                long e = epoch;
+                if (e != seen) return e;
+                if (closed) return seen;
+                if ((spins & 63) != 0) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                long now = System.nanoTime();
+                if (start == 0) start = now;
+                long waited = now - start;
+                if (waited < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else if (waited < YIELD_NANOS) {
+                    Thread.yield();
+                } else {
+                    sleeping = true;
+                    if (epoch == seen && !closed) LockSupport.park(this);
+                    sleeping = false;
+                }
+            }
+        }
     }
 }
