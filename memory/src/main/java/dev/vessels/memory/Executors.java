@@ -1,12 +1,10 @@
 package dev.vessels.memory;
 
 import java.util.List;
-import java.util.function.UnaryOperator;
 
 import dev.vessels.core.Network;
 import dev.vessels.core.VesselsException;
 import dev.vessels.core.exec.Executor;
-import dev.vessels.core.exec.ParamProvider;
 import dev.vessels.core.exec.Parallel;
 import dev.vessels.core.exec.ResidentParams;
 import dev.vessels.core.weights.ParamSource;
@@ -39,18 +37,18 @@ public final class Executors {
 
     /** A vessels executor over a given plan (e.g. with other slot or workspace bounds). */
     public static Executor vessels(Network net, ParamSource src, int threads, MemoryPlan plan) {
-        return vessels(net, src, threads, plan, UnaryOperator.identity());
+        return vessels(net, src, threads, plan, OnDemandParams.ReadListener.NONE);
     }
 
     /**
-     * As {@link #vessels(Network, ParamSource, int, MemoryPlan)}, with the on-demand parameter
-     * provider wrapped by {@code wrap} (the enclave glue reports each read as an OCALL and a slot write).
+     * As {@link #vessels(Network, ParamSource, int, MemoryPlan)}, with {@code listener} told of every
+     * parameter piece read (the enclave glue reports each as an OCALL and a slot write).
      */
     public static Executor vessels(Network net, ParamSource src, int threads, MemoryPlan plan,
-                                   UnaryOperator<ParamProvider> wrap) {
+                                   OnDemandParams.ReadListener listener) {
         VesselsPlan buffers = new VesselsPlan(plan);
         Parallel par = parallel(threads); // shared: parameter reads use the prediction's threads too
-        return new Executor("vessels", net, buffers, wrap.apply(new OnDemandParams(src, buffers, par)), par,
+        return new Executor("vessels", net, buffers, new OnDemandParams(src, buffers, par, listener), par,
                 Executor.yoloLayers(net));
     }
 

@@ -121,6 +121,11 @@ public final class Executor implements AutoCloseable {
         }
 
         @Override
+        public void streamParams(long start, int rows, int rowFloats, Parallel par, ParamProvider.RowBlock body) {
+            params.stream(layer.index(), start, rows, rowFloats, par, body);
+        }
+
+        @Override
         public float[] paramArray() {
             return params.array();
         }

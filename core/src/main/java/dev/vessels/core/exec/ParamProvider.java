@@ -10,6 +10,40 @@ public interface ParamProvider extends AutoCloseable {
 
     float[] array();
 
+    /**
+     * Serves {@code rows} consecutive rows of {@code rowFloats} parameters each, the first starting
+     * {@code start} floats into {@code layer}'s parameters, to {@code body} a block of whole rows at
+     * a time, the rows split over {@code par}'s threads as {@link Parallel#forRange} splits them
+     * (so a kernel that computes each row on its own gives the same result however the blocks
+     * fall). A block is readable in {@link #array()} only while {@code body} runs on it.
+     *
+     * <p>This default asks {@link #params} for pieces of at most {@link #maxChunkFloats()} floats,
+     * one after the other, and splits each piece's rows over the threads. An on-demand provider may
+     * instead let every thread read its own rows into its own part of the slot and compute on them
+     * at once, while they are in its cache (see {@code OnDemandParams}): a batch-1 fully connected
+     * layer then reads its weights once from memory instead of twice.
+     */
+    default void stream(int layer, long start, int rows, int rowFloats, Parallel par, RowBlock body) {
+        long chunk = Math.max(rowFloats, Math.min(maxChunkFloats(), Integer.MAX_VALUE) / rowFloats * rowFloats);
+        int rowsPerPiece = (int) Math.min(rows, chunk / rowFloats);
+        for (int r0 = 0; r0 < rows; r0 += rowsPerPiece) {
+            int n = Math.min(rowsPerPiece, rows - r0);
+            int off = params(layer, start + (long) r0 * rowFloats, n * rowFloats);
+            if (par.threads() == 1) {
+                body.rows(off, r0, n);
+            } else {
+                int first = r0;
+                par.forRange(n, (lo, hi) -> body.rows(off + lo * rowFloats, first + lo, hi - lo));
+            }
+        }
+    }
+
+    /** A block of {@code count} rows, the first being row {@code firstRow}, at {@code off} in the array. */
+    @FunctionalInterface
+    interface RowBlock {
+        void rows(int off, int firstRow, int count);
+    }
+
     /** Largest piece served at once. */
     long maxChunkFloats();
 

@@ -27,11 +27,16 @@ public final class Gemv {
 
     public static void gemv(int m, int k, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff, Parallel par) {
         if (m <= 0) return;
-        if (par == null || par.threads() == 1 || (long) m * k < PARALLEL_MIN_MACS || m < 8) {
+        if (par == null || par.threads() == 1 || !worthSplitting(m, k)) {
             rows(0, m, k, w, wOff, x, xOff, y, yOff);
         } else {
             par.forRange(m, (lo, hi) -> rows(lo, hi, k, w, wOff, x, xOff, y, yOff));
         }
+    }
+
+    /** Whether an m×k product is large enough to split its rows over threads. */
+    public static boolean worthSplitting(int m, int k) {
+        return (long) m * k >= PARALLEL_MIN_MACS && m >= 8;
     }
 
     private static void rows(int lo, int hi, int k, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff) {

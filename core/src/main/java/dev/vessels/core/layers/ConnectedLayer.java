@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.vessels.core.cfg.Section;
+import dev.vessels.core.exec.Parallel;
 import dev.vessels.core.kernels.Activations;
 import dev.vessels.core.kernels.ChannelOps;
 import dev.vessels.core.kernels.Gemv;
@@ -72,12 +73,21 @@ public final class ConnectedLayer extends Layer {
         int xOff = ctx.inOff(0);
         float[] y = ctx.out();
         int yOff = ctx.outOff();
-        long chunk = Math.max(inputsN, ctx.maxParamChunkFloats() / inputsN * inputsN);
-        int rowsPerChunk = (int) Math.min(outputs, chunk / inputsN);
-        for (int r0 = 0; r0 < outputs; r0 += rowsPerChunk) {
-            int rows = Math.min(rowsPerChunk, outputs - r0);
-            int wOff = ctx.params(outputs + (long) r0 * inputsN, rows * inputsN);
-            Gemv.gemv(rows, inputsN, ctx.paramArray(), wOff, x, xOff, y, yOff + r0, ctx.parallel());
+        Parallel par = ctx.parallel();
+        if (par.threads() > 1 && Gemv.worthSplitting(outputs, inputsN)) {
+            // Each thread streams its own rows of W through its cache and multiplies them at once;
+            // every row's sum is computed the same way whatever block it falls in (Gemv's contract).
+            float[] w = ctx.paramArray();
+            ctx.streamParams(outputs, outputs, inputsN, par,
+                    (off, r0, rows) -> Gemv.gemv(rows, inputsN, w, off, x, xOff, y, yOff + r0, Parallel.SERIAL));
+        } else {
+            long chunk = Math.max(inputsN, ctx.maxParamChunkFloats() / inputsN * inputsN);
+            int rowsPerChunk = (int) Math.min(outputs, chunk / inputsN);
+            for (int r0 = 0; r0 < outputs; r0 += rowsPerChunk) {
+                int rows = Math.min(rowsPerChunk, outputs - r0);
+                int wOff = ctx.params(outputs + (long) r0 * inputsN, rows * inputsN);
+                Gemv.gemv(rows, inputsN, ctx.paramArray(), wOff, x, xOff, y, yOff + r0, Parallel.SERIAL);
+            }
         }
         if (batchNorm) {
             // Darknet: normalize, scale, then add the biases (read first in the file, applied last).

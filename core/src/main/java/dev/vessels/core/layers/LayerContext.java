@@ -27,6 +27,13 @@ public interface LayerContext {
      */
     int params(long start, int count);
 
+    /**
+     * Streams {@code rows} rows of {@code rowFloats} of this layer's parameters, from {@code start},
+     * through {@code body} in blocks split over {@code par}'s threads: see {@link
+     * dev.vessels.core.exec.ParamProvider#stream}. Blocks are offsets into {@link #paramArray()}.
+     */
+    void streamParams(long start, int rows, int rowFloats, Parallel par, dev.vessels.core.exec.ParamProvider.RowBlock body);
+
     /** The array that {@link #params} returned an offset into. */
     float[] paramArray();
 

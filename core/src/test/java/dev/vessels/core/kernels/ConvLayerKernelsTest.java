@@ -55,6 +55,11 @@ class ConvLayerKernelsTest {
             return 5;
         }
 
+        public void streamParams(long start, int rows, int rowFloats, Parallel par,
+                                 dev.vessels.core.exec.ParamProvider.RowBlock body) {
+            throw new UnsupportedOperationException("convolutions do not stream rows");
+        }
+
         public float[] paramArray() { return slot; }
         public long maxParamChunkFloats() { return chunk; }
         public float[] ws() { return ws; }

@@ -53,7 +53,7 @@ public final class EnclaveExecutor implements AutoCloseable {
     /** A vessels executor over a given plan (other slot or workspace bounds). */
     public static EnclaveExecutor vessels(Network net, ParamSource src, int threads, MemoryPlan plan) {
         VesselsTrace trace = new VesselsTrace(plan);
-        return new EnclaveExecutor("vessels", Executors.vessels(net, src, threads, plan, trace::tracing), trace);
+        return new EnclaveExecutor("vessels", Executors.vessels(net, src, threads, plan, trace::pieceRead), trace);
     }
 
     public String kind() {

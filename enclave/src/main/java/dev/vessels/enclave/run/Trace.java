@@ -22,7 +22,8 @@ abstract class Trace implements Executor.LayerObserver {
 
     protected final Network net;
     private MemoryTracer tracer = MemoryTracer.NONE;
-    private long tracerNanos; // time spent inside the tracer (the emulator's bookkeeping), since use()
+    private long tracerNanos; // time the predicting thread spent inside the tracer (the emulator's bookkeeping), since use()
+    private Thread owner;     // the thread that called use(): the one whose waits delay the prediction
 
     Trace(Network net) {
         this.net = net;
@@ -37,16 +38,17 @@ abstract class Trace implements Executor.LayerObserver {
     /** What loading the model into the enclave touches, before the first prediction. */
     void load() {}
 
-    void use(MemoryTracer t) {
+    synchronized void use(MemoryTracer t) {
         tracer = t == null ? MemoryTracer.NONE : t;
         tracerNanos = 0;
+        owner = Thread.currentThread();
     }
 
     /**
      * Wall time spent inside the tracer since {@link #use}: an emulator's own bookkeeping, which
      * is not part of what the enclave computes (the costs it models are reported separately).
      */
-    long tracerNanos() {
+    synchronized long tracerNanos() {
         return tracerNanos;
     }
 
@@ -69,16 +71,22 @@ abstract class Trace implements Executor.LayerObserver {
         touch(r.offset(), r.length(), true);
     }
 
-    final void touch(long offset, long length, boolean write) {
+    /*
+     * The prediction's worker threads report too (a layer streaming its parameter rows reads on
+     * every thread), so reports are serialised. Only the predicting thread's time in the tracer is
+     * subtracted from the prediction's: a worker's bookkeeping may overlap the caller's compute,
+     * so counting it would understate the latency; leaving it in can only overstate it.
+     */
+    final synchronized void touch(long offset, long length, boolean write) {
         long t0 = System.nanoTime();
         tracer.touch(offset, length, write);
-        tracerNanos += System.nanoTime() - t0;
+        if (Thread.currentThread() == owner) tracerNanos += System.nanoTime() - t0;
     }
 
-    final void ocall() {
+    final synchronized void ocall() {
         long t0 = System.nanoTime();
         tracer.ocall();
-        tracerNanos += System.nanoTime() - t0;
+        if (Thread.currentThread() == owner) tracerNanos += System.nanoTime() - t0;
     }
 
     static long floats(long n) {

@@ -1,6 +1,5 @@
 package dev.vessels.enclave.run;
 
-import dev.vessels.core.exec.ParamProvider;
 import dev.vessels.core.layers.ConvolutionalLayer;
 import dev.vessels.core.layers.Layer;
 import dev.vessels.memory.plan.MemoryPlan;
@@ -34,42 +33,13 @@ final class VesselsTrace extends Trace {
         return new Range(floats(plan.tensorOffset(layer)), floats(size));
     }
 
-    /** Wraps the on-demand provider so every piece it serves is reported when the layer asks for it. */
-    ParamProvider tracing(ParamProvider onDemand) {
-        return new ParamProvider() {
-            @Override
-            public int params(int layer, long start, int count) {
-                int off = onDemand.params(layer, start, count);
-                ocall();
-                touch(floats(off), floats(count), true);
-                return off;
-            }
-
-            @Override
-            public float[] array() {
-                return onDemand.array();
-            }
-
-            @Override
-            public long maxChunkFloats() {
-                return onDemand.maxChunkFloats();
-            }
-
-            @Override
-            public boolean synthetic() {
-                return onDemand.synthetic();
-            }
-
-            @Override
-            public String describe() {
-                return onDemand.describe();
-            }
-
-            @Override
-            public void close() {
-                onDemand.close();
-            }
-        };
+    /**
+     * An on-demand parameter piece is in the slot: its OCALL (the copy from untrusted memory) and
+     * the write of the slot part it filled. Called from every thread streaming a layer's rows.
+     */
+    void pieceRead(int layer, int off, int count) {
+        ocall();
+        touch(floats(off), floats(count), true);
     }
 
     @Override

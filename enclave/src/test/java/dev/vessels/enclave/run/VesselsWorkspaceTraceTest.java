@@ -50,7 +50,7 @@ class VesselsWorkspaceTraceTest {
         float[] arena = buffers.arena();
         int[] checked = {0, 0}; // layers checked, of which used a workspace
         try (var src = new SyntheticWeights(net, 1);
-             Executor ex = new Executor("vessels", net, buffers, trace.tracing(new OnDemandParams(src, buffers)), Parallel.SERIAL,
+             Executor ex = new Executor("vessels", net, buffers, new OnDemandParams(src, buffers, Parallel.SERIAL, trace::pieceRead), Parallel.SERIAL,
                      new int[0])) {
             ex.setObserver(new Executor.LayerObserver() {
                 int mark;
