@@ -164,4 +164,60 @@ class WeightsFileTest {
         for (int i = 9; i < 12; i++) assertThat(x[i]).isPositive(); // rolling variance (after biases, scales, mean)
         for (int i = 3; i < 6; i++) assertThat(x[i]).isBetween(0.5f, 1.5f); // scales near 1
     }
+
+    @Test
+    void mappedAndStagedReadsGiveTheSameFloatsForEveryRange() throws IOException {
+        Path p = write(0, 2, 0, true, 164, 0);
+        try (WeightsFile mapped = WeightsFile.open(p, NET, true); WeightsFile staged = WeightsFile.open(p, NET, false)) {
+            assertThat(mapped.mapped()).isEqualTo(System.getProperty("os.name").toLowerCase().contains("linux"));
+            assertThat(staged.mapped()).isFalse();
+            java.util.Random r = new java.util.Random(5);
+            for (int i = 0; i < 500; i++) {
+                int layer = r.nextInt(2);
+                int n = (int) NET.layers().get(layer).paramFloats();
+                int start = r.nextInt(n), count = 1 + r.nextInt(n - start);
+                float[] a = new float[count + 3], b = new float[count + 3];
+                mapped.read(layer, start, count, a, 3);
+                staged.read(layer, start, count, b, 3);
+                assertThat(a).as("layer %d [%d, +%d)", layer, start, count).containsExactly(b);
+                assertThat(a[3]).isEqualTo((float) (mapped.layerOffset(layer) - 20) / 4 + start);
+            }
+        }
+    }
+
+    @Test
+    void aFileTruncatedAfterOpeningIsAnErrorNotACrash() throws IOException {
+        Path p = write(0, 2, 0, true, 164, 0);
+        for (boolean map : new boolean[]{true, false}) {
+            Path copy = dir.resolve("t" + map + ".weights");
+            Files.copy(p, copy);
+            try (WeightsFile w = WeightsFile.open(copy, NET, map)) {
+                try (var ch = java.nio.channels.FileChannel.open(copy, java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.truncate(100);
+                }
+                assertThatThrownBy(() -> w.read(1, 0, 98, new float[98], 0))
+                        .as("map=%s", map).isInstanceOf(VesselsException.class).hasMessageContaining(copy.toString());
+            }
+        }
+    }
+
+    @Test
+    void aLargeFileCutShortAfterOpeningIsAnErrorNotACrash() throws IOException {
+        // Pages wholly past the new end fault (SIGBUS) when read through a mapping.
+        Network big = TestNets.parse("[net]\nwidth=4\nheight=4\nchannels=2\n[connected]\noutput=4000\nactivation=linear\n");
+        Path p = dir.resolve("big.weights");
+        new SyntheticWeights(big, 1).write(p);
+        for (boolean map : new boolean[]{true, false}) {
+            Path copy = dir.resolve("big" + map + ".weights");
+            Files.copy(p, copy);
+            try (WeightsFile w = WeightsFile.open(copy, big, map)) {
+                try (var ch = java.nio.channels.FileChannel.open(copy, java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.truncate(4096);
+                }
+                int n = (int) big.paramFloats();
+                assertThatThrownBy(() -> w.read(0, 0, n, new float[n], 0))
+                        .as("map=%s", map).isInstanceOf(VesselsException.class).hasMessageContaining(copy.toString());
+            }
+        }
+    }
 }
