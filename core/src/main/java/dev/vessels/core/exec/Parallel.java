@@ -44,6 +44,7 @@ public final class Parallel implements AutoCloseable {
     private volatile long epoch;                    // incremented once per job
     private volatile Thread waiter;                 // the caller while parked waiting for workers
     private volatile boolean closed;
+    private final Backoff callerWait = new Backoff(); // only the caller holding `busy` uses it
 
     public Parallel(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
@@ -103,24 +104,12 @@ public final class Parallel implements AutoCloseable {
     }
 
     private void awaitWorkers() {
-        long start = 0;
-        for (int spins = 0; pending.get() != 0; spins++) {
-            if ((spins & 63) != 0) {
-                Thread.onSpinWait();
-                continue;
-            }
-            long now = System.nanoTime();
-            if (start == 0) start = now;
-            long waited = now - start;
-            if (waited < SPIN_NANOS) {
-                Thread.onSpinWait();
-            } else if (waited < YIELD_NANOS) {
-                Thread.yield();
-            } else {
-                waiter = Thread.currentThread();
-                if (pending.get() != 0) LockSupport.park(this);
-                waiter = null;
-            }
+        callerWait.reset();
+        while (pending.get() != 0) {
+            if (callerWait.spin()) continue;
+            waiter = Thread.currentThread();
+            if (pending.get() != 0) LockSupport.park(this);
+            waiter = null;
         }
     }
 
@@ -151,6 +140,7 @@ public final class Parallel implements AutoCloseable {
         final int index;            // the part this worker runs first
         final Thread thread;
         volatile boolean sleeping;  // parked (or about to park) waiting for a job
+        final Backoff wait = new Backoff();
 
         Worker(int index) {
             this.index = index;
@@ -175,28 +165,47 @@ public final class Parallel implements AutoCloseable {
 
         /** Spins, yields, then parks until a job newer than {@code seen} is published; {@code seen} if closed. */
         private long awaitJob(long seen) {
-            long start = 0;
-            for (int spins = 0; ; spins++) {
+            wait.reset();
+            while (true) {
                 long e = epoch;
                 if (e != seen) return e;
                 if (closed) return seen;
-                if ((spins & 63) != 0) {
-                    Thread.onSpinWait();
-                    continue;
-                }
-                long now = System.nanoTime();
-                if (start == 0) start = now;
-                long waited = now - start;
-                if (waited < SPIN_NANOS) {
-                    Thread.onSpinWait();
-                } else if (waited < YIELD_NANOS) {
-                    Thread.yield();
-                } else {
-                    sleeping = true;
-                    if (epoch == seen && !closed) LockSupport.park(this);
-                    sleeping = false;
-                }
+                if (wait.spin()) continue;
+                sleeping = true;
+                if (epoch == seen && !closed) LockSupport.park(this);
+                sleeping = false;
             }
+        }
+    }
+
+    /** The wait before parking: spin for {@link #SPIN_NANOS}, then yield until {@link #YIELD_NANOS}. */
+    private static final class Backoff {
+        private long start;
+        private int spins;
+
+        void reset() {
+            start = 0;
+            spins = 0;
+        }
+
+        /** Waits a little; false once it is time to park. */
+        boolean spin() {
+            if ((spins++ & 63) != 0) { // read the clock every 64 pauses only
+                Thread.onSpinWait();
+                return true;
+            }
+            long now = System.nanoTime();
+            if (start == 0) start = now;
+            long waited = now - start;
+            if (waited < SPIN_NANOS) {
+                Thread.onSpinWait();
+                return true;
+            }
+            if (waited < YIELD_NANOS) {
+                Thread.yield();
+                return true;
+            }
+            return false;
         }
     }
 }
