@@ -303,6 +303,14 @@ public final class Gemm {
         }
     }
 
+    // Lane indices of the packA transpose (0-15: first vector, 16-31: second), as selectFrom wants them.
+    private static final float[] T1_LO = {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23};
+    private static final float[] T1_HI = {8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
+    private static final float[] T2_LO = {0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23};
+    private static final float[] T2_HI = {8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31};
+    private static final float[] T3_LO = {0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23};
+    private static final float[] T3_HI = {8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31};
+
     /** Packs A[mc×kc] into MR-row panels, each [kc][MR], zero-padding the last panel's rows. */
     static void packA(int mc, int kc, float[] a, int aOff, int lda, float[] dst) {
         int d = 0;
@@ -313,7 +321,40 @@ public final class Gemm {
                 // Eight sequential read streams, one sequential write stream.
                 int r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda, r6 = r5 + lda,
                         r7 = r6 + lda;
-                for (int p = 0; p < kc; p++, d += MR) {
+                int p = 0;
+                if (L == 16) {
+                    // 16 columns of the 8 rows at a time: an 8×16 → 16×8 transpose in registers,
+                    // three rounds of two-vector permutes (vpermt2ps), then 8 full-vector stores.
+                    FloatVector i1lo = FloatVector.fromArray(S, T1_LO, 0), i1hi = FloatVector.fromArray(S, T1_HI, 0);
+                    FloatVector i2lo = FloatVector.fromArray(S, T2_LO, 0), i2hi = FloatVector.fromArray(S, T2_HI, 0);
+                    FloatVector i3lo = FloatVector.fromArray(S, T3_LO, 0), i3hi = FloatVector.fromArray(S, T3_HI, 0);
+                    for (; p + 16 <= kc; p += 16, d += 16 * MR) {
+                        FloatVector v0 = FloatVector.fromArray(S, a, r0 + p), v1 = FloatVector.fromArray(S, a, r1 + p);
+                        FloatVector v2 = FloatVector.fromArray(S, a, r2 + p), v3 = FloatVector.fromArray(S, a, r3 + p);
+                        FloatVector v4 = FloatVector.fromArray(S, a, r4 + p), v5 = FloatVector.fromArray(S, a, r5 + p);
+                        FloatVector v6 = FloatVector.fromArray(S, a, r6 + p), v7 = FloatVector.fromArray(S, a, r7 + p);
+                        // Round 1: rows pairwise interleaved; 64-bit unit q of aXlo is (row, row+1) at column q.
+                        FloatVector a0l = i1lo.selectFrom(v0, v1), a0h = i1hi.selectFrom(v0, v1);
+                        FloatVector a1l = i1lo.selectFrom(v2, v3), a1h = i1hi.selectFrom(v2, v3);
+                        FloatVector a2l = i1lo.selectFrom(v4, v5), a2h = i1hi.selectFrom(v4, v5);
+                        FloatVector a3l = i1lo.selectFrom(v6, v7), a3h = i1hi.selectFrom(v6, v7);
+                        // Round 2: 64-bit units of two pairs interleaved: 128-bit unit q holds rows 0-3 (or 4-7) at a column.
+                        FloatVector b00 = i2lo.selectFrom(a0l, a1l), b01 = i2hi.selectFrom(a0l, a1l); // rows 0-3, columns 0-3, 4-7
+                        FloatVector b02 = i2lo.selectFrom(a0h, a1h), b03 = i2hi.selectFrom(a0h, a1h); // columns 8-11, 12-15
+                        FloatVector b10 = i2lo.selectFrom(a2l, a3l), b11 = i2hi.selectFrom(a2l, a3l); // rows 4-7
+                        FloatVector b12 = i2lo.selectFrom(a2h, a3h), b13 = i2hi.selectFrom(a2h, a3h);
+                        // Round 3: 128-bit units of rows 0-3 and 4-7 interleaved: two columns of 8 rows per vector.
+                        i3lo.selectFrom(b00, b10).intoArray(dst, d);
+                        i3hi.selectFrom(b00, b10).intoArray(dst, d + 16);
+                        i3lo.selectFrom(b01, b11).intoArray(dst, d + 32);
+                        i3hi.selectFrom(b01, b11).intoArray(dst, d + 48);
+                        i3lo.selectFrom(b02, b12).intoArray(dst, d + 64);
+                        i3hi.selectFrom(b02, b12).intoArray(dst, d + 80);
+                        i3lo.selectFrom(b03, b13).intoArray(dst, d + 96);
+                        i3hi.selectFrom(b03, b13).intoArray(dst, d + 112);
+                    }
+                }
+                for (; p < kc; p++, d += MR) {
                     dst[d] = a[r0 + p];
                     dst[d + 1] = a[r1 + p];
                     dst[d + 2] = a[r2 + p];

@@ -258,4 +258,26 @@ class GemmTest {
         Activations.apply(dev.vessels.core.layers.Activation.LEAKY, separate, 0, m * n);
         assertThat(whole).isEqualTo(separate);
     }
+
+    @Property(tries = 200)
+    void packAPutsEveryElementOfAInItsPanelSlot(@ForAll @IntRange(min = 1, max = 40) int mc,
+                                                @ForAll @IntRange(min = 1, max = 80) int kc,
+                                                @ForAll @IntRange(min = 0, max = 9) int extraLd,
+                                                @ForAll @IntRange(min = 0, max = 7) int aOff) {
+        // Covers the vector transpose (16 columns of 8 full rows at a time) and its scalar tails.
+        int lda = kc + extraLd;
+        float[] a = new float[aOff + mc * lda];
+        for (int i = 0; i < a.length; i++) a[i] = i + 0.5f;
+        int panels = (mc + Gemm.MR - 1) / Gemm.MR;
+        float[] dst = new float[panels * kc * Gemm.MR + 3];
+        java.util.Arrays.fill(dst, Float.NaN);
+        Gemm.packA(mc, kc, a, aOff, lda, dst);
+        for (int i = 0; i < panels * Gemm.MR; i++) {
+            for (int p = 0; p < kc; p++) {
+                float want = i < mc ? a[aOff + i * lda + p] : 0f;
+                assertThat(dst[i / Gemm.MR * kc * Gemm.MR + p * Gemm.MR + i % Gemm.MR]).as("row %d col %d", i, p).isEqualTo(want);
+            }
+        }
+        assertThat(dst[panels * kc * Gemm.MR]).isNaN(); // nothing written past the panels
+    }
 }
