@@ -40,18 +40,7 @@ class SealedModelTest {
         SyntheticWeights original = new SyntheticWeights(net(), 5);
         try (SealedModel m = SealedModel.open(f, provider(key))) {
             assertSameParams(original, m);
-            // random sub-ranges, in random order, so the one-chunk cache is hit and missed
-            Random r = new Random(chunkFloats);
-            for (int i = 0; i < 500; i++) {
-                Layer l = m.network().layers().get(r.nextInt(m.network().layers().size()));
-                int n = (int) l.paramFloats();
-                int start = n == 0 ? 0 : r.nextInt(n);
-                int count = r.nextInt(n - start + 1);
-                float[] got = new float[count + 3], want = new float[count + 3];
-                m.read(l.index(), start, count, got, 3);
-                original.read(l.index(), start, count, want, 3);
-                assertThat(floatBits(got)).as("layer %d [%d+%d]", l.index(), start, count).isEqualTo(floatBits(want));
-            }
+            assertRandomReadsMatch(original, m, new Random(chunkFloats), 500, 3);
         }
     }
 
@@ -64,19 +53,26 @@ class SealedModelTest {
         try (SealedModel m = SealedModel.open(f, provider(key))) {
             m.decryptThreads(threads);
             assertSameParams(original, m);
-            Random r = new Random(threads);
-            for (int i = 0; i < 1000; i++) {
-                Layer l = m.network().layers().get(r.nextInt(m.network().layers().size()));
-                int n = (int) l.paramFloats();
-                int start = n == 0 ? 0 : r.nextInt(n);
-                int count = r.nextInt(n - start + 1);
-                float[] got = new float[count + 2], want = new float[count + 2];
-                m.read(l.index(), start, count, got, 2);
-                original.read(l.index(), start, count, want, 2);
-                assertThat(floatBits(got)).as("layer %d [%d+%d]", l.index(), start, count).isEqualTo(floatBits(want));
-            }
+            assertRandomReadsMatch(original, m, new Random(threads), 1000, 2);
             m.decryptThreads(1); // back to serial: buffers reallocated, values unchanged
             assertSameParams(original, m);
+        }
+    }
+
+    /**
+     * {@code reads} random sub-ranges of random layers, in random order so the one-chunk cache is
+     * hit and missed, each read at {@code dstOff} and compared bit for bit with the original.
+     */
+    private static void assertRandomReadsMatch(SyntheticWeights original, SealedModel m, Random r, int reads, int dstOff) {
+        for (int i = 0; i < reads; i++) {
+            Layer l = m.network().layers().get(r.nextInt(m.network().layers().size()));
+            int n = (int) l.paramFloats();
+            int start = n == 0 ? 0 : r.nextInt(n);
+            int count = r.nextInt(n - start + 1);
+            float[] got = new float[count + dstOff], want = new float[count + dstOff];
+            m.read(l.index(), start, count, got, dstOff);
+            original.read(l.index(), start, count, want, dstOff);
+            assertThat(floatBits(got)).as("layer %d [%d+%d]", l.index(), start, count).isEqualTo(floatBits(want));
         }
     }
 
@@ -252,12 +248,15 @@ class SealedModelTest {
         return r;
     }
 
+    /** Opens {@code f} and reads every parameter: a damaged file must fail somewhere in this. */
+    private static void openAndReadAll(Path f, MasterKey key) {
+        try (SealedModel m = SealedModel.open(f, provider(key))) {
+            readAll(m);
+        }
+    }
+
     private void assertReadFails(Path f, MasterKey key, String message) {
-        assertThatThrownBy(() -> {
-            try (SealedModel m = SealedModel.open(f, provider(key))) {
-                readAll(m);
-            }
-        }).isInstanceOf(VesselsException.class).hasMessage(message);
+        assertThatThrownBy(() -> openAndReadAll(f, key)).isInstanceOf(VesselsException.class).hasMessage(message);
     }
 
     @Test
@@ -345,11 +344,8 @@ class SealedModelTest {
         Path t = dir.resolve("t.vsl");
         for (int len : lengths) {
             Files.write(t, Arrays.copyOf(b, len));
-            assertThatThrownBy(() -> {
-                try (SealedModel m = SealedModel.open(t, provider(key))) {
-                    readAll(m);
-                }
-            }).as("truncated to %d of %d bytes", len, b.length).isInstanceOf(VesselsException.class);
+            assertThatThrownBy(() -> openAndReadAll(t, key)).as("truncated to %d of %d bytes", len, b.length)
+                    .isInstanceOf(VesselsException.class);
         }
     }
 
@@ -383,11 +379,9 @@ class SealedModelTest {
         byte[] x = original.clone();
         x[bit >>> 3] ^= (byte) (1 << (bit & 7));
         Files.write(t, x);
-        assertThatThrownBy(() -> {
-            try (SealedModel m = SealedModel.open(t, provider(key))) {
-                readAll(m); // values must never come back: the read itself must fail
-            }
-        }).as("bit %d (byte %d of %d)", bit, bit >>> 3, original.length).isInstanceOf(VesselsException.class);
+        // values must never come back: the read itself must fail
+        assertThatThrownBy(() -> openAndReadAll(t, key)).as("bit %d (byte %d of %d)", bit, bit >>> 3, original.length)
+                .isInstanceOf(VesselsException.class);
     }
 
     @Test
