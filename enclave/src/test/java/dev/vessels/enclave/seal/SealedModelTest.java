@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.function.BiConsumer;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -91,11 +92,8 @@ class SealedModelTest {
     @Test
     void aTamperedChunkFailsAParallelReadWithItsName() throws IOException {
         MasterKey key = key(1);
-        Path f = seal(16, key, 2);
-        long[][][] r = chunkRanges(f, 16);
-        byte[] t = Files.readAllBytes(f);
-        t[(int) (r[0][6][0] + 3)] ^= 0x10; // layer 0, chunk 6 of 8: decrypted by the second part
-        Files.write(f, t);
+        // layer 0, chunk 6 of 8: decrypted by the second part
+        Path f = sealAndDamage(key, (t, r) -> t[(int) (r[0][6][0] + 3)] ^= 0x10);
         try (SealedModel m = SealedModel.open(f, provider(key))) {
             m.decryptThreads(2);
             float[] buf = new float[124];
@@ -248,6 +246,19 @@ class SealedModelTest {
         return r;
     }
 
+    /**
+     * Seals the test model (synthetic seed 2, chunks of 16 floats) and lets {@code damage} edit the
+     * file's bytes in place, given each chunk's byte range ({@link #chunkRanges}); returns the file.
+     */
+    private Path sealAndDamage(MasterKey key, BiConsumer<byte[], long[][][]> damage) throws IOException {
+        Path f = seal(16, key, 2);
+        long[][][] r = chunkRanges(f, 16);
+        byte[] t = Files.readAllBytes(f);
+        damage.accept(t, r);
+        Files.write(f, t);
+        return f;
+    }
+
     /** Opens {@code f} and reads every parameter: a damaged file must fail somewhere in this. */
     private static void openAndReadAll(Path f, MasterKey key) {
         try (SealedModel m = SealedModel.open(f, provider(key))) {
@@ -262,34 +273,22 @@ class SealedModelTest {
     @Test
     void swappedChunksWithinALayerAreRejected() throws IOException {
         MasterKey key = key(1);
-        Path f = seal(16, key, 2);
-        long[][][] r = chunkRanges(f, 16);
-        byte[] b = Files.readAllBytes(f);
-        byte[] t = b.clone();
-        swap(t, r[0][2], r[0][5]); // two full chunks of layer 0
-        Files.write(f, t);
+        Path f = sealAndDamage(key, (t, r) -> swap(t, r[0][2], r[0][5])); // two full chunks of layer 0
         assertReadFails(f, key, f + ": authentication failed for layer 0 chunk 2: wrong key or tampered file");
     }
 
     @Test
     void chunksSwappedAcrossLayersAreRejected() throws IOException {
         MasterKey key = key(1);
-        Path f = seal(16, key, 2);
-        long[][][] r = chunkRanges(f, 16);
-        byte[] u = Files.readAllBytes(f);
-        swap(u, r[0][0], r[2][0]); // 16 floats each
-        Files.write(f, u);
+        Path f = sealAndDamage(key, (t, r) -> swap(t, r[0][0], r[2][0])); // 16 floats each
         assertReadFails(f, key, f + ": authentication failed for layer 0 chunk 0: wrong key or tampered file");
     }
 
     @Test
     void duplicatedChunkIsRejected() throws IOException {
         MasterKey key = key(1);
-        Path f = seal(16, key, 2);
-        long[][][] r = chunkRanges(f, 16);
-        byte[] t = Files.readAllBytes(f);
-        System.arraycopy(t, (int) r[4][0][0], t, (int) r[4][1][0], (int) r[4][0][1]); // chunk 0 over chunk 1 (16 floats each)
-        Files.write(f, t);
+        Path f = sealAndDamage(key, // chunk 0 over chunk 1 (16 floats each)
+                (t, r) -> System.arraycopy(t, (int) r[4][0][0], t, (int) r[4][1][0], (int) r[4][0][1]));
         assertReadFails(f, key, f + ": authentication failed for layer 4 chunk 1: wrong key or tampered file");
     }
 
