@@ -18,7 +18,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -32,18 +31,14 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
-public class ConvBench {
+public class ConvBench extends ThreadedBench {
     @Param({"m256_k2304_n3136", "resnet152_c2_3x3", "m512_k4608_n196", "resnet152_c5_3x3", "vgg16_conv1_2",
             "vgg16_conv4_2", "yolov3_76_3x3", "yolov3_19_3x3"})
     public String shape;
 
-    @Param({"1", "2"})
-    public int threads;
-
     private int m, n, k;
     private float[] a, im, col, c;
     private ConvGeometry g;
-    private Parallel par;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -55,18 +50,11 @@ public class ConvBench {
         g = new ConvGeometry(ch, hw, hw, 3, 3, 1, 1, 1, 1, hw, hw);
         if (g.n() != n || g.k() != k) throw new IllegalStateException(shape + " is not a square 3x3 convolution");
         Random r = new Random(42);
-        a = new float[m * k];
-        im = new float[ch * hw * hw];
+        a = uniform(r, m * k);
+        im = uniform(r, ch * hw * hw);
         col = new float[k * n];
         c = new float[m * n];
-        for (int i = 0; i < a.length; i++) a[i] = r.nextFloat() - .5f;
-        for (int i = 0; i < im.length; i++) im[i] = r.nextFloat() - .5f;
         par = new Parallel(threads);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        par.close();
     }
 
     @Benchmark

@@ -16,7 +16,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /** Vessels' GEMM on model conv shapes; {@link Report} turns the times into GFLOP/s. */
@@ -26,18 +25,14 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
-public class GemmBench {
+public class GemmBench extends ThreadedBench {
     @Param({"m256_k2304_n3136", "resnet152_c2_3x3", "m512_k4608_n196", "resnet152_c5_3x3", "resnet152_c4_1x1",
             "vgg16_conv1_2", "vgg16_conv4_2", "yolov3_76_3x3", "yolov3_19_3x3", "yolov3_head_1x1", "resnet152_256_c4_3x3",
             "resnet152_256_c5_3x3"})
     public String shape;
 
-    @Param({"1", "2"})
-    public int threads;
-
     private int m, n, k;
     private float[] a, b, c;
-    private Parallel par;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -46,17 +41,10 @@ public class GemmBench {
         n = s[1];
         k = s[2];
         Random r = new Random(42);
-        a = new float[m * k];
-        b = new float[k * n];
+        a = uniform(r, m * k);
+        b = uniform(r, k * n);
         c = new float[m * n];
-        for (int i = 0; i < a.length; i++) a[i] = r.nextFloat() - .5f;
-        for (int i = 0; i < b.length; i++) b[i] = r.nextFloat() - .5f;
         par = new Parallel(threads);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        par.close();
     }
 
     @Benchmark

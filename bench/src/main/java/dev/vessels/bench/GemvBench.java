@@ -16,7 +16,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /** Batch-1 fully connected layers: VGG16's fc6 (4096×25088, 411 MB), fc7 (4096×4096), fc8 (1000×4096). */
@@ -26,16 +25,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector", "-Xmx4g"})
-public class GemvBench {
+public class GemvBench extends ThreadedBench {
     @Param({"4096x25088", "4096x4096", "1000x4096"})
     public String shape;
 
-    @Param({"1", "2"})
-    public int threads;
-
     private int m, k;
     private float[] w, x, y;
-    private Parallel par;
 
     @Setup(Level.Trial)
     public void setup() {
@@ -43,17 +38,10 @@ public class GemvBench {
         m = Integer.parseInt(p[0]);
         k = Integer.parseInt(p[1]);
         Random r = new Random(42);
-        w = new float[m * k];
-        x = new float[k];
+        w = uniform(r, m * k);
+        x = uniform(r, k);
         y = new float[m];
-        for (int i = 0; i < w.length; i++) w[i] = r.nextFloat() - .5f;
-        for (int i = 0; i < k; i++) x[i] = r.nextFloat() - .5f;
         par = new Parallel(threads);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        par.close();
     }
 
     @Benchmark

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.vessels.core.Network;
-import dev.vessels.core.weights.SyntheticWeights;
 
 class PredictCommandTest {
     @TempDir
@@ -24,33 +23,13 @@ class PredictCommandTest {
 
     @BeforeAll
     static void files() throws IOException {
-        cfg = dir.resolve("small.cfg");
-        Files.writeString(cfg, """
-                [net]
-                width=8
-                height=8
-                channels=3
-                [convolutional]
-                batch_normalize=1
-                filters=8
-                size=3
-                pad=1
-                activation=leaky
-                [maxpool]
-                size=2
-                stride=2
-                [avgpool]
-                [connected]
-                output=10
-                activation=linear
-                [softmax]
-                """);
+        SmallModel m = SmallModel.write(dir);
+        cfg = m.cfg();
+        weights = m.weights();
         input = dir.resolve("in.f32");
         ByteBuffer b = ByteBuffer.allocate(3 * 64 * 4).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < 192; i++) b.putFloat((i % 17) / 17f);
         Files.write(input, b.array());
-        weights = dir.resolve("small.weights");
-        new SyntheticWeights(Network.parse(cfg), 3).write(weights);
     }
 
     @Test

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.vessels.core.Network;
 import dev.vessels.core.layers.Layer;
-import dev.vessels.core.weights.SyntheticWeights;
 import dev.vessels.core.weights.WeightsFile;
 import dev.vessels.enclave.seal.FileKeyProvider;
 import dev.vessels.enclave.seal.SealedModel;
@@ -40,29 +39,9 @@ class SealCommandTest {
 
     @BeforeAll
     static void files() throws IOException {
-        cfg = dir.resolve("small.cfg");
-        Files.writeString(cfg, """
-                [net]
-                width=8
-                height=8
-                channels=3
-                [convolutional]
-                batch_normalize=1
-                filters=8
-                size=3
-                pad=1
-                activation=leaky
-                [maxpool]
-                size=2
-                stride=2
-                [avgpool]
-                [connected]
-                output=10
-                activation=linear
-                [softmax]
-                """);
-        weights = dir.resolve("small.weights");
-        new SyntheticWeights(Network.parse(cfg), 3).write(weights);
+        SmallModel m = SmallModel.write(dir);
+        cfg = m.cfg();
+        weights = m.weights();
     }
 
     @Test

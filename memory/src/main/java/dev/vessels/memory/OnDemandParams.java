@@ -52,11 +52,7 @@ public final class OnDemandParams implements ParamProvider {
         this.listener = listener;
         this.plan = buffers.memoryPlan();
         this.arena = buffers.arena();
-        if (src.network().layers().size() != plan.network().layers().size()
-                || src.network().paramFloats() != plan.network().paramFloats()) {
-            throw new IllegalArgumentException("parameter source is for " + src.network().name() + ", plan for "
-                    + plan.network().name());
-        }
+        SameNetwork.require(src, plan);
     }
 
     @Override

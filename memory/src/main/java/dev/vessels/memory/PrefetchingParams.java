@@ -55,11 +55,7 @@ public final class PrefetchingParams implements ParamProvider {
         this.maxChunk = plan.maxChunkFloats();
         this.half = Math.toIntExact(Math.max(1, plan.maxSlotFloats()));
         this.slots = new float[Math.multiplyExact(2, half)];
-        if (src.network().layers().size() != plan.network().layers().size()
-                || src.network().paramFloats() != plan.network().paramFloats()) {
-            throw new IllegalArgumentException("parameter source is for " + src.network().name() + ", plan for "
-                    + plan.network().name());
-        }
+        SameNetwork.require(src, plan);
         reader = new Thread(this::readLoop, "vessels-prefetch");
         reader.setDaemon(true);
         reader.start();

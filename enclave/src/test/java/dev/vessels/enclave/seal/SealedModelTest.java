@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.function.BiConsumer;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,18 +41,7 @@ class SealedModelTest {
         SyntheticWeights original = new SyntheticWeights(net(), 5);
         try (SealedModel m = SealedModel.open(f, provider(key))) {
             assertSameParams(original, m);
-            // random sub-ranges, in random order, so the one-chunk cache is hit and missed
-            Random r = new Random(chunkFloats);
-            for (int i = 0; i < 500; i++) {
-                Layer l = m.network().layers().get(r.nextInt(m.network().layers().size()));
-                int n = (int) l.paramFloats();
-                int start = n == 0 ? 0 : r.nextInt(n);
-                int count = r.nextInt(n - start + 1);
-                float[] got = new float[count + 3], want = new float[count + 3];
-                m.read(l.index(), start, count, got, 3);
-                original.read(l.index(), start, count, want, 3);
-                assertThat(floatBits(got)).as("layer %d [%d+%d]", l.index(), start, count).isEqualTo(floatBits(want));
-            }
+            assertRandomReadsMatch(original, m, new Random(chunkFloats), 500, 3);
         }
     }
 
@@ -64,19 +54,26 @@ class SealedModelTest {
         try (SealedModel m = SealedModel.open(f, provider(key))) {
             m.decryptThreads(threads);
             assertSameParams(original, m);
-            Random r = new Random(threads);
-            for (int i = 0; i < 1000; i++) {
-                Layer l = m.network().layers().get(r.nextInt(m.network().layers().size()));
-                int n = (int) l.paramFloats();
-                int start = n == 0 ? 0 : r.nextInt(n);
-                int count = r.nextInt(n - start + 1);
-                float[] got = new float[count + 2], want = new float[count + 2];
-                m.read(l.index(), start, count, got, 2);
-                original.read(l.index(), start, count, want, 2);
-                assertThat(floatBits(got)).as("layer %d [%d+%d]", l.index(), start, count).isEqualTo(floatBits(want));
-            }
+            assertRandomReadsMatch(original, m, new Random(threads), 1000, 2);
             m.decryptThreads(1); // back to serial: buffers reallocated, values unchanged
             assertSameParams(original, m);
+        }
+    }
+
+    /**
+     * {@code reads} random sub-ranges of random layers, in random order so the one-chunk cache is
+     * hit and missed, each read at {@code dstOff} and compared bit for bit with the original.
+     */
+    private static void assertRandomReadsMatch(SyntheticWeights original, SealedModel m, Random r, int reads, int dstOff) {
+        for (int i = 0; i < reads; i++) {
+            Layer l = m.network().layers().get(r.nextInt(m.network().layers().size()));
+            int n = (int) l.paramFloats();
+            int start = n == 0 ? 0 : r.nextInt(n);
+            int count = r.nextInt(n - start + 1);
+            float[] got = new float[count + dstOff], want = new float[count + dstOff];
+            m.read(l.index(), start, count, got, dstOff);
+            original.read(l.index(), start, count, want, dstOff);
+            assertThat(floatBits(got)).as("layer %d [%d+%d]", l.index(), start, count).isEqualTo(floatBits(want));
         }
     }
 
@@ -95,11 +92,8 @@ class SealedModelTest {
     @Test
     void aTamperedChunkFailsAParallelReadWithItsName() throws IOException {
         MasterKey key = key(1);
-        Path f = seal(16, key, 2);
-        long[][][] r = chunkRanges(f, 16);
-        byte[] t = Files.readAllBytes(f);
-        t[(int) (r[0][6][0] + 3)] ^= 0x10; // layer 0, chunk 6 of 8: decrypted by the second part
-        Files.write(f, t);
+        // layer 0, chunk 6 of 8: decrypted by the second part
+        Path f = sealAndDamage(key, (t, r) -> t[(int) (r[0][6][0] + 3)] ^= 0x10);
         try (SealedModel m = SealedModel.open(f, provider(key))) {
             m.decryptThreads(2);
             float[] buf = new float[124];
@@ -252,45 +246,49 @@ class SealedModelTest {
         return r;
     }
 
+    /**
+     * Seals the test model (synthetic seed 2, chunks of 16 floats) and lets {@code damage} edit the
+     * file's bytes in place, given each chunk's byte range ({@link #chunkRanges}); returns the file.
+     */
+    private Path sealAndDamage(MasterKey key, BiConsumer<byte[], long[][][]> damage) throws IOException {
+        Path f = seal(16, key, 2);
+        long[][][] r = chunkRanges(f, 16);
+        byte[] t = Files.readAllBytes(f);
+        damage.accept(t, r);
+        Files.write(f, t);
+        return f;
+    }
+
+    /** Opens {@code f} and reads every parameter: a damaged file must fail somewhere in this. */
+    private static void openAndReadAll(Path f, MasterKey key) {
+        try (SealedModel m = SealedModel.open(f, provider(key))) {
+            readAll(m);
+        }
+    }
+
     private void assertReadFails(Path f, MasterKey key, String message) {
-        assertThatThrownBy(() -> {
-            try (SealedModel m = SealedModel.open(f, provider(key))) {
-                readAll(m);
-            }
-        }).isInstanceOf(VesselsException.class).hasMessage(message);
+        assertThatThrownBy(() -> openAndReadAll(f, key)).isInstanceOf(VesselsException.class).hasMessage(message);
     }
 
     @Test
     void swappedChunksWithinALayerAreRejected() throws IOException {
         MasterKey key = key(1);
-        Path f = seal(16, key, 2);
-        long[][][] r = chunkRanges(f, 16);
-        byte[] b = Files.readAllBytes(f);
-        byte[] t = b.clone();
-        swap(t, r[0][2], r[0][5]); // two full chunks of layer 0
-        Files.write(f, t);
+        Path f = sealAndDamage(key, (t, r) -> swap(t, r[0][2], r[0][5])); // two full chunks of layer 0
         assertReadFails(f, key, f + ": authentication failed for layer 0 chunk 2: wrong key or tampered file");
     }
 
     @Test
     void chunksSwappedAcrossLayersAreRejected() throws IOException {
         MasterKey key = key(1);
-        Path f = seal(16, key, 2);
-        long[][][] r = chunkRanges(f, 16);
-        byte[] u = Files.readAllBytes(f);
-        swap(u, r[0][0], r[2][0]); // 16 floats each
-        Files.write(f, u);
+        Path f = sealAndDamage(key, (t, r) -> swap(t, r[0][0], r[2][0])); // 16 floats each
         assertReadFails(f, key, f + ": authentication failed for layer 0 chunk 0: wrong key or tampered file");
     }
 
     @Test
     void duplicatedChunkIsRejected() throws IOException {
         MasterKey key = key(1);
-        Path f = seal(16, key, 2);
-        long[][][] r = chunkRanges(f, 16);
-        byte[] t = Files.readAllBytes(f);
-        System.arraycopy(t, (int) r[4][0][0], t, (int) r[4][1][0], (int) r[4][0][1]); // chunk 0 over chunk 1 (16 floats each)
-        Files.write(f, t);
+        Path f = sealAndDamage(key, // chunk 0 over chunk 1 (16 floats each)
+                (t, r) -> System.arraycopy(t, (int) r[4][0][0], t, (int) r[4][1][0], (int) r[4][0][1]));
         assertReadFails(f, key, f + ": authentication failed for layer 4 chunk 1: wrong key or tampered file");
     }
 
@@ -345,11 +343,8 @@ class SealedModelTest {
         Path t = dir.resolve("t.vsl");
         for (int len : lengths) {
             Files.write(t, Arrays.copyOf(b, len));
-            assertThatThrownBy(() -> {
-                try (SealedModel m = SealedModel.open(t, provider(key))) {
-                    readAll(m);
-                }
-            }).as("truncated to %d of %d bytes", len, b.length).isInstanceOf(VesselsException.class);
+            assertThatThrownBy(() -> openAndReadAll(t, key)).as("truncated to %d of %d bytes", len, b.length)
+                    .isInstanceOf(VesselsException.class);
         }
     }
 
@@ -383,11 +378,9 @@ class SealedModelTest {
         byte[] x = original.clone();
         x[bit >>> 3] ^= (byte) (1 << (bit & 7));
         Files.write(t, x);
-        assertThatThrownBy(() -> {
-            try (SealedModel m = SealedModel.open(t, provider(key))) {
-                readAll(m); // values must never come back: the read itself must fail
-            }
-        }).as("bit %d (byte %d of %d)", bit, bit >>> 3, original.length).isInstanceOf(VesselsException.class);
+        // values must never come back: the read itself must fail
+        assertThatThrownBy(() -> openAndReadAll(t, key)).as("bit %d (byte %d of %d)", bit, bit >>> 3, original.length)
+                .isInstanceOf(VesselsException.class);
     }
 
     @Test

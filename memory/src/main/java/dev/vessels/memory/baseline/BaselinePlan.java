@@ -3,7 +3,7 @@ package dev.vessels.memory.baseline;
 import java.util.Arrays;
 
 import dev.vessels.core.Network;
-import dev.vessels.core.exec.BufferPlan;
+import dev.vessels.core.exec.OwnArraysPlan;
 import dev.vessels.core.layers.BatchNormLayer;
 import dev.vessels.core.layers.ConnectedLayer;
 import dev.vessels.core.layers.ConvolutionalLayer;
@@ -27,30 +27,26 @@ import dev.vessels.core.layers.MaxPoolLayer;
  * nobody reads {@code x} at prediction), and its max-pool {@code indexes} are written (with −1:
  * argmax positions only matter to backward).
  */
-public final class BaselinePlan implements BufferPlan {
+public final class BaselinePlan extends OwnArraysPlan {
+    // input ([C*H*W] the image) and outputs ([layer][out.size()]; dropout/cost share their source's) are inherited.
     private final Network net;
-    private final float[] input;     // [C*H*W] the image
-    private final float[][] outputs; // [layer][out.size()]; dropout/cost share their source's
     private final float[][] delta;   // [layer][out.size()] (cost: in.size()); dropout shares its source's; crop: none
     private final float[][] bnX;     // [layer][out.size()] for batch-normalised conv/connected/batchnorm, else null
     private final int[][] indexes;   // [layer][out.size()] for max pooling, else null
-    private final float[] workspace; // [max(Darknet's touched im2col size, this engine's largest need)]
     private final long bytes;
 
     public BaselinePlan(Network net) {
+        // The workspace: max(Darknet's touched im2col size, this engine's largest need).
+        super(net, Math.toIntExact(Math.max(DarknetMemory.of(net).workspaceResidentFloats(), largestLayerWorkspace(net))));
         this.net = net;
         int n = net.layers().size();
-        input = new float[(int) net.input().size()];
-        outputs = new float[n][];
         delta = new float[n][];
         bnX = new float[n][];
         indexes = new int[n][];
         long total = (long) input.length * 4;
-        long ws = DarknetMemory.of(net).workspaceResidentFloats();
         for (Layer l : net.layers()) {
             int i = l.index();
             int out = (int) l.outShape().size();
-            ws = Math.max(ws, l.workspaceFloats());
             if (l instanceof DropoutLayer) {
                 outputs[i] = array(l.input(0));
                 delta[i] = l.input(0) < 0 ? null : delta[l.input(0)];
@@ -78,8 +74,7 @@ public final class BaselinePlan implements BufferPlan {
                 total += (long) out * 4;
             }
         }
-        workspace = new float[Math.toIntExact(ws)];
-        bytes = total + (long) workspace.length * 4;
+        bytes = total + (long) workspace().length * 4;
     }
 
     public Network network() {
@@ -89,26 +84,6 @@ public final class BaselinePlan implements BufferPlan {
     /** Bytes of every buffer this plan holds (parameters are the ResidentParams' business). */
     public long bytes() {
         return bytes;
-    }
-
-    @Override
-    public float[] array(int layer) {
-        return layer < 0 ? input : outputs[layer];
-    }
-
-    @Override
-    public int offset(int layer) {
-        return 0;
-    }
-
-    @Override
-    public float[] workspace() {
-        return workspace;
-    }
-
-    @Override
-    public int workspaceOffset() {
-        return 0;
     }
 
     @Override
