@@ -199,23 +199,31 @@ public final class Gemm {
     }
 
     /**
-     * Whether to split the work on column panels (each thread packs all of A and its share of B)
-     * or on row panels (half of A, all of B). Prefer the split that balances the panels, then the
-     * one that packs fewer floats per thread, counting an im2col float twice (it is generated, then
-     * copied into the panel). E.g. a 1×1 convolution with 1024 filters at 16×16 (M=1024, K=256,
-     * N=256) splits rows; a 3×3 with 256 filters at 16×16 splits columns. Either split computes
-     * every element of C with the same operations, so the choice never changes results.
+     * Whether to split the work on column panels (each thread packs its share of B, and all of A or,
+     * when A fits the shared buffer, half of it) or on row panels (its share of A, all of B). The
+     * estimate is the busiest thread's work: floats packed (an im2col float counts twice: it is
+     * generated, then copied into the panel) plus its multiply-adds at {@link #MACS_PER_PACKED_FLOAT}.
+     * Packing dominates small GEMMs: DenseNet's 3×3 growth convolutions (M=32, K=1152, N=196)
+     * pack 226 K im2col floats to do 7.2 M multiply-adds, so splitting the columns (halving the
+     * packing) beats balancing 4 row panels exactly, though 7 column panels split 4:3. Either split
+     * computes every element of C with the same operations, so the choice never changes results.
      */
     static boolean splitColumns(int m, int n, int k, int threads, int nPanels, int mPanels, boolean im2col) {
-        boolean nEven = nPanels >= 4 * threads || nPanels % threads == 0;
-        boolean mEven = mPanels >= 4 * threads || mPanels % threads == 0;
         if (nPanels < threads || mPanels < threads) return nPanels >= mPanels;
-        if (nEven != mEven) return nEven;
-        long b = im2col ? 2 : 1;
-        long byColumns = (long) m * k + (long) k * n / threads * b;
-        long byRows = (long) m * k / threads + (long) k * n * b;
+        boolean sharedA = SHARE_A && n >= DIRECT_A_MAX_N && (long) mPanels * MR * k <= SHARED_A_FLOATS;
+        double b = (double) k * n * (im2col ? 2 : 1), a = (double) m * k, macs = (double) m * n * k;
+        double colShare = (double) ((nPanels + threads - 1) / threads) / nPanels; // the busiest thread's
+        double rowShare = (double) ((mPanels + threads - 1) / threads) / mPanels;
+        double byColumns = (sharedA ? a / threads : a) + b * colShare + macs * colShare / MACS_PER_PACKED_FLOAT;
+        double byRows = a * rowShare + b + macs * rowShare / MACS_PER_PACKED_FLOAT;
         return byColumns <= byRows;
     }
+
+    /**
+     * Multiply-adds that cost as much time as packing one float (measured on one core: packing
+     * A of M=256 K=2304 from memory ~0.8 ns a float, its GEMM ~0.014 ns a multiply-add).
+     */
+    static final double MACS_PER_PACKED_FLOAT = 48;
 
     /** Number of K blocks, and their sizes as equal as possible: a function of K alone. */
     private static int kBlocks(int k) {

@@ -282,4 +282,22 @@ class GemmTest {
         }
         assertThat(dst[panels * kc * Gemm.MR]).isNaN(); // nothing written past the panels
     }
+
+    @Test
+    void splitsTheColumnsWhenPackingDominatesAndTheRowsOfTallNarrowProducts() {
+        // DenseNet's 3×3 growth convolution at 14×14: 226 K im2col floats packed for 7.2 M
+        // multiply-adds; halving the packing beats balancing 4 row panels.
+        assertThat(split(32, 196, 1152, true)).isTrue();
+        // ResNet's 3×3 at 16×16 and its 1×1 expansions: columns, A shared.
+        assertThat(split(256, 256, 2304, true)).isTrue();
+        assertThat(split(1024, 256, 256, false)).isTrue();
+        // The last stage's 3×3 at 7×7: A (9.4 MB) is read in place; each thread reads half of it.
+        assertThat(split(512, 49, 4608, true)).isFalse();
+        // Fewer column panels than threads: rows.
+        assertThat(split(64, 20, 100, false)).isFalse();
+    }
+
+    static boolean split(int m, int n, int k, boolean im2col) {
+        return Gemm.splitColumns(m, n, k, 2, (n + Gemm.NR - 1) / Gemm.NR, (m + Gemm.MR - 1) / Gemm.MR, im2col);
+    }
 }
