@@ -40,7 +40,23 @@ public final class EpcScheduler implements AutoCloseable {
         }
     }
 
-    private record Pending(String model, float[] input, CompletableFuture<Prediction> future) {}
+    /** An accepted request; {@code retried} (guarded by the lock) once it has been given a second enclave. */
+    private static final class Pending {
+        final String model;
+        final float[] input;
+        final CompletableFuture<Prediction> future;
+        boolean retried;
+
+        Pending(String model, float[] input, CompletableFuture<Prediction> future) {
+            this.model = model;
+            this.input = input;
+            this.future = future;
+        }
+
+        String model() { return model; }
+        float[] input() { return input; }
+        CompletableFuture<Prediction> future() { return future; }
+    }
 
     private final WorkerFactory factory;
     private final SchedulerCore core;
@@ -50,7 +66,7 @@ public final class EpcScheduler implements AutoCloseable {
     private final ExecutorService runners;
     private final AtomicLong nextRequest = new AtomicLong(1);
     private final AtomicLong launched = new AtomicLong(), destroyedCount = new AtomicLong(), faults = new AtomicLong(),
-            invariantViolations = new AtomicLong();
+            invariantViolations = new AtomicLong(), retries = new AtomicLong();
     private long peakPlatformCommitted;
     private boolean accepting = true;
 
@@ -121,6 +137,7 @@ public final class EpcScheduler implements AutoCloseable {
         } catch (Throwable t) {
             faults.incrementAndGet();
             synchronized (lock) {
+                if (retryOnce(l.worker(), l.request(), p)) return;
                 pending.remove(l.request());
                 apply(core.failed(l.worker()));
                 lock.notifyAll();
@@ -160,6 +177,7 @@ public final class EpcScheduler implements AutoCloseable {
             synchronized (lock) {
                 workers.remove(worker);
                 destroyedCount.incrementAndGet();
+                if (retryOnce(worker, request, p)) return;
                 pending.remove(request);
                 apply(core.failed(worker));
                 lock.notifyAll();
@@ -173,6 +191,23 @@ public final class EpcScheduler implements AutoCloseable {
             lock.notifyAll();
         }
         p.future().complete(out);
+    }
+
+    /**
+     * After a fault of {@code worker} (already destroyed, or never built) while serving {@code request}:
+     * a request's first fault sends it back to the head of the queue, to run on another enclave
+     * (usually a fresh one: the failed enclave is gone); a second fault fails it (500). A transient
+     * loss (on real SGX, e.g. an enclave lost across a power transition) is then invisible to the
+     * client, and a request that breaks every enclave costs one more build, not a retry loop.
+     * Called with the lock held; false when the request has had its retry.
+     */
+    private boolean retryOnce(long worker, long request, Pending p) {
+        if (p.retried) return false;
+        p.retried = true;
+        retries.incrementAndGet();
+        apply(core.failedRetry(worker, request));
+        lock.notifyAll();
+        return true;
     }
 
     /**
@@ -221,14 +256,16 @@ public final class EpcScheduler implements AutoCloseable {
 
     /** A consistent view of the scheduler for metrics and tests. */
     public record Snapshot(int queueDepth, int queueCapacity, int busy, int idle, long reservedBytes, long platformCommittedBytes,
-                           long peakPlatformCommittedBytes, long boundBytes, long launched, long destroyed, long faults, long invariantViolations, int pending) {}
+                           long peakPlatformCommittedBytes, long boundBytes, long launched, long destroyed, long faults, long invariantViolations, int pending,
+                           long retries) {}
 
     public Snapshot snapshot() {
         synchronized (lock) {
             var by = core.workersByState();
             return new Snapshot(core.queueDepth(), core.queueCapacity(), by.get(SchedulerCore.WorkerState.BUSY),
                     by.get(SchedulerCore.WorkerState.IDLE), core.committedBytes(), factory.platform().committedBytes(),
-                    peakPlatformCommitted, core.bound(), launched.get(), destroyedCount.get(), faults.get(), invariantViolations.get(), pending.size());
+                    peakPlatformCommitted, core.bound(), launched.get(), destroyedCount.get(), faults.get(), invariantViolations.get(), pending.size(),
+                    retries.get());
         }
     }
 }

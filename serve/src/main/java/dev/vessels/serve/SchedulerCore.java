@@ -140,6 +140,25 @@ public final class SchedulerCore {
         return dispatch();
     }
 
+    /**
+     * The enclave {@code worker} failed while serving {@code request}, which is to be tried again on
+     * another enclave: as {@link #failed}, and the request goes back into the queue at its arrival
+     * position (request ids are given in arrival order), which is the head unless older retried
+     * requests still wait; it is never rejected for a full queue, having been accepted already.
+     * The runner decides how often a request may be retried.
+     */
+    public List<Action> failedRetry(long worker, long request) {
+        Worker w = busy(worker);
+        workers.remove(w.id);
+        committed -= w.need;
+        check();
+        Deque<Waiting> older = new ArrayDeque<>();
+        while (!queue.isEmpty() && queue.peekFirst().request() < request) older.addLast(queue.pollFirst());
+        queue.addFirst(new Waiting(request, w.model));
+        while (!older.isEmpty()) queue.addFirst(older.pollLast());
+        return dispatch();
+    }
+
     /** Stops serving: every idle enclave is destroyed; busy ones are left to finish. Returns the destroys. */
     public List<Action> drainIdle() {
         List<Action> out = new ArrayList<>();
