@@ -71,10 +71,15 @@ public final class EpcScheduler implements AutoCloseable {
     private boolean accepting = true;
 
     public EpcScheduler(WorkerFactory factory, Mode mode, long boundBytes, int queueCapacity, int maxLive) {
+        this(factory, mode, boundBytes, queueCapacity, maxLive, Integer.MAX_VALUE);
+    }
+
+    /** With at most {@code maxRunning} predictions at once under {@link Mode#EPC} (see {@link SchedulerCore}). */
+    public EpcScheduler(WorkerFactory factory, Mode mode, long boundBytes, int queueCapacity, int maxLive, int maxRunning) {
         this.factory = factory;
         Map<String, Long> needs = new LinkedHashMap<>();
         for (ServedModel m : factory.models()) needs.put(m.name(), factory.epcNeed(m.name()));
-        this.core = new SchedulerCore(mode, needs, boundBytes, queueCapacity, maxLive);
+        this.core = new SchedulerCore(mode, needs, boundBytes, queueCapacity, maxLive, maxRunning);
         AtomicInteger n = new AtomicInteger();
         ThreadFactory tf = r -> {
             Thread t = new Thread(r, "vessels-enclave-" + n.incrementAndGet());
@@ -249,6 +254,7 @@ public final class EpcScheduler implements AutoCloseable {
     public WorkerFactory factory() { return factory; }
     public Mode mode() { return core.mode(); }
     public long boundBytes() { return core.bound(); }
+    public int maxRunning() { return core.maxRunning(); }
 
     public long epcNeed(String model) {
         return core.need(model);

@@ -165,6 +165,26 @@ class SchedulerCoreTest {
     }
 
     @Test
+    void maxRunningHoldsTheHeadWhileThatManyRunSoIdleEnclavesSurviveForReuse() {
+        Map<String, Long> needs = new LinkedHashMap<>(Map.of("a", 20 * MB, "b", 20 * MB));
+        SchedulerCore s = new SchedulerCore(Mode.EPC, needs, 90 * MB, 10, 8, 2);
+        assertThat(s.submit(1, "a").actions()).containsExactly(new Launch(1, "a", 20 * MB, 1));
+        assertThat(s.submit(2, "b").actions()).containsExactly(new Launch(2, "b", 20 * MB, 2));
+        // 40 + 20 <= 90 would fit, but two run already: 3 and 4 wait, in order
+        assertThat(s.submit(3, "a").actions()).isEmpty();
+        assertThat(s.submit(4, "b").actions()).isEmpty();
+        // a's enclave is free: request 3 reuses it; no third enclave was ever built
+        assertThat(s.completed(1)).containsExactly(new Run(1, 3));
+        assertThat(s.completed(2)).containsExactly(new Run(2, 4));
+        assertThat(s.live()).isEqualTo(2);
+        // naive mode ignores the limit: an enclave per concurrent request
+        SchedulerCore n = new SchedulerCore(Mode.NAIVE, needs, 90 * MB, 10, 8, 2);
+        n.submit(1, "a");
+        n.submit(2, "b");
+        assertThat(n.submit(3, "a").actions()).containsExactly(new Launch(3, "a", 20 * MB, 3));
+    }
+
+    @Test
     void drainIdleDestroysOnlyIdleEnclaves() {
         SchedulerCore s = epc(100, 4, 8, "a", 10);
         s.submit(1, "a");
@@ -194,11 +214,13 @@ class SchedulerCoreTest {
                                                          @ForAll @IntRange(min = 100, max = 200) int boundMb,
                                                          @ForAll @IntRange(min = 0, max = 12) int queueCap,
                                                          @ForAll @IntRange(min = 1, max = 8) int maxLive,
+                                                         @ForAll @IntRange(min = 1, max = 9) int maxRunning,
                                                          @ForAll boolean naive) {
         Map<String, Long> needs = new LinkedHashMap<>();
         for (int i = 0; i < needsMb.size(); i++) needs.put("m" + i, needsMb.get(i) * MB);
         long bound = boundMb * MB;
-        SchedulerCore s = new SchedulerCore(naive ? Mode.NAIVE : Mode.EPC, needs, bound, queueCap, maxLive);
+        // maxRunning 9: no limit in effect (maxLive <= 8)
+        SchedulerCore s = new SchedulerCore(naive ? Mode.NAIVE : Mode.EPC, needs, bound, queueCap, maxLive, maxRunning);
         Sim sim = new Sim(s, needs, bound, naive);
         long nextRequest = 1;
         for (Step st : steps) {
@@ -312,6 +334,7 @@ class SchedulerCoreTest {
                 }
                 long sum = liveNeed.values().stream().mapToLong(Long::longValue).sum();
                 if (!naive) assertThat(sum).as("committed EPC <= bound at every step").isLessThanOrEqualTo(bound);
+                if (!naive) assertThat(busy.size()).as("running <= maxRunning").isLessThanOrEqualTo(s.maxRunning());
                 assertThat(liveNeed.size()).isLessThanOrEqualTo(s.maxLive());
             }
             assertThat(liveNeed.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(s.committedBytes());
