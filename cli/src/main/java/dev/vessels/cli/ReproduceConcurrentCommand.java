@@ -130,6 +130,8 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
             o.put("page_swaps", swaps1 - swaps0);
             o.put("peak_epc_committed_bytes", peak);
             o.put("enclaves_launched", launched1 - launched0); // builds in the window: what reuse of idle enclaves saves
+            int running = s.scheduler().maxRunning();
+            o.put("max_running", running == Integer.MAX_VALUE ? null : running); // epc: predictions at once (cores / threads)
             o.put("rejected", r.rejected());
             o.put("failed", r.failed());
             configs.add(o);
