@@ -117,6 +117,10 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
                 peak = s.scheduler().snapshot().peakPlatformCommittedBytes();
             } finally {
                 s.stop(600_000);
+                // A full collection between configurations: the baseline leaves gigabytes of
+                // executors in the old generation, and the next configuration should not pay for
+                // collecting them (nor every young collection scan that much old generation).
+                System.gc();
             }
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("name", c[0]);

@@ -164,6 +164,9 @@ public final class PlatformWorkerFactory implements WorkerFactory {
             Loaded l;
             while ((l = q.poll()) != null) l.close();
         }
+        // the host copies go too (gigabytes for the baseline), even while someone still holds this factory
+        sharedResident.clear();
+        sharedCopy.clear();
     }
 
     /** Idle executors kept for {@code model}, for tests. */
