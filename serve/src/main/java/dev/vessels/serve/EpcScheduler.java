@@ -33,7 +33,7 @@ public final class EpcScheduler implements AutoCloseable {
         }
     }
 
-    /** The enclave failed while serving the request (it has been destroyed and its EPC released): answer 500. */
+    /** The request's enclave failed, and so did the one it was retried on (both destroyed, their EPC released): answer 500. */
     public static final class EnclaveFault extends RuntimeException {
         public EnclaveFault(String message, Throwable cause) {
             super(message, cause);
@@ -200,7 +200,8 @@ public final class EpcScheduler implements AutoCloseable {
 
     /**
      * After a fault of {@code worker} (already destroyed, or never built) while serving {@code request}:
-     * a request's first fault sends it back to the head of the queue, to run on another enclave
+     * a request's first fault sends it back into the queue at its arrival position (the head, unless
+     * older retried requests wait), to run on another enclave
      * (usually a fresh one: the failed enclave is gone); a second fault fails it (500). A transient
      * loss (on real SGX, e.g. an enclave lost across a power transition) is then invisible to the
      * client, and a request that breaks every enclave costs one more build, not a retry loop.
