@@ -95,7 +95,7 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
                     clients, 600_000, true));
             LoadDriver.Result r;
             long swaps0, swaps1;
-            long peak;
+            long peak, launched0, launched1;
             try {
                 List<LoadDriver.Body> bodies = new ArrayList<>();
                 List<String> names = new ArrayList<>();
@@ -108,13 +108,19 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
                     throw new VesselsException(c[0] + ": the warm-up requests failed");
                 }
                 swaps0 = s.scheduler().factory().platform().costs().pageSwaps();
+                launched0 = s.scheduler().snapshot().launched();
                 err.printf("vessels: %s: %d clients for %s...%n", c[0], clients, duration);
                 err.flush();
                 r = LoadDriver.run("http://127.0.0.1:" + s.port(), names, bodies, clients, d);
                 swaps1 = s.scheduler().factory().platform().costs().pageSwaps();
+                launched1 = s.scheduler().snapshot().launched();
                 peak = s.scheduler().snapshot().peakPlatformCommittedBytes();
             } finally {
                 s.stop(600_000);
+                // A full collection between configurations: the baseline leaves gigabytes of
+                // executors in the old generation, and the next configuration should not pay for
+                // collecting them (nor every young collection scan that much old generation).
+                System.gc();
             }
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("name", c[0]);
@@ -127,6 +133,9 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
             o.put("p99_ms", round(r.percentileMs(99)));
             o.put("page_swaps", swaps1 - swaps0);
             o.put("peak_epc_committed_bytes", peak);
+            o.put("enclaves_launched", launched1 - launched0); // builds in the window: what reuse of idle enclaves saves
+            int running = s.scheduler().maxRunning();
+            o.put("max_running", running == Integer.MAX_VALUE ? null : running); // epc: predictions at once (cores / threads)
             o.put("rejected", r.rejected());
             o.put("failed", r.failed());
             configs.add(o);

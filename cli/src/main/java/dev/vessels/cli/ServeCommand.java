@@ -35,7 +35,8 @@ public final class ServeCommand implements Callable<Integer> {
     public enum Sched { epc, naive }
 
     @Option(names = "--scheduler", defaultValue = "epc", paramLabel = "epc|naive",
-            description = {"epc: a new enclave only while committed + need <= bound, else FIFO wait (default);",
+            description = {"epc: a new enclave only while committed + need <= bound, else FIFO wait; at most cores/threads",
+                    "predictions at once (default);",
                     "naive: an enclave per concurrent request, no bound (what the baseline system does)."})
     Sched scheduler;
 
@@ -71,7 +72,7 @@ public final class ServeCommand implements Callable<Integer> {
         out.printf("vessels serve: http://0.0.0.0:%d/v2  (metrics: /metrics)%n", s.port());
         out.printf("platform %s (emulated, no SGX hardware): EPC %.1f MiB usable; scheduler %s, bound %.1f MiB%s; executor %s; queue %d%n",
                 platform.name(), platform.epcCapacityBytes() / 1048576.0, scheduler, sch.boundBytes() / 1048576.0,
-                scheduler == Sched.naive ? " (not enforced)" : "", executor, queue);
+                scheduler == Sched.naive ? " (not enforced)" : ", at most " + sch.maxRunning() + " predictions at once", executor, queue);
         for (ServedModel m : sch.factory().models()) {
             out.printf("  %-16s weights %s%s, enclave EPC need %.1f MiB (emulated)%n", m.name(), m.weights(),
                     m.synthetic() ? " (seeded synthetic weights, not trained: classes are meaningless)" : "",

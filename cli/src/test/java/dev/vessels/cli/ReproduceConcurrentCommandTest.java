@@ -49,7 +49,12 @@ class ReproduceConcurrentCommandTest {
             assertThat(c.get("p95_ms").asDouble()).isLessThanOrEqualTo(c.get("p99_ms").asDouble());
             assertThat(c.has("page_swaps")).isTrue();
             assertThat(c.get("failed").asLong()).isZero();
+            assertThat(c.get("enclaves_launched").asLong()).isNotNegative();
         }
+        assertThat(cs.get(0).get("max_running").isNull()).as("naive: no running limit").isTrue();
+        assertThat(cs.get(1).get("max_running").isNull()).isTrue();
+        assertThat(cs.get(2).get("max_running").asInt()).as("epc: cores / threads")
+                .isEqualTo(Math.max(1, Runtime.getRuntime().availableProcessors()));
         JsonNode s = cs.get(2);
         assertThat(s.get("page_swaps").asLong()).as("vessels-s never pages (emulated)").isZero();
         assertThat(s.get("peak_epc_committed_bytes").asLong()).isLessThanOrEqualTo(12L << 20);

@@ -31,8 +31,17 @@ public final class Executors {
     }
 
     public static Executor baseline(Network net, ParamSource src, int threads) {
-        return new Executor("baseline", net, new BaselinePlan(net), new ResidentParams(src), parallel(threads),
-                Executor.yoloLayers(net));
+        return baseline(net, new ResidentParams(src), threads);
+    }
+
+    /**
+     * A baseline executor over parameters already read ({@code params}, of {@code net}). Executors
+     * only read their parameters, so several may share one {@link ResidentParams}: a service running
+     * many Darknet-style enclaves of one model keeps one host copy of its parameters instead of one
+     * per enclave (each still holds, and its enclave still declares, every buffer Darknet holds).
+     */
+    public static Executor baseline(Network net, ResidentParams params, int threads) {
+        return new Executor("baseline", net, new BaselinePlan(net), params, parallel(threads), Executor.yoloLayers(net));
     }
 
     /** A vessels executor over a given plan (e.g. with other slot or workspace bounds). */

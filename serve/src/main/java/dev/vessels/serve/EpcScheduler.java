@@ -33,14 +33,30 @@ public final class EpcScheduler implements AutoCloseable {
         }
     }
 
-    /** The enclave failed while serving the request (it has been destroyed and its EPC released): answer 500. */
+    /** The request's enclave failed, and so did the one it was retried on (both destroyed, their EPC released): answer 500. */
     public static final class EnclaveFault extends RuntimeException {
         public EnclaveFault(String message, Throwable cause) {
             super(message, cause);
         }
     }
 
-    private record Pending(String model, float[] input, CompletableFuture<Prediction> future) {}
+    /** An accepted request; {@code retried} (guarded by the lock) once it has been given a second enclave. */
+    private static final class Pending {
+        final String model;
+        final float[] input;
+        final CompletableFuture<Prediction> future;
+        boolean retried;
+
+        Pending(String model, float[] input, CompletableFuture<Prediction> future) {
+            this.model = model;
+            this.input = input;
+            this.future = future;
+        }
+
+        String model() { return model; }
+        float[] input() { return input; }
+        CompletableFuture<Prediction> future() { return future; }
+    }
 
     private final WorkerFactory factory;
     private final SchedulerCore core;
@@ -50,15 +66,20 @@ public final class EpcScheduler implements AutoCloseable {
     private final ExecutorService runners;
     private final AtomicLong nextRequest = new AtomicLong(1);
     private final AtomicLong launched = new AtomicLong(), destroyedCount = new AtomicLong(), faults = new AtomicLong(),
-            invariantViolations = new AtomicLong();
+            invariantViolations = new AtomicLong(), retries = new AtomicLong();
     private long peakPlatformCommitted;
     private boolean accepting = true;
 
     public EpcScheduler(WorkerFactory factory, Mode mode, long boundBytes, int queueCapacity, int maxLive) {
+        this(factory, mode, boundBytes, queueCapacity, maxLive, Integer.MAX_VALUE);
+    }
+
+    /** With at most {@code maxRunning} predictions at once under {@link Mode#EPC} (see {@link SchedulerCore}). */
+    public EpcScheduler(WorkerFactory factory, Mode mode, long boundBytes, int queueCapacity, int maxLive, int maxRunning) {
         this.factory = factory;
         Map<String, Long> needs = new LinkedHashMap<>();
         for (ServedModel m : factory.models()) needs.put(m.name(), factory.epcNeed(m.name()));
-        this.core = new SchedulerCore(mode, needs, boundBytes, queueCapacity, maxLive);
+        this.core = new SchedulerCore(mode, needs, boundBytes, queueCapacity, maxLive, maxRunning);
         AtomicInteger n = new AtomicInteger();
         ThreadFactory tf = r -> {
             Thread t = new Thread(r, "vessels-enclave-" + n.incrementAndGet());
@@ -121,6 +142,7 @@ public final class EpcScheduler implements AutoCloseable {
         } catch (Throwable t) {
             faults.incrementAndGet();
             synchronized (lock) {
+                if (retryOnce(l.worker(), l.request(), p)) return;
                 pending.remove(l.request());
                 apply(core.failed(l.worker()));
                 lock.notifyAll();
@@ -160,6 +182,7 @@ public final class EpcScheduler implements AutoCloseable {
             synchronized (lock) {
                 workers.remove(worker);
                 destroyedCount.incrementAndGet();
+                if (retryOnce(worker, request, p)) return;
                 pending.remove(request);
                 apply(core.failed(worker));
                 lock.notifyAll();
@@ -173,6 +196,24 @@ public final class EpcScheduler implements AutoCloseable {
             lock.notifyAll();
         }
         p.future().complete(out);
+    }
+
+    /**
+     * After a fault of {@code worker} (already destroyed, or never built) while serving {@code request}:
+     * a request's first fault sends it back into the queue at its arrival position (the head, unless
+     * older retried requests wait), to run on another enclave
+     * (usually a fresh one: the failed enclave is gone); a second fault fails it (500). A transient
+     * loss (on real SGX, e.g. an enclave lost across a power transition) is then invisible to the
+     * client, and a request that breaks every enclave costs one more build, not a retry loop.
+     * Called with the lock held; false when the request has had its retry.
+     */
+    private boolean retryOnce(long worker, long request, Pending p) {
+        if (p.retried) return false;
+        p.retried = true;
+        retries.incrementAndGet();
+        apply(core.failedRetry(worker, request));
+        lock.notifyAll();
+        return true;
     }
 
     /**
@@ -214,6 +255,7 @@ public final class EpcScheduler implements AutoCloseable {
     public WorkerFactory factory() { return factory; }
     public Mode mode() { return core.mode(); }
     public long boundBytes() { return core.bound(); }
+    public int maxRunning() { return core.maxRunning(); }
 
     public long epcNeed(String model) {
         return core.need(model);
@@ -221,14 +263,16 @@ public final class EpcScheduler implements AutoCloseable {
 
     /** A consistent view of the scheduler for metrics and tests. */
     public record Snapshot(int queueDepth, int queueCapacity, int busy, int idle, long reservedBytes, long platformCommittedBytes,
-                           long peakPlatformCommittedBytes, long boundBytes, long launched, long destroyed, long faults, long invariantViolations, int pending) {}
+                           long peakPlatformCommittedBytes, long boundBytes, long launched, long destroyed, long faults, long invariantViolations, int pending,
+                           long retries) {}
 
     public Snapshot snapshot() {
         synchronized (lock) {
             var by = core.workersByState();
             return new Snapshot(core.queueDepth(), core.queueCapacity(), by.get(SchedulerCore.WorkerState.BUSY),
                     by.get(SchedulerCore.WorkerState.IDLE), core.committedBytes(), factory.platform().committedBytes(),
-                    peakPlatformCommitted, core.bound(), launched.get(), destroyedCount.get(), faults.get(), invariantViolations.get(), pending.size());
+                    peakPlatformCommitted, core.bound(), launched.get(), destroyedCount.get(), faults.get(), invariantViolations.get(), pending.size(),
+                    retries.get());
         }
     }
 }

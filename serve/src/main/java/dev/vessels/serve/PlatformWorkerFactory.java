@@ -7,10 +7,12 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 
 import dev.vessels.core.VesselsException;
 import dev.vessels.core.exec.Prediction;
+import dev.vessels.core.exec.ResidentParams;
 import dev.vessels.core.weights.ParamSource;
 import dev.vessels.enclave.Enclave;
 import dev.vessels.enclave.TrustedPlatform;
 import dev.vessels.enclave.run.EnclaveExecutor;
+import dev.vessels.enclave.run.UntrustedModelCopy;
 
 /**
  * Workers on a {@link TrustedPlatform}: each enclave is declared with the data region of its
@@ -19,11 +21,26 @@ import dev.vessels.enclave.run.EnclaveExecutor;
  * every on-demand parameter OCALL to the enclave's tracer, and a new enclave first loads the model
  * (the baseline reads all parameters in, as Darknet does at start-up; vessels loads nothing).
  *
- * <p>Executors (host memory: their buffers and, for the baseline, all parameters) outlive the
- * enclaves they ran in: a destroyed enclave's executor is kept for the next enclave of its model,
- * so launching costs the emulated build, not a reload into the JVM heap. A failed one is discarded.
+ * <p>Host memory. The enclaves' EPC is emulated; their executors are real JVM objects, so what the
+ * host holds per enclave is kept to what the computation needs, without changing what is emulated:
+ * <ul>
+ *   <li>baseline enclaves of one model share one read-only host copy of its parameters (one
+ *       {@link ResidentParams}); each enclave still declares, loads and touches every parameter page
+ *       of its own data region, so the emulated EPC charges each the full Darknet footprint. Only
+ *       the JVM's copy is shared (sealed models excepted: each enclave decrypts its own);</li>
+ *   <li>vessels enclaves of a synthetic model read on demand from one shared
+ *       {@link UntrustedModelCopy}: the weights file as it sits in the page cache, read by plain
+ *       copies, as {@code reproduce single} does (a seeded generator per read would make on-demand
+ *       loading slower than it is on a real file);</li>
+ *   <li>an executor outlives the enclave it ran in: a destroyed enclave's executor is kept for the
+ *       next enclave of its model (so launching costs the emulated build, not a reallocation), but
+ *       at most {@link #SPARE_PER_MODEL} per model; more are dropped. A failed one is discarded.</li>
+ * </ul>
  */
 public final class PlatformWorkerFactory implements WorkerFactory {
+    /** Idle executors kept per model for the next enclave (host memory: up to a baseline executor each). */
+    public static final int SPARE_PER_MODEL = 1;
+
     private final TrustedPlatform platform;
     private final String kind;
     private final int threads;
@@ -31,11 +48,14 @@ public final class PlatformWorkerFactory implements WorkerFactory {
     private final Map<String, ServedModel> models = new LinkedHashMap<>();
     private final Map<String, Long> held = new LinkedHashMap<>();
     private final Map<String, ConcurrentLinkedDeque<Loaded>> spare = new LinkedHashMap<>();
+    private final Map<String, ResidentParams> sharedResident = new LinkedHashMap<>();    // baseline: one host copy per model
+    private final Map<String, UntrustedModelCopy> sharedCopy = new LinkedHashMap<>();    // vessels, synthetic: one per model
 
-    private record Loaded(EnclaveExecutor executor, ParamSource source) {
+    /** An executor and the parameter source it alone owns (null when it reads a shared host copy). */
+    private record Loaded(EnclaveExecutor executor, ParamSource ownSource) {
         void close() {
             executor.close();
-            source.close();
+            if (ownSource != null) ownSource.close();
         }
     }
 
@@ -52,6 +72,15 @@ public final class PlatformWorkerFactory implements WorkerFactory {
         this.traced = traced;
         for (ServedModel m : served) {
             if (models.putIfAbsent(m.name(), m) != null) throw new VesselsException("--models: model '" + m.name() + "' given twice");
+            if (kind.equals("baseline") && !m.sealed()) {
+                try (ParamSource src = m.params().get()) {
+                    sharedResident.put(m.name(), new ResidentParams(src));
+                }
+            } else if (kind.equals("vessels") && m.synthetic() && !m.sealed()) {
+                try (ParamSource src = m.params().get()) {
+                    sharedCopy.put(m.name(), new UntrustedModelCopy(src));
+                }
+            }
             Loaded first = load(m); // also measures what the enclave must declare
             held.put(m.name(), first.executor().dataBytes());
             ConcurrentLinkedDeque<Loaded> q = new ConcurrentLinkedDeque<>();
@@ -61,6 +90,10 @@ public final class PlatformWorkerFactory implements WorkerFactory {
     }
 
     private Loaded load(ServedModel m) {
+        ResidentParams resident = sharedResident.get(m.name());
+        if (resident != null) return new Loaded(EnclaveExecutor.baseline(m.network(), resident, threads), null);
+        UntrustedModelCopy copy = sharedCopy.get(m.name());
+        if (copy != null) return new Loaded(EnclaveExecutor.create(kind, m.network(), copy, threads), null);
         ParamSource src = m.params().get();
         try {
             return new Loaded(EnclaveExecutor.create(kind, m.network(), src, threads), src);
@@ -131,6 +164,24 @@ public final class PlatformWorkerFactory implements WorkerFactory {
             Loaded l;
             while ((l = q.poll()) != null) l.close();
         }
+        // the host copies go too (gigabytes for the baseline), even while someone still holds this factory
+        sharedResident.clear();
+        sharedCopy.clear();
+    }
+
+    /** Idle executors kept for {@code model}, for tests. */
+    int spareCount(String model) {
+        return spare.get(model).size();
+    }
+
+    /** The executor a worker of this factory runs, for tests. */
+    static EnclaveExecutor executorOf(EnclaveWorker w) {
+        return ((Worker) w).loaded.executor();
+    }
+
+    /** The enclave a worker of this factory runs in, for tests. */
+    static Enclave enclaveOf(EnclaveWorker w) {
+        return ((Worker) w).enclave;
     }
 
     /** One prediction of {@code ex} inside {@code e}: the only place that knows how executors report memory. */
@@ -178,8 +229,18 @@ public final class PlatformWorkerFactory implements WorkerFactory {
             if (destroyed) return;
             destroyed = true;
             enclave.destroy();
-            if (failed) loaded.close(); // its buffers may hold a half-finished prediction: do not reuse
-            else spare.get(model).add(loaded);
+            var q = spare.get(model);
+            if (failed) {
+                loaded.close(); // its buffers may hold a half-finished prediction: do not reuse
+            } else {
+                synchronized (q) {
+                    if (q.size() < SPARE_PER_MODEL) {
+                        q.add(loaded);
+                        return;
+                    }
+                }
+                loaded.close(); // enough spares: the JVM gets the memory back
+            }
         }
     }
 }

@@ -25,10 +25,14 @@ import java.util.Map;
  *       committed + need ≤ bound, destroying idle enclaves of other models, least recently used
  *       first, only as many as make it fit and only if it then fits;</li>
  *   <li>else the head waits until a running request completes;</li>
+ *   <li>and in either case, at most {@code maxRunning} requests run at once (default: no limit):
+ *       the head also waits while that many run. Predictions are CPU-bound, so starting more than
+ *       the machine's cores run at once adds no throughput; it only takes EPC that idle enclaves
+ *       could keep, so that the next request of their model reuses one instead of building one;</li>
  *   <li>at most {@code queueCapacity} requests wait; a request that would wait beyond that is rejected.</li>
  * </ol>
- * {@link Mode#NAIVE} (what the baseline system does) applies the same rules without the EPC bound:
- * an enclave per concurrent request, however much EPC they commit together.
+ * {@link Mode#NAIVE} (what the baseline system does) applies the same rules without the EPC bound
+ * and without {@code maxRunning}: an enclave per concurrent request, however much EPC they commit together.
  *
  * <p>Commit is reserved when a launch is decided and released when a destroy is decided, so the
  * runner must carry out destroys before later launches (it does: in order, under one lock).
@@ -74,6 +78,8 @@ public final class SchedulerCore {
     private final long bound;
     private final int queueCapacity;
     private final int maxLive;
+    private final int maxRunning; // EPC mode only
+    private int running;          // busy workers
     private final Map<String, Long> needs;
     private final Deque<Waiting> queue = new ArrayDeque<>();
     private final Map<Long, Worker> workers = new LinkedHashMap<>();
@@ -91,6 +97,15 @@ public final class SchedulerCore {
      * @throws IllegalArgumentException if, in EPC mode, one model alone needs more than the bound
      */
     public SchedulerCore(Mode mode, Map<String, Long> needs, long bound, int queueCapacity, int maxLive) {
+        this(mode, needs, bound, queueCapacity, maxLive, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #SchedulerCore(Mode, Map, long, int, int)}, with at most {@code maxRunning} (≥ 1)
+     * requests running at once in EPC mode (ignored in naive mode).
+     */
+    public SchedulerCore(Mode mode, Map<String, Long> needs, long bound, int queueCapacity, int maxLive, int maxRunning) {
+        if (maxRunning < 1) throw new IllegalArgumentException("at least one running request must be allowed, got " + maxRunning);
         if (queueCapacity < 0) throw new IllegalArgumentException("queue capacity must be >= 0, got " + queueCapacity);
         if (maxLive < 1) throw new IllegalArgumentException("at least one enclave must be allowed, got " + maxLive);
         if (needs.isEmpty()) throw new IllegalArgumentException("no models");
@@ -106,6 +121,7 @@ public final class SchedulerCore {
         this.bound = bound;
         this.queueCapacity = queueCapacity;
         this.maxLive = maxLive;
+        this.maxRunning = mode == Mode.EPC ? maxRunning : Integer.MAX_VALUE;
     }
 
     /** A request for {@code model} arrives (the model must be known). */
@@ -125,6 +141,7 @@ public final class SchedulerCore {
         Worker w = busy(worker);
         w.state = WorkerState.IDLE;
         w.lastUsed = ++clock;
+        running--;
         return dispatch();
     }
 
@@ -136,7 +153,28 @@ public final class SchedulerCore {
         Worker w = busy(worker);
         workers.remove(w.id);
         committed -= w.need;
+        running--;
         check();
+        return dispatch();
+    }
+
+    /**
+     * The enclave {@code worker} failed while serving {@code request}, which is to be tried again on
+     * another enclave: as {@link #failed}, and the request goes back into the queue at its arrival
+     * position (request ids are given in arrival order), which is the head unless older retried
+     * requests still wait; it is never rejected for a full queue, having been accepted already.
+     * The runner decides how often a request may be retried.
+     */
+    public List<Action> failedRetry(long worker, long request) {
+        Worker w = busy(worker);
+        workers.remove(w.id);
+        committed -= w.need;
+        running--;
+        check();
+        Deque<Waiting> older = new ArrayDeque<>();
+        while (!queue.isEmpty() && queue.peekFirst().request() < request) older.addLast(queue.pollFirst());
+        queue.addFirst(new Waiting(request, w.model));
+        while (!older.isEmpty()) queue.addFirst(older.pollLast());
         return dispatch();
     }
 
@@ -171,7 +209,7 @@ public final class SchedulerCore {
 
     private List<Action> dispatch() {
         List<Action> out = new ArrayList<>();
-        while (!queue.isEmpty()) {
+        while (!queue.isEmpty() && running < maxRunning) {
             Waiting head = queue.peekFirst();
             Worker idle = null;
             for (Worker w : workers.values()) {
@@ -180,6 +218,7 @@ public final class SchedulerCore {
             if (idle != null) {
                 idle.state = WorkerState.BUSY;
                 idle.lastUsed = ++clock;
+                running++;
                 queue.removeFirst();
                 out.add(new Run(idle.id, head.request()));
                 continue;
@@ -205,6 +244,7 @@ public final class SchedulerCore {
             Worker w = new Worker(nextWorker++, head.model(), need);
             w.lastUsed = ++clock;
             workers.put(w.id, w);
+            running++;
             committed += need;
             peakCommitted = Math.max(peakCommitted, committed);
             queue.removeFirst();
@@ -228,6 +268,9 @@ public final class SchedulerCore {
             throw new IllegalStateException("scheduler committed " + committed + " bytes of EPC, above the bound " + bound);
         }
         if (workers.size() > maxLive) throw new IllegalStateException(workers.size() + " live enclaves, above " + maxLive);
+        int busy = 0;
+        for (Worker w : workers.values()) if (w.state == WorkerState.BUSY) busy++;
+        if (busy != running || running > maxRunning) throw new IllegalStateException(busy + " busy enclaves, counted " + running + ", at most " + maxRunning);
     }
 
     public Mode mode() { return mode; }
@@ -237,6 +280,8 @@ public final class SchedulerCore {
     public int queueDepth() { return queue.size(); }
     public int queueCapacity() { return queueCapacity; }
     public int maxLive() { return maxLive; }
+    /** Most requests running at once (EPC mode; {@link Integer#MAX_VALUE} when unlimited or naive). */
+    public int maxRunning() { return maxRunning; }
     public long need(String model) { return needs.get(model); }
 
     /** Live enclaves in each state. */

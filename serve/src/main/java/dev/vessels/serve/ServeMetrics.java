@@ -65,6 +65,9 @@ public final class ServeMetrics {
                 .callback(cb -> cb.call(scheduler.snapshot().launched())).register(registry);
         CounterWithCallback.builder().name("vessels_enclave_faults_total").help("Enclaves that failed while launching or predicting")
                 .callback(cb -> cb.call(scheduler.snapshot().faults())).register(registry);
+        CounterWithCallback.builder().name("vessels_request_retries_total")
+                .help("Requests sent to another enclave after their enclave failed (each request at most once)")
+                .callback(cb -> cb.call(scheduler.snapshot().retries())).register(registry);
     }
 
     /** Counts one request of {@code model} (or "-" when it named none we serve) with {@code outcome}. */

@@ -26,9 +26,11 @@ import dev.vessels.enclave.seal.SealedModel;
  * @param weights   where parameters come from, for {@code GET /v2/models/NAME}
  * @param synthetic true when the weights are generated, not trained (results are then meaningless and say so)
  * @param labels    class names for image requests
+ * @param sealed    true for a sealed model: each enclave opens and decrypts its own copy, so no host
+ *                  copy of the parameters is shared between enclaves
  */
 public record ServedModel(String name, Network network, Supplier<ParamSource> params, String weights, boolean synthetic,
-                          Labels labels) {
+                          Labels labels, boolean sealed) {
 
     /** True for YOLO networks: image requests get detections instead of top classes. */
     public boolean detector() {
@@ -71,7 +73,7 @@ public record ServedModel(String name, Network network, Supplier<ParamSource> pa
             Path weights = existing(spec, parts[1], "weights");
             Network net = Network.parse(cfg);
             WeightsFile.open(weights, net).close(); // fail at startup, not at the first request
-            return new ServedModel(name, net, () -> WeightsFile.open(weights, net), weights.toString(), false, labelsFor(net, null));
+            return new ServedModel(name, net, () -> WeightsFile.open(weights, net), weights.toString(), false, labelsFor(net, null), false);
         }
         if (parts.length != 1) throw new VesselsException("--models " + spec + ": expected NAME, NAME=CFG,WEIGHTS or NAME=SEALED");
         Path file = existing(spec, parts[0], "model");
@@ -84,11 +86,11 @@ public record ServedModel(String name, Network network, Supplier<ParamSource> pa
             net = m.network();
             synth = m.synthetic();
         }
-        return new ServedModel(name, net, () -> SealedModel.open(file, keys), file.toString(), synth, labelsFor(net, null));
+        return new ServedModel(name, net, () -> SealedModel.open(file, keys), file.toString(), synth, labelsFor(net, null), true);
     }
 
     private static ServedModel synthetic(String name, Network net, Labels labels) {
-        return new ServedModel(name, net, () -> new SyntheticWeights(net, 1), "synthetic:1", true, labelsFor(net, labels));
+        return new ServedModel(name, net, () -> new SyntheticWeights(net, 1), "synthetic:1", true, labelsFor(net, labels), false);
     }
 
     private static Labels labelsFor(Network net, Labels given) {

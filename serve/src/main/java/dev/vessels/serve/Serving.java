@@ -36,6 +36,15 @@ public final class Serving {
     public record Options(List<String> models, String host, int port, String executor, String scheduler, double epcMb,
                           Double epcBoundMb, int queue, int threads, Path keyFile, int maxLive, long timeoutMillis, boolean realWork) {}
 
+    /**
+     * Predictions the {@code epc} scheduler runs at once: as many as the cores run, each on
+     * {@code threads} threads (at least one). More would not add throughput, only take EPC that
+     * idle enclaves keep for reuse. The {@code naive} scheduler has no such limit.
+     */
+    public static int maxRunning(int threads) {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, threads));
+    }
+
     public static InferenceServer start(Options o) {
         if (o.models() == null || o.models().isEmpty()) throw new VesselsException("no models to serve: give --models NAME...");
         if (!(o.epcMb() > 0)) throw new VesselsException("--epc-mb must be > 0, got " + o.epcMb());
@@ -57,7 +66,7 @@ public final class Serving {
         PlatformWorkerFactory factory = new PlatformWorkerFactory(platform, served, o.executor(), o.threads(), true);
         EpcScheduler scheduler;
         try {
-            scheduler = new EpcScheduler(factory, mode, bound, o.queue(), o.maxLive());
+            scheduler = new EpcScheduler(factory, mode, bound, o.queue(), o.maxLive(), maxRunning(o.threads()));
         } catch (IllegalArgumentException e) {
             factory.close();
             throw new VesselsException(e.getMessage() + " (raise --epc-bound-mb, use --executor vessels, or --scheduler naive)");

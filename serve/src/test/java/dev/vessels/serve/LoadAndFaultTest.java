@@ -47,7 +47,7 @@ class LoadAndFaultTest {
 
     @Test
     void aBurstFarAboveCapacityGetsOnly200sAndExplicit503sAndTheCountsAddUp() throws Exception {
-        var f = new TestServers.Faulty(TestServers.factory(TestServers.platform(93.5), TINY), 25, -1);
+        var f = new TestServers.Faulty(TestServers.factory(TestServers.platform(93.5), TINY), 25);
         InferenceServer s = TestServers.start(f, SchedulerCore.Mode.EPC, 64L << 20, 4, 2, 1 << 20);
         HttpClient c = HttpClient.newHttpClient();
         try {
@@ -85,8 +85,44 @@ class LoadAndFaultTest {
     }
 
     @Test
-    void anEnclaveFaultFailsThatRequestWith500ReplacesTheEnclaveAndReleasesItsEpc() throws Exception {
-        var f = new TestServers.Faulty(TestServers.factory(TestServers.platform(93.5), TINY), 0, 3);
+    void aFaultMidPredictionIsRetriedOnceOnAFreshEnclaveTheFailedOneIsDestroyedAndItsEpcReleased() throws Exception {
+        var p = new TestServers.MidPredictionFaults(TestServers.platform(93.5));
+        InferenceServer s = TestServers.start(TestServers.factory(p, TINY), SchedulerCore.Mode.EPC, 64L << 20, 4, 2, 1 << 20);
+        HttpClient c = HttpClient.newHttpClient();
+        long need = s.scheduler().epcNeed(TINY);
+        try {
+            byte[] body = request();
+            HttpResponse<String> first = infer(c, s, body).get(30, TimeUnit.SECONDS);
+            assertThat(first.statusCode()).isEqualTo(200);
+            assertThat(s.scheduler().snapshot().launched()).isEqualTo(1);
+            // the next prediction fails inside the forward pass, at its 12th memory access (layers half run)
+            p.armAtTouch(12);
+            HttpResponse<String> faulted = infer(c, s, body).get(30, TimeUnit.SECONDS);
+            assertThat(p.injected.get()).as("the fault was injected").isEqualTo(1);
+            assertThat(faulted.statusCode()).as(faulted.body()).isEqualTo(200);
+            // retried on a fresh enclave, whose executor computes what the first one did before the fault
+            assertThat(JSON.readTree(faulted.body()).get("outputs")).isEqualTo(JSON.readTree(first.body()).get("outputs"));
+            var snap = s.scheduler().snapshot();
+            assertThat(snap.faults()).isEqualTo(1);
+            assertThat(snap.retries()).isEqualTo(1);
+            assertThat(snap.launched()).as("a fresh enclave replaced the failed one").isEqualTo(2);
+            assertThat(snap.busy() + snap.idle()).as("the failed enclave is gone").isEqualTo(1);
+            assertThat(p.committedBytes()).as("its EPC commit released: one enclave's worth left").isEqualTo(need)
+                    .isEqualTo(snap.reservedBytes());
+            for (int i = 0; i < 3; i++) assertThat(infer(c, s, body).get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            assertThat(metrics(c, s)).contains("vessels_requests_total{model=\"" + TINY + "\",outcome=\"ok\"} 5.0")
+                    .contains("vessels_enclave_faults_total 1.0").contains("vessels_request_retries_total 1.0")
+                    .doesNotContain("outcome=\"error\"");
+        } finally {
+            s.stop(5_000);
+        }
+        assertThat(p.committedBytes()).as("shutdown destroys every enclave").isZero();
+    }
+
+    @Test
+    void aRequestWhoseRetryFailsTooGets500AndTheServerKeepsServing() throws Exception {
+        // predictions 3 (request 3) and 4 (its retry) fail
+        var f = new TestServers.Faulty(TestServers.factory(TestServers.platform(93.5), TINY), 0, 3, 4);
         InferenceServer s = TestServers.start(f, SchedulerCore.Mode.EPC, 64L << 20, 4, 2, 1 << 20);
         HttpClient c = HttpClient.newHttpClient();
         TrustedPlatform p = f.platform();
@@ -99,18 +135,19 @@ class LoadAndFaultTest {
                 statuses.add(r.statusCode());
                 if (i == 2) {
                     assertThat(JSON.readTree(r.body()).get("error").asText()).contains("injected enclave fault");
-                    // the failed enclave is gone and its EPC with it
+                    // both failed enclaves are gone and their EPC with them
                     assertThat(p.committedBytes()).isZero();
                     assertThat(s.scheduler().snapshot().reservedBytes()).isZero();
                 }
             }
             assertThat(statuses).containsExactly(200, 200, 500, 200, 200, 200);
             var snap = s.scheduler().snapshot();
-            assertThat(snap.faults()).isEqualTo(1);
-            assertThat(snap.launched()).as("a new enclave replaced the failed one").isEqualTo(2);
+            assertThat(snap.faults()).isEqualTo(2);
+            assertThat(snap.retries()).as("one retry, never a second").isEqualTo(1);
+            assertThat(snap.launched()).as("each failed enclave was replaced").isEqualTo(3);
             assertThat(p.committedBytes()).isEqualTo(need).isEqualTo(snap.reservedBytes());
             assertThat(metrics(c, s)).contains("vessels_requests_total{model=\"" + TINY + "\",outcome=\"error\"} 1.0")
-                    .contains("vessels_enclave_faults_total 1.0");
+                    .contains("vessels_enclave_faults_total 2.0");
         } finally {
             s.stop(5_000);
         }
@@ -119,7 +156,7 @@ class LoadAndFaultTest {
 
     @Test
     void gracefulShutdownAnswersEverythingAlreadyAccepted() throws Exception {
-        var f = new TestServers.Faulty(TestServers.factory(TestServers.platform(93.5), TINY), 60, -1);
+        var f = new TestServers.Faulty(TestServers.factory(TestServers.platform(93.5), TINY), 60);
         InferenceServer s = TestServers.start(f, SchedulerCore.Mode.EPC, 64L << 20, 16, 1, 1 << 20);
         HttpClient c = HttpClient.newHttpClient();
         byte[] body = request();
@@ -139,7 +176,7 @@ class LoadAndFaultTest {
         long bound = 16L << 20;
         long[] swaps = new long[2];
         for (SchedulerCore.Mode mode : SchedulerCore.Mode.values()) {
-            var f = new TestServers.Faulty(TestServers.factory(TestServers.platform(16), TINY), 15, -1);
+            var f = new TestServers.Faulty(TestServers.factory(TestServers.platform(16), TINY), 15);
             try (EpcScheduler s = new EpcScheduler(f, mode, bound, 64, 6)) {
                 float[] x = new float[(int) ModelZoo.open(TINY).input().size()];
                 List<CompletableFuture<?>> fs = new ArrayList<>();

@@ -149,6 +149,42 @@ class SchedulerCoreTest {
     }
 
     @Test
+    void aRetriedRequestReleasesItsEnclaveAndGoesBackAheadOfEverythingThatArrivedAfterIt() {
+        SchedulerCore s = epc(90, 10, 8, "a", 40);
+        s.submit(1, "a");
+        s.submit(2, "a");
+        s.submit(3, "a"); // waits: 80 + 40 > 90
+        // request 1's enclave fails: its 40 MB go, and request 1 runs again, before 3, on a fresh enclave
+        assertThat(s.failedRetry(1, 1)).containsExactly(new Launch(3, "a", 40 * MB, 1));
+        assertThat(s.waiting()).containsExactly(3L);
+        assertThat(s.committedBytes()).isEqualTo(80 * MB);
+        // request 2's enclave fails too while 1 is running: 2 is queued again ahead of 3
+        s.submit(4, "a");
+        assertThat(s.failedRetry(2, 2)).containsExactly(new Launch(4, "a", 40 * MB, 2));
+        assertThat(s.waiting()).containsExactly(3L, 4L);
+    }
+
+    @Test
+    void maxRunningHoldsTheHeadWhileThatManyRunSoIdleEnclavesSurviveForReuse() {
+        Map<String, Long> needs = new LinkedHashMap<>(Map.of("a", 20 * MB, "b", 20 * MB));
+        SchedulerCore s = new SchedulerCore(Mode.EPC, needs, 90 * MB, 10, 8, 2);
+        assertThat(s.submit(1, "a").actions()).containsExactly(new Launch(1, "a", 20 * MB, 1));
+        assertThat(s.submit(2, "b").actions()).containsExactly(new Launch(2, "b", 20 * MB, 2));
+        // 40 + 20 <= 90 would fit, but two run already: 3 and 4 wait, in order
+        assertThat(s.submit(3, "a").actions()).isEmpty();
+        assertThat(s.submit(4, "b").actions()).isEmpty();
+        // a's enclave is free: request 3 reuses it; no third enclave was ever built
+        assertThat(s.completed(1)).containsExactly(new Run(1, 3));
+        assertThat(s.completed(2)).containsExactly(new Run(2, 4));
+        assertThat(s.live()).isEqualTo(2);
+        // naive mode ignores the limit: an enclave per concurrent request
+        SchedulerCore n = new SchedulerCore(Mode.NAIVE, needs, 90 * MB, 10, 8, 2);
+        n.submit(1, "a");
+        n.submit(2, "b");
+        assertThat(n.submit(3, "a").actions()).containsExactly(new Launch(3, "a", 20 * MB, 3));
+    }
+
+    @Test
     void drainIdleDestroysOnlyIdleEnclaves() {
         SchedulerCore s = epc(100, 4, 8, "a", 10);
         s.submit(1, "a");
@@ -160,12 +196,15 @@ class SchedulerCoreTest {
 
     // ---- properties over random arrival / completion / failure sequences ----
 
-    /** One step: kind 0..5 = arrival of model (value % models), 6..7 = completion, 8 = failure of busy worker (value % busy). */
+    /**
+     * One step: kind 0..5 = arrival of model (value % models), 6..7 = completion, 8 = failure of busy
+     * worker (value % busy), 9 = failure after which the request is retried (if it was not already).
+     */
     record Step(int kind, int value) {}
 
     @Provide
     Arbitrary<List<Step>> steps() {
-        return Arbitraries.integers().between(0, 8).flatMap(k -> Arbitraries.integers().between(0, 1000).map(v -> new Step(k, v)))
+        return Arbitraries.integers().between(0, 9).flatMap(k -> Arbitraries.integers().between(0, 1000).map(v -> new Step(k, v)))
                 .list().ofMinSize(1).ofMaxSize(200);
     }
 
@@ -175,11 +214,13 @@ class SchedulerCoreTest {
                                                          @ForAll @IntRange(min = 100, max = 200) int boundMb,
                                                          @ForAll @IntRange(min = 0, max = 12) int queueCap,
                                                          @ForAll @IntRange(min = 1, max = 8) int maxLive,
+                                                         @ForAll @IntRange(min = 1, max = 9) int maxRunning,
                                                          @ForAll boolean naive) {
         Map<String, Long> needs = new LinkedHashMap<>();
         for (int i = 0; i < needsMb.size(); i++) needs.put("m" + i, needsMb.get(i) * MB);
         long bound = boundMb * MB;
-        SchedulerCore s = new SchedulerCore(naive ? Mode.NAIVE : Mode.EPC, needs, bound, queueCap, maxLive);
+        // maxRunning 9: no limit in effect (maxLive <= 8)
+        SchedulerCore s = new SchedulerCore(naive ? Mode.NAIVE : Mode.EPC, needs, bound, queueCap, maxLive, maxRunning);
         Sim sim = new Sim(s, needs, bound, naive);
         long nextRequest = 1;
         for (Step st : steps) {
@@ -188,7 +229,8 @@ class SchedulerCoreTest {
             } else if (!sim.busy.isEmpty()) {
                 long w = new ArrayList<>(sim.busy.keySet()).get(st.value() % sim.busy.size());
                 if (st.kind() <= 7) sim.complete(w);
-                else sim.fail(w);
+                else if (st.kind() == 8 || sim.retried.contains(sim.busy.get(w))) sim.fail(w);
+                else sim.failRetry(w);
             }
         }
         // Drain: with every running request completing, every accepted request must be served.
@@ -198,11 +240,13 @@ class SchedulerCoreTest {
             if (++guard > 10_000) throw new AssertionError("no progress");
         }
         assertThat(s.queueDepth()).as("no request left waiting").isZero();
-        assertThat(sim.started).as("every accepted request started exactly once").hasSize(sim.accepted.size());
+        assertThat(sim.started).as("every accepted request started once, and once more if retried")
+                .hasSize(sim.accepted.size() + sim.retried.size());
         assertThat(new HashSet<>(sim.started)).isEqualTo(new HashSet<>(sim.accepted));
         assertThat(sim.accepted.size() + sim.rejected).isEqualTo(nextRequest - 1);
-        for (int i = 1; i < sim.started.size(); i++) {
-            assertThat(sim.started.get(i)).as("FIFO service order").isGreaterThan(sim.started.get(i - 1));
+        List<Long> firstStarts = sim.started.stream().distinct().toList();
+        for (int i = 1; i < firstStarts.size(); i++) {
+            assertThat(firstStarts.get(i)).as("FIFO service order").isGreaterThan(firstStarts.get(i - 1));
         }
     }
 
@@ -217,6 +261,8 @@ class SchedulerCoreTest {
         final Set<Long> idle = new HashSet<>();
         final List<Long> started = new ArrayList<>();
         final List<Long> accepted = new ArrayList<>();
+        final Set<Long> waiting = new HashSet<>();  // accepted or retried, not (re)started yet
+        final Set<Long> retried = new HashSet<>();
         int rejected;
 
         Sim(SchedulerCore s, Map<String, Long> needs, long bound, boolean naive) {
@@ -229,8 +275,10 @@ class SchedulerCoreTest {
         void arrive(long request, String model) {
             int depthBefore = s.queueDepth();
             var a = s.submit(request, model);
-            if (a.accepted()) accepted.add(request);
-            else {
+            if (a.accepted()) {
+                accepted.add(request);
+                waiting.add(request);
+            } else {
                 rejected++;
                 assertThat(depthBefore).as("only rejected when the queue is full").isGreaterThanOrEqualTo(s.queueCapacity());
             }
@@ -249,6 +297,21 @@ class SchedulerCoreTest {
             apply(s.failed(w));
         }
 
+        void failRetry(long w) {
+            long request = busy.remove(w);
+            liveNeed.remove(w);
+            retried.add(request);
+            waiting.add(request);
+            apply(s.failedRetry(w, request));
+        }
+
+        /** A request (re)starts: nothing that arrived before it may still be waiting (FIFO, retries included). */
+        void starts(long request) {
+            assertThat(waiting.remove(request)).as("starts only a waiting request").isTrue();
+            for (long q : waiting) assertThat(q).as("request " + request + " overtakes waiting " + q).isGreaterThan(request);
+            started.add(request);
+        }
+
         void apply(List<Action> actions) {
             for (Action a : actions) {
                 switch (a) {
@@ -257,12 +320,12 @@ class SchedulerCoreTest {
                         liveNeed.put(l.worker(), l.need());
                         assertThat(l.need()).isEqualTo(needs.get(l.model()));
                         busy.put(l.worker(), l.request());
-                        started.add(l.request());
+                        starts(l.request());
                     }
                     case Run r -> {
                         assertThat(idle.remove(r.worker())).as("runs only on an idle enclave").isTrue();
                         busy.put(r.worker(), r.request());
-                        started.add(r.request());
+                        starts(r.request());
                     }
                     case Destroy d -> {
                         assertThat(idle.remove(d.worker())).as("destroys only idle enclaves").isTrue();
@@ -271,6 +334,7 @@ class SchedulerCoreTest {
                 }
                 long sum = liveNeed.values().stream().mapToLong(Long::longValue).sum();
                 if (!naive) assertThat(sum).as("committed EPC <= bound at every step").isLessThanOrEqualTo(bound);
+                if (!naive) assertThat(busy.size()).as("running <= maxRunning").isLessThanOrEqualTo(s.maxRunning());
                 assertThat(liveNeed.size()).isLessThanOrEqualTo(s.maxLive());
             }
             assertThat(liveNeed.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(s.committedBytes());

@@ -4,6 +4,7 @@ import dev.vessels.core.Network;
 import dev.vessels.core.VesselsException;
 import dev.vessels.core.exec.Executor;
 import dev.vessels.core.exec.Prediction;
+import dev.vessels.core.exec.ResidentParams;
 import dev.vessels.core.weights.ParamSource;
 import dev.vessels.enclave.Enclave;
 import dev.vessels.enclave.MemoryTracer;
@@ -48,6 +49,15 @@ public final class EnclaveExecutor implements AutoCloseable {
             default -> throw new VesselsException("unknown executor '" + kind + "' (expected one of "
                     + String.join(", ", Executors.KINDS) + ")");
         };
+    }
+
+    /**
+     * A baseline executor over parameters already read, which other executors of the model may share
+     * read-only (see {@link Executors#baseline(Network, ResidentParams, int)}). Its data region, and
+     * what it reports, are those of any baseline executor: every parameter page is its own.
+     */
+    public static EnclaveExecutor baseline(Network net, ResidentParams shared, int threads) {
+        return new EnclaveExecutor("baseline", Executors.baseline(net, shared, threads), new BaselineTrace(net));
     }
 
     /** A vessels executor over a given plan (other slot or workspace bounds). */
