@@ -66,21 +66,6 @@ public final class Gemm {
     /** Below this many columns the packed kernel wastes most of its tile: use the narrow path. */
     private static final int NARROW_N = L;
 
-    /**
-     * Floats of the packed A that the threads of a column split fill together (2 MiB): up to this
-     * size A is packed once per call, half by each thread, instead of wholly by every thread —
-     * at 16×16 maps (N = 256) packing A cost each thread as much as a third of its share of the
-     * work. An on-demand weight piece (at most 512 Ki floats by default) always fits. Held by the
-     * thread that calls the GEMM (the prediction's), only when it runs with more than one thread.
-     */
-    public static final int SHARED_A_FLOATS = 1 << 19;
-
-    /** {@code -Dvessels.gemm.sharedA=false}: every thread packs all of A (A/B runs). */
-    private static final boolean SHARE_A = !"false".equals(System.getProperty("vessels.gemm.sharedA"));
-
-    /** The caller's shared packed A, see {@link #SHARED_A_FLOATS}. */
-    private static final ThreadLocal<float[]> SHARED_A = ThreadLocal.withInitial(() -> new float[SHARED_A_FLOATS]);
-
     /** Per-thread packing buffers, so steady-state calls allocate nothing. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
@@ -160,28 +145,19 @@ public final class Gemm {
                               int eRow0) {
         int threads = par == null ? 1 : par.threads();
         if (threads == 1 || (long) m * n * k < PARALLEL_MIN_MACS) {
-            blocked(m, n, k, a, aOff, lda, b, bOff, ldb, g, 0, c, cOff, ldc, accumulate, e, eRow0, null);
+            blocked(m, n, k, a, aOff, lda, b, bOff, ldb, g, 0, c, cOff, ldc, accumulate, e, eRow0);
             return;
         }
         int nPanels = (n + NR - 1) / NR, mPanels = (m + MR - 1) / MR;
         if (splitColumns(m, n, k, threads, nPanels, mPanels, g != null)) {
-            // Split columns on panel boundaries: each thread packs its own B. A is packed once, the
-            // threads sharing the work, when it fits the shared buffer and the packed path reads it
-            // (else each thread packs the whole A for itself).
+            // Split columns on panel boundaries: each thread packs the whole A but only its own B.
             int parts = Math.min(threads, nPanels);
-            float[] shared = SHARE_A && n >= DIRECT_A_MAX_N && (long) mPanels * MR * k <= SHARED_A_FLOATS
-                    ? SHARED_A.get() : null;
-            if (shared != null) {
-                int mPad = mPanels * MR;
-                par.forEachPart(parts, p -> packAShared(m, k, a, aOff, lda, shared, mPad,
-                        (int) ((long) mPanels * p / parts) * MR, (int) ((long) mPanels * (p + 1) / parts) * MR));
-            }
             par.forEachPart(parts, p -> {
                 int j0 = (int) ((long) nPanels * p / parts) * NR;
                 int j1 = Math.min(n, (int) ((long) nPanels * (p + 1) / parts) * NR);
                 if (j1 > j0) {
                     blocked(m, j1 - j0, k, a, aOff, lda, b, g == null ? bOff + j0 : bOff, ldb, g, j0, c, cOff + j0, ldc,
-                            accumulate, e, eRow0, shared);
+                            accumulate, e, eRow0);
                 }
             });
         } else {
@@ -192,7 +168,7 @@ public final class Gemm {
                 int i1 = Math.min(m, (int) ((long) mPanels * (p + 1) / parts) * MR);
                 if (i1 > i0) {
                     blocked(i1 - i0, n, k, a, aOff + i0 * lda, lda, b, bOff, ldb, g, 0, c, cOff + i0 * ldc, ldc,
-                            accumulate, e, eRow0 + i0, null);
+                            accumulate, e, eRow0 + i0);
                 }
             });
         }
@@ -231,30 +207,12 @@ public final class Gemm {
     }
 
     /**
-     * Packs row panels [i0, i1) of A, for every K block, into {@code dst}: K block q (columns
-     * [p0, p1)) at mPad·p0, its rows i at (i / MR)·MR·kc within it — the layout {@link #blocked}
-     * reads a pre-packed A in. Threads packing disjoint row ranges fill one buffer together.
-     */
-    static void packAShared(int m, int k, float[] a, int aOff, int lda, float[] dst, int mPad, int i0, int i1) {
-        int kb = kBlocks(k);
-        int rows = Math.min(i1, m) - i0;
-        if (rows <= 0) return;
-        for (int q = 0; q < kb; q++) {
-            int p0 = (int) ((long) k * q / kb), p1 = (int) ((long) k * (q + 1) / kb);
-            packA(rows, p1 - p0, a, aOff + i0 * lda + p0, lda, dst, mPad * p0 + i0 * (p1 - p0));
-        }
-    }
-
-    /**
      * The single-threaded blocked GEMM over one rectangle of C. With {@code g != null}, B is the
      * im2col of image {@code b} at {@code bOff}, and this rectangle starts at its column {@code col0}.
-     * With {@code packedA != null}, A was packed by {@link #packAShared} (all of its rows, mPad of
-     * them) and is read from there instead of being packed block by block.
      */
     private static void blocked(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                 ConvGeometry g, int col0, float[] c, int cOff, int ldc, boolean accumulate, Epilogue e,
-                                int eRow0, float[] packedA) {
-        int mPad = (m + MR - 1) / MR * MR;
+                                int eRow0) {
         Scratch s = SCRATCH.get();
         int kb = kBlocks(k);
         for (int jc = 0; jc < n; jc += NC) {
@@ -276,13 +234,8 @@ public final class Gemm {
                                 overwrite, s.tile, s.edgeA, fin, eRow0 + ic);
                         continue;
                     }
-                    if (packedA != null) {
-                        macroKernel(mc, nc, kc, packedA, mPad * p0 + ic * kc, s.b, c, cOff + ic * ldc + jc, ldc, overwrite,
-                                s.tile, fin, eRow0 + ic);
-                        continue;
-                    }
-                    packA(mc, kc, a, aOff + ic * lda + p0, lda, s.a, 0);
-                    macroKernel(mc, nc, kc, s.a, 0, s.b, c, cOff + ic * ldc + jc, ldc, overwrite, s.tile, fin, eRow0 + ic);
+                    packA(mc, kc, a, aOff + ic * lda + p0, lda, s.a);
+                    macroKernel(mc, nc, kc, s.a, s.b, c, cOff + ic * ldc + jc, ldc, overwrite, s.tile, fin, eRow0 + ic);
                 }
             }
         }
@@ -367,8 +320,8 @@ public final class Gemm {
     private static final float[] T3_HI = {8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31};
 
     /** Packs A[mc×kc] into MR-row panels, each [kc][MR], zero-padding the last panel's rows. */
-    static void packA(int mc, int kc, float[] a, int aOff, int lda, float[] dst, int dstOff) {
-        int d = dstOff;
+    static void packA(int mc, int kc, float[] a, int aOff, int lda, float[] dst) {
+        int d = 0;
         for (int i = 0; i < mc; i += MR) {
             int h = Math.min(MR, mc - i);
             int r0 = aOff + i * lda;
@@ -431,19 +384,19 @@ public final class Gemm {
      * C[mc×nc] (+)= packed A · packed B over one K block. All hot loops are in this one method so
      * C2 keeps the 16 accumulators in registers (no calls, no allocation).
      */
-    static void macroKernel(int mc, int nc, int kc, float[] ap, int apOff, float[] bp, float[] c, int cOff, int ldc,
+    static void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
                             boolean overwrite, float[] tile, Epilogue e, int eRow0) {
         for (int jr = 0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int bBase = jr / NR * kc * NR;
             if (nr <= L) {
                 // A last panel at most one vector wide (N = 196, 784, 5776 …): half the FMAs.
-                narrowPanel(mc, kc, ap, apOff, bp, bBase, c, cOff + jr, ldc, nr, overwrite, tile, e, eRow0);
+                narrowPanel(mc, kc, ap, bp, bBase, c, cOff + jr, ldc, nr, overwrite, tile, e, eRow0);
                 continue;
             }
             for (int ir = 0; ir < mc; ir += MR) {
                 int mr = Math.min(MR, mc - ir);
-                int aBase = apOff + ir / MR * kc * MR;
+                int aBase = ir / MR * kc * MR;
                 FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
                 FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
                 FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
@@ -629,11 +582,11 @@ public final class Gemm {
     }
 
     /** The 8×L variant of the micro-kernel for a last B panel of at most L columns (zero-padded). */
-    private static void narrowPanel(int mc, int kc, float[] ap, int apOff, float[] bp, int bBase, float[] c, int cOff,
-                                    int ldc, int nr, boolean overwrite, float[] tile, Epilogue e, int eRow0) {
+    private static void narrowPanel(int mc, int kc, float[] ap, float[] bp, int bBase, float[] c, int cOff, int ldc,
+                                    int nr, boolean overwrite, float[] tile, Epilogue e, int eRow0) {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
-            int aBase = apOff + ir / MR * kc * MR;
+            int aBase = ir / MR * kc * MR;
             FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
             FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
             FloatVector c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
