@@ -175,8 +175,8 @@ public final class Gemm {
     }
 
     /**
-     * Whether to split the work on column panels (each thread packs its share of B, and all of A or,
-     * when A fits the shared buffer, half of it) or on row panels (its share of A, all of B). The
+     * Whether to split the work on column panels (each thread packs its share of B and all of A)
+     * or on row panels (its share of A, all of B). The
      * estimate is the busiest thread's work: floats packed (an im2col float counts twice: it is
      * generated, then copied into the panel) plus its multiply-adds at {@link #MACS_PER_PACKED_FLOAT}.
      * Packing dominates small GEMMs: DenseNet's 3×3 growth convolutions (M=32, K=1152, N=196)
@@ -186,11 +186,10 @@ public final class Gemm {
      */
     static boolean splitColumns(int m, int n, int k, int threads, int nPanels, int mPanels, boolean im2col) {
         if (nPanels < threads || mPanels < threads) return nPanels >= mPanels;
-        boolean sharedA = SHARE_A && n >= DIRECT_A_MAX_N && (long) mPanels * MR * k <= SHARED_A_FLOATS;
         double b = (double) k * n * (im2col ? 2 : 1), a = (double) m * k, macs = (double) m * n * k;
         double colShare = (double) ((nPanels + threads - 1) / threads) / nPanels; // the busiest thread's
         double rowShare = (double) ((mPanels + threads - 1) / threads) / mPanels;
-        double byColumns = (sharedA ? a / threads : a) + b * colShare + macs * colShare / MACS_PER_PACKED_FLOAT;
+        double byColumns = a + b * colShare + macs * colShare / MACS_PER_PACKED_FLOAT;
         double byRows = a * rowShare + b + macs * rowShare / MACS_PER_PACKED_FLOAT;
         return byColumns <= byRows;
     }
