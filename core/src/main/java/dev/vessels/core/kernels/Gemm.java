@@ -49,6 +49,14 @@ public final class Gemm {
     public static final int PACK_FLOATS_PER_THREAD = MC * KC + KC * NC + NC + MR * NR + MR * KC;
 
     /**
+     * Bytes of packing scratch one thread holds once it has run a GEMM: the single source of truth
+     * for memory accounting (an executor on T threads holds T times this besides its buffers).
+     */
+    public static long scratchBytesPerThread() {
+        return (long) PACK_FLOATS_PER_THREAD * Float.BYTES;
+    }
+
+    /**
      * Below this many columns per thread, A is read in place rather than packed: each packed float
      * of A would feed only n multiply-adds, and at the 7×7 and 8×8 maps of the last stage (n = 49,
      * 64) packing A cost ~15 % (measured: 1 thread, M=512 K=4608 N=49, 2.5 vs 3.2 ms best of many).
@@ -69,12 +77,17 @@ public final class Gemm {
     /** Per-thread packing buffers, so steady-state calls allocate nothing. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    private static final class Scratch {
+    static final class Scratch {
         final float[] a = new float[MC * KC];     // packed A block: [MC/MR panels][KC][MR]
         final float[] b = new float[KC * NC];     // packed B block: [NC/NR panels][KC][NR]
         final float[] row = new float[NC];       // one im2col row segment: [NC]
         final float[] tile = new float[MR * NR];  // the spilled micro-tile: [MR][NR]
         final float[] edgeA = new float[MR * KC]; // ragged last rows of A, zero-padded: [MR][KC]
+
+        /** Floats allocated: what {@link #PACK_FLOATS_PER_THREAD} must equal (tested). */
+        long floats() {
+            return (long) a.length + b.length + row.length + tile.length + edgeA.length;
+        }
     }
 
     private Gemm() {}
