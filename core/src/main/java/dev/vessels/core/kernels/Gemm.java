@@ -38,10 +38,13 @@ public final class Gemm {
     /** Rows of A packed at once: MC×KC floats (128 KB) stay in the 1 MB L2 beside the B block. */
     static final int MC = 128;
     /**
-     * Columns of B packed at once (KC×NC floats, 2 MB): wide enough that a 56×56 map split over two
-     * threads packs A once per K block; A repacking cost ~4 % at NC = 1024 (measured).
+     * Columns of B packed at once (KC×NC floats, 1 MB): the packed B block is most of each thread's
+     * scratch, which every prediction thread holds (memory accounting counts it). NC = 2048 (2 MB)
+     * once measured ~4 % faster on two threads; re-measured at 1 thread (thread CPU time, min of 30–40
+     * runs, fused conv and plain GEMM at N = 2025…16384, docs/memory.md), 1024 was 1–34 % faster on
+     * every shape (the 2 MB block overflows the 1 MB L2) and two-thread wall minima did not differ.
      */
-    static final int NC = 2048 / NR * NR;
+    static final int NC = 1024 / NR * NR;
     /**
      * Floats of packing scratch each thread holds while it runs GEMM (A block, B block and one
      * edge tile), allocated once per thread and reused: memory accounting can add it per thread.
