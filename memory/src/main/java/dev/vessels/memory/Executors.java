@@ -95,8 +95,8 @@ public final class Executors {
      * convolutions large enough to be split over all threads.
      */
     public static long kernelScratchBytes(Network net, int threads) {
-        for (Layer l : net.layers()) if (l instanceof ConvolutionalLayer) return kernelScratchBytes(threads);
-        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        long perThreads = kernelScratchBytes(threads);
+        for (Layer l : net.layers()) if (l instanceof ConvolutionalLayer) return perThreads;
         return 0;
     }
 

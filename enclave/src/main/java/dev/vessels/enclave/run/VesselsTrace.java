@@ -34,11 +34,6 @@ final class VesselsTrace extends Trace {
         return scratch.offset() + scratch.length();
     }
 
-    /** Where the threads' GEMM packing buffers lie (after the arena). */
-    Range scratch() {
-        return scratch;
-    }
-
     @Override
     Range output(int layer) {
         long size = layer < 0 ? net.input().size() : net.layers().get(layer).outShape().size();

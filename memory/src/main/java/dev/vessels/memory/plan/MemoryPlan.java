@@ -17,8 +17,9 @@ import dev.vessels.memory.plan.Lifetimes.Tensor;
 
 /**
  * The Vessels memory plan of a network, a pure function of its spec: which tensors share a buffer
- * (in-place layers), each layer's bounded parameter slot, and where everything lives in one arena. Nothing is allocated here; {@link dev.vessels.memory.VesselsPlan} allocates the
- * arena once from {@link #arenaFloats()}.
+ * (in-place layers), each layer's bounded parameter slot, and where everything lives in one arena.
+ * Nothing is allocated here; {@link dev.vessels.memory.VesselsPlan} allocates the arena once from
+ * {@link #arenaFloats()}.
  *
  * <p>In place: a [shortcut] writes over its first input, and [yolo] and [batchnorm] over their
  * input, when that input's last use is this layer and it is not kept to the end (those kernels
