@@ -13,7 +13,9 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.vessels.core.Network;
 import dev.vessels.core.VesselsException;
+import dev.vessels.memory.plan.MemoryPlan;
 import dev.vessels.memory.profile.Profile;
 import dev.vessels.memory.profile.Profiler;
 import picocli.CommandLine.Command;
@@ -50,8 +52,16 @@ public final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--plot", paramLabel = "FILE.png|.svg", description = "Write a chart of live memory per layer, baseline against Vessels.")
     Path plot;
 
+    // Default 1, not predict's all-cores default: the profile is a property of the model (the same
+    // figures on every machine); predict --threads N holds N sets of packing buffers, shown with N here.
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+            description = "Threads the Vessels executor predicts on: each holds its own GEMM packing buffers,"
+                    + " counted in the Vessels peak (default: ${DEFAULT-VALUE}).")
+    int threads;
+
     @Override
     public Integer call() throws IOException {
+        if (threads < 1) throw new ParameterException(spec.commandLine(), "--threads must be >= 1, got " + threads);
         ProfilePlot.Format format = plot == null ? null : ProfilePlot.Format.of(plot)
                 .orElseThrow(() -> new ParameterException(spec.commandLine(),
                         "--plot " + plot + ": the file name must end in .png or .svg"));
@@ -59,7 +69,8 @@ public final class ProfileCommand implements Callable<Integer> {
         String weightsDesc;
         boolean synthetic;
         try (ModelOptions.Opened opened = weights.open(model)) {
-            p = Profiler.of(opened.network()).profile();
+            Network net = opened.network();
+            p = Profiler.of(net, MemoryPlan.of(net), threads).profile();
             weightsDesc = opened.weights();
             synthetic = opened.synthetic();
         }
@@ -106,8 +117,10 @@ public final class ProfileCommand implements Callable<Integer> {
                         + " workspace %.1f MiB%n", c.parameters() / MIB, c.activations() / MIB, c.trainingOnly() / MIB,
                 c.workspace() / MIB);
         Profile.Vessels v = p.vessels();
-        out.printf(Locale.ROOT, "vessels (one arena): pool %.2f MiB, of which parameter slot %.2f and workspace %.2f MiB%n",
-                v.poolBytes() / MIB, v.parameterSlotBytes() / MIB, v.workspaceBytes() / MIB);
+        out.printf(Locale.ROOT, "vessels (one arena): pool %.2f MiB, of which parameter slot %.2f and workspace %.2f MiB;"
+                        + " plus GEMM packing buffers %.2f MiB (%d thread%s)%n",
+                v.poolBytes() / MIB, v.parameterSlotBytes() / MIB, v.workspaceBytes() / MIB,
+                v.kernelScratchBytes() / MIB, v.threads(), v.threads() == 1 ? "" : "s");
         out.println(p.verdict());
         out.printf(Locale.ROOT, "lower bound (largest live activation set) %.2f MiB, achieved %.2f MiB (%+.1f%%)%n",
                 v.lowerBoundBytes() / MIB, v.peakBytes() / MIB,

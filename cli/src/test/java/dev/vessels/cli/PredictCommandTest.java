@@ -47,8 +47,9 @@ class PredictCommandTest {
         assertThat(j.get("top").get(0).has("label")).isTrue();
         assertThat(j.get("top").get(0).get("score").asDouble()).isGreaterThanOrEqualTo(j.get("top").get(1).get("score").asDouble());
         assertThat(j.get("latency_ms").asDouble()).isPositive();
-        assertThat(j.get("held_bytes").asLong()).as("the vessels executor holds its planned arena")
-                .isEqualTo(dev.vessels.memory.plan.MemoryPlan.of(Network.parse(cfg)).arenaFloats() * 4);
+        assertThat(j.get("held_bytes").asLong()).as("the vessels executor holds its planned arena and one thread's GEMM packing buffers")
+                .isEqualTo(dev.vessels.memory.plan.MemoryPlan.of(Network.parse(cfg)).arenaFloats() * 4
+                        + dev.vessels.core.kernels.Gemm.scratchBytesPerThread());
     }
 
     @Test

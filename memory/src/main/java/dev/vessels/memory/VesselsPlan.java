@@ -4,15 +4,19 @@ import dev.vessels.core.exec.BufferPlan;
 import dev.vessels.memory.plan.MemoryPlan;
 
 /**
- * The Vessels buffer plan: every tensor, the current layer's workspace and its parameter slot live
- * in ONE float[] arena, allocated once with the size the {@link MemoryPlan} computed; the forward
- * pass allocates nothing. Aliasing and in-place layers resolve to their source's offset.
+ * The Vessels buffer plan: every tensor and the current layer's parameter slot live in ONE float[]
+ * arena, allocated once with the size the {@link MemoryPlan} computed; the forward pass allocates
+ * nothing. Aliasing and in-place layers resolve to their source's offset.
+ *
+ * <p>The workspace served is empty: no layer's forward uses one (the fused im2col+GEMM packs its
+ * columns into the GEMM's per-thread scratch, counted by {@link Executors#kernelScratchBytes(int)}),
+ * so a layer that started to would fail on every vessels run instead of writing unplanned memory.
  */
 public final class VesselsPlan implements BufferPlan {
     private final MemoryPlan plan;
-    private final float[] arena;    // [plan.arenaFloats()]: tensors, workspaces, parameter slots
+    private static final float[] NO_WORKSPACE = new float[0];
+    private final float[] arena;    // [plan.arenaFloats()]: tensors, parameter slots
     private final int[] tensorOff;  // [layers + 1]: arena offset of each layer's output; [0] = network input
-    private int current;            // the layer about to run (its workspace is served)
 
     public VesselsPlan(MemoryPlan plan) {
         this.plan = plan;
@@ -46,22 +50,17 @@ public final class VesselsPlan implements BufferPlan {
     }
 
     @Override
-    public void beforeLayer(int i) {
-        current = i;
-    }
-
-    @Override
     public float[] workspace() {
-        return arena;
+        return NO_WORKSPACE;
     }
 
     @Override
     public int workspaceOffset() {
-        return (int) plan.workspaceOffset(current);
+        return 0;
     }
 
     @Override
     public long workspaceFloats() {
-        return plan.workspaceFloats(current);
+        return 0;
     }
 }

@@ -12,6 +12,7 @@ import dev.vessels.core.Network;
 import dev.vessels.core.VesselsException;
 import dev.vessels.core.exec.Executor;
 import dev.vessels.core.exec.Prediction;
+import dev.vessels.core.kernels.Gemm;
 import dev.vessels.core.weights.SyntheticWeights;
 import dev.vessels.core.weights.WeightsFile;
 import dev.vessels.memory.plan.GraphsAccess;
@@ -32,14 +33,14 @@ class OnDemandParamsTest {
             base = b.predict(x);
         }
         try (WeightsFile wf = WeightsFile.open(file, net);
-             Executor v = Executors.vessels(net, wf, 1, MemoryPlan.of(net, 16, 1))) {
+             Executor v = Executors.vessels(net, wf, 1, MemoryPlan.of(net, 16))) {
             Prediction p = v.predict(x);
             ExecutorEquivalenceTest.assertBitIdentical(base, p);
             OnDemandParams params = (OnDemandParams) v.params();
             // weights are read once; tiling never re-reads them
             assertThat(params.floatsRead()).isEqualTo(net.paramFloats());
             assertThat(params.reads()).isGreaterThan(net.layers().stream().filter(l -> l.paramFloats() > 0).count());
-            assertThat(Executors.heldBytes(v)).isEqualTo(MemoryPlan.of(net, 16, 1).arenaFloats() * 4);
+            assertThat(Executors.heldBytes(v)).isEqualTo(MemoryPlan.of(net, 16).arenaFloats() * 4 + Gemm.scratchBytesPerThread());
         }
     }
 

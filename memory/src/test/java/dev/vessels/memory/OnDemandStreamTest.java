@@ -62,7 +62,7 @@ class OnDemandStreamTest {
     void eachThreadStreamsItsOwnRowsIntoItsOwnPartOfTheSlotAndTheBitsMatchTheBaseline() {
         Network net = GraphsAccess.cfg(CFG);
         ConnectedLayer fc = (ConnectedLayer) net.layers().get(0);
-        MemoryPlan plan = MemoryPlan.of(net, 4096, 1 << 20); // a 4096-float slot: 2048 per thread
+        MemoryPlan plan = MemoryPlan.of(net, 4096); // a 4096-float slot: 2048 per thread
         float[] x = input(net);
         Prediction base;
         try (Executor b = Executors.baseline(net, source(net, true), 1)) {
@@ -93,7 +93,7 @@ class OnDemandStreamTest {
     @Test
     void aSourceThatReadsOnOneThreadGetsPiecesOneAfterTheOtherWithTheSameBits() {
         Network net = GraphsAccess.cfg(CFG);
-        MemoryPlan plan = MemoryPlan.of(net, 4096, 1 << 20);
+        MemoryPlan plan = MemoryPlan.of(net, 4096);
         float[] x = input(net);
         Prediction base;
         try (Executor b = Executors.baseline(net, source(net, false), 2)) {
@@ -118,7 +118,7 @@ class OnDemandStreamTest {
             ref = v.predict(x);
         }
         for (long slot : new long[]{256, 512 + 16, 4096, 1 << 19}) {
-            try (Executor v = Executors.vessels(net, source(net, true), 2, MemoryPlan.of(net, slot, 1 << 20))) {
+            try (Executor v = Executors.vessels(net, source(net, true), 2, MemoryPlan.of(net, slot))) {
                 ExecutorEquivalenceTest.assertBitIdentical(ref, v.predict(x));
             }
         }

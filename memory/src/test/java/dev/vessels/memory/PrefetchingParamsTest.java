@@ -13,6 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import dev.vessels.core.Network;
 import dev.vessels.core.exec.Executor;
 import dev.vessels.core.exec.Prediction;
+import dev.vessels.core.kernels.Gemm;
 import dev.vessels.core.weights.ParamSource;
 import dev.vessels.core.weights.SyntheticWeights;
 import dev.vessels.core.weights.WeightsFile;
@@ -39,7 +40,7 @@ class PrefetchingParamsTest {
         }
         // Small pieces (1 Ki floats): the convolutions stream their weights through the two slots.
         long defaultPieces = 0;
-        for (MemoryPlan plan : new MemoryPlan[] {MemoryPlan.of(net), MemoryPlan.of(net, 1024, 1)}) {
+        for (MemoryPlan plan : new MemoryPlan[] {MemoryPlan.of(net), MemoryPlan.of(net, 1024)}) {
             try (Executor v = Executors.vesselsPrefetching(net, w, 2, plan)) {
                 PrefetchingParams p = (PrefetchingParams) v.params();
                 ExecutorEquivalenceTest.assertBitIdentical(base, v.predict(x));
@@ -56,12 +57,14 @@ class PrefetchingParamsTest {
                 // every later piece, across the wrap into the third prediction, was prefetched.
                 assertThat(p.misses()).isEqualTo(pieces + 1);
                 assertThat(p.hits()).isEqualTo(2 * pieces - 1);
-                assertThat(Executors.heldBytes(v)).isEqualTo(plan.arenaFloats() * 4 + 2 * plan.maxSlotFloats() * 4);
+                assertThat(Executors.heldBytes(v)).isEqualTo(plan.arenaFloats() * 4 + 2 * plan.maxSlotFloats() * 4
+                        + 2 * Gemm.scratchBytesPerThread()); // two threads' packing scratch
             }
         }
         try (Executor r = Executors.vesselsResident(net, w, 2, MemoryPlan.of(net))) {
             ExecutorEquivalenceTest.assertBitIdentical(base, r.predict(x));
-            assertThat(Executors.heldBytes(r)).isEqualTo(MemoryPlan.of(net).arenaFloats() * 4 + net.paramFloats() * 4);
+            assertThat(Executors.heldBytes(r)).isEqualTo(MemoryPlan.of(net).arenaFloats() * 4 + net.paramFloats() * 4
+                    + Executors.kernelScratchBytes(2));
         }
     }
 

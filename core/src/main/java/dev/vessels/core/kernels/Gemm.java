@@ -38,15 +38,26 @@ public final class Gemm {
     /** Rows of A packed at once: MC×KC floats (128 KB) stay in the 1 MB L2 beside the B block. */
     static final int MC = 128;
     /**
-     * Columns of B packed at once (KC×NC floats, 2 MB): wide enough that a 56×56 map split over two
-     * threads packs A once per K block; A repacking cost ~4 % at NC = 1024 (measured).
+     * Columns of B packed at once (KC×NC floats, 1 MB): the packed B block is most of each thread's
+     * scratch, which every prediction thread holds (memory accounting counts it). NC = 2048 (2 MB)
+     * once measured ~4 % faster on two threads; re-measured at 1 thread (thread CPU time, min of 30–40
+     * runs, fused conv and plain GEMM at N = 2025…16384, docs/memory.md), 1024 was 1–34 % faster on
+     * every shape (the 2 MB block overflows the 1 MB L2) and two-thread wall minima did not differ.
      */
-    static final int NC = 2048 / NR * NR;
+    static final int NC = 1024 / NR * NR;
     /**
      * Floats of packing scratch each thread holds while it runs GEMM (A block, B block and one
      * edge tile), allocated once per thread and reused: memory accounting can add it per thread.
      */
     public static final int PACK_FLOATS_PER_THREAD = MC * KC + KC * NC + NC + MR * NR + MR * KC;
+
+    /**
+     * Bytes of packing scratch one thread holds once it has run a GEMM: the single source of truth
+     * for memory accounting (an executor on T threads holds T times this besides its buffers).
+     */
+    public static long scratchBytesPerThread() {
+        return (long) PACK_FLOATS_PER_THREAD * Float.BYTES;
+    }
 
     /**
      * Below this many columns per thread, A is read in place rather than packed: each packed float
@@ -69,12 +80,17 @@ public final class Gemm {
     /** Per-thread packing buffers, so steady-state calls allocate nothing. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    private static final class Scratch {
+    static final class Scratch {
         final float[] a = new float[MC * KC];     // packed A block: [MC/MR panels][KC][MR]
         final float[] b = new float[KC * NC];     // packed B block: [NC/NR panels][KC][NR]
         final float[] row = new float[NC];       // one im2col row segment: [NC]
         final float[] tile = new float[MR * NR];  // the spilled micro-tile: [MR][NR]
         final float[] edgeA = new float[MR * KC]; // ragged last rows of A, zero-padded: [MR][KC]
+
+        /** Floats allocated: what {@link #PACK_FLOATS_PER_THREAD} must equal (tested). */
+        long floats() {
+            return (long) a.length + b.length + row.length + tile.length + edgeA.length;
+        }
     }
 
     private Gemm() {}

@@ -60,9 +60,9 @@ public final class EnclaveExecutor implements AutoCloseable {
         return new EnclaveExecutor("baseline", Executors.baseline(net, shared, threads), new BaselineTrace(net));
     }
 
-    /** A vessels executor over a given plan (other slot or workspace bounds). */
+    /** A vessels executor over a given plan (another slot bound). */
     public static EnclaveExecutor vessels(Network net, ParamSource src, int threads, MemoryPlan plan) {
-        VesselsTrace trace = new VesselsTrace(plan);
+        VesselsTrace trace = new VesselsTrace(plan, threads);
         return new EnclaveExecutor("vessels", Executors.vessels(net, src, threads, plan, trace::pieceRead), trace);
     }
 
@@ -74,7 +74,11 @@ public final class EnclaveExecutor implements AutoCloseable {
         return executor;
     }
 
-    /** Bytes of the enclave data region this executor's buffers occupy: the size to create the enclave with. */
+    /**
+     * Bytes of the enclave data region this executor's buffers occupy: the size to create the enclave
+     * with. Vessels: its arena plus the kernels' per-thread packing buffers; baseline: Darknet's
+     * buffers only (it models Darknet, whose gemm packs nothing, see {@link Executors#heldBytes}).
+     */
     public long dataBytes() {
         return trace.dataBytes();
     }

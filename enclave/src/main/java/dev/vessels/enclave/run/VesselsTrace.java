@@ -1,30 +1,37 @@
 package dev.vessels.enclave.run;
 
-import dev.vessels.core.layers.ConvolutionalLayer;
 import dev.vessels.core.layers.Layer;
+import dev.vessels.memory.Executors;
 import dev.vessels.memory.plan.MemoryPlan;
 
 /**
- * The Vessels executor inside an enclave. The data region is the planned arena itself: tensors,
- * each layer's bounded workspace and its parameter slot, at the plan's offsets.
+ * The Vessels executor inside an enclave. The data region is the planned arena (tensors and each
+ * layer's parameter slot, at the plan's offsets) followed by the GEMM's packing buffers, one set per
+ * prediction thread ({@link Executors#kernelScratchBytes(dev.vessels.core.Network, int)}): an
+ * enclave running the executor holds them too, and SGX1 commits every page at build.
  *
  * <p>Per layer it reports: the reads of its inputs in the arena; each on-demand parameter piece as
  * an OCALL (the copy from untrusted memory) followed by the write of the slot it fills, as the
- * layer asks for them; and the write of its output. Convolutions touch no workspace: {@link
- * ConvolutionalLayer#forward} runs the fused im2col+GEMM per weight piece (pointwise ones read
- * their input directly), which VesselsWorkspaceTraceTest checks against what the kernels write.
+ * layer asks for them; and the write of its output. No layer uses an arena workspace (the plan has
+ * none). The packing buffers' accesses are not reported: how much of them a layer touches is the
+ * GEMM's blocking (a 3×3×3 convolution packs ~0.1 MB of its 1.1 MB), and reporting the whole region
+ * per convolution made tiny nets page in small EPCs for accesses the kernels never make. They are
+ * committed at build (SGX1) and so counted in the peak EPC; under EPC pressure, paging figures are
+ * a lower bound for vessels. At the default 93.5 MiB EPC no vessels model pages either way.
  */
 final class VesselsTrace extends Trace {
     private final MemoryPlan plan;
+    private final Range scratch; // [arena end, + threads × Gemm.scratchBytesPerThread()); empty without convolutions
 
-    VesselsTrace(MemoryPlan plan) {
+    VesselsTrace(MemoryPlan plan, int threads) {
         super(plan.network());
         this.plan = plan;
+        this.scratch = new Range(floats(plan.arenaFloats()), Executors.kernelScratchBytes(plan.network(), threads));
     }
 
     @Override
     long dataBytes() {
-        return floats(plan.arenaFloats());
+        return scratch.offset() + scratch.length();
     }
 
     @Override

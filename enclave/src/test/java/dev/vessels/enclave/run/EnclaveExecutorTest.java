@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import dev.vessels.core.Network;
 import dev.vessels.core.TestNets;
 import dev.vessels.core.exec.Executor;
+import dev.vessels.core.kernels.Gemm;
 import dev.vessels.core.layers.Layer;
 import dev.vessels.core.weights.SyntheticWeights;
 import dev.vessels.core.zoo.ModelZoo;
@@ -129,7 +130,8 @@ class EnclaveExecutorTest {
         Network net = ModelZoo.open("tiny-yolo");
         MemoryPlan plan = MemoryPlan.of(net);
         try (var src = new SyntheticWeights(net, 1); EnclaveExecutor ex = EnclaveExecutor.create("vessels", net, src, 1)) {
-            assertThat(ex.dataBytes()).isEqualTo(4 * plan.arenaFloats());
+            // the arena, then one thread's GEMM packing buffers (SGX1 commits them at build too)
+            assertThat(ex.dataBytes()).isEqualTo(4 * plan.arenaFloats() + Gemm.scratchBytesPerThread());
             RecordingTracer rec = new RecordingTracer();
             ex.load(rec);
             assertThat(rec.events()).isEmpty(); // nothing to load: parameters come on demand
@@ -163,18 +165,44 @@ class EnclaveExecutorTest {
     }
 
     @Test
-    void tinyBoundsReportWeightPiecesButNoWorkspace() {
+    void tinyBoundsReportWeightPiecesPackingBuffersAndOutputsButNoWorkspace() {
         Network net = ModelZoo.open("tiny-classifier");
-        // tiny bounds force weight pieces on every 3x3 convolution; each piece runs the fused
-        // im2col+GEMM, so nothing is unfolded into the (planned) workspace
-        MemoryPlan plan = MemoryPlan.of(net, 64, 256);
+        // tiny slots force weight pieces on every 3x3 convolution; each piece runs the fused
+        // im2col+GEMM, which packs into the threads' GEMM buffers (declared after the arena, their
+        // accesses unreported), never into the arena
+        MemoryPlan plan = MemoryPlan.of(net, 64);
         try (var src = new SyntheticWeights(net, 1); EnclaveExecutor ex = EnclaveExecutor.vessels(net, src, 1, plan)) {
             List<Event> ev = predictRecorded(ex, net).events();
-            long ws = 4 * plan.workspaceOffset(0), wsEnd = ws + 4 * plan.workspaceFloats(0);
-            long wsWrites = ev.stream().filter(e -> !e.ocall() && e.write() && e.offset() == ws && e.offset() + e.length() <= wsEnd).count();
-            assertThat(wsWrites).isZero();
+            long arena = 4 * plan.arenaFloats(), scratch = Gemm.scratchBytesPerThread();
+            assertThat(ex.dataBytes()).isEqualTo(arena + scratch);
+            // every other write is a parameter slot (right after its OCALL) or a tensor: nothing else in the arena
+            java.util.Set<Long> tensors = new java.util.HashSet<>();
+            for (int l = -1; l < net.layers().size(); l++) tensors.add(ex.outputOffset(l));
+            for (int i = 0; i < ev.size(); i++) {
+                Event e = ev.get(i);
+                if (e.ocall() || !e.write()) continue;
+                boolean slot = i > 0 && ev.get(i - 1).ocall();
+                assertThat(slot || tensors.contains(e.offset())).as("write " + e).isTrue();
+                assertThat(e.offset() + e.length()).as("write " + e).isLessThanOrEqualTo(arena);
+            }
             assertThat(ev.stream().filter(Event::ocall).count()).as("one OCALL per weight piece").isGreaterThan(net.layers().size());
         }
+    }
+
+    @Test
+    void vesselsDataRegionGrowsByOnePackingBufferSetPerThreadAndTheBaselineDoesNot() {
+        Network net = ModelZoo.open("tiny-yolo");
+        long arena = 4 * MemoryPlan.of(net).arenaFloats();
+        long[] baseline = new long[2];
+        for (int threads = 1; threads <= 2; threads++) {
+            try (var src = new SyntheticWeights(net, 1); EnclaveExecutor v = EnclaveExecutor.create("vessels", net, src, threads);
+                 EnclaveExecutor b = EnclaveExecutor.create("baseline", net, src, threads)) {
+                assertThat(v.dataBytes()).isEqualTo(arena + threads * Gemm.scratchBytesPerThread());
+                assertThat(v.dataBytes()).isEqualTo(Executors.heldBytes(v.executor()));
+                baseline[threads - 1] = b.dataBytes();
+            }
+        }
+        assertThat(baseline[1]).as("the baseline is Darknet's memory whatever the threads").isEqualTo(baseline[0]);
     }
 
     @Test

@@ -17,25 +17,30 @@ import dev.vessels.memory.plan.Lifetimes.Tensor;
 
 /**
  * The Vessels memory plan of a network, a pure function of its spec: which tensors share a buffer
- * (in-place layers), each layer's bounded workspace and parameter slot, and where everything lives
- * in one arena. Nothing is allocated here; {@link dev.vessels.memory.VesselsPlan} allocates the
- * arena once from {@link #arenaFloats()}.
+ * (in-place layers), each layer's bounded parameter slot, and where everything lives in one arena.
+ * Nothing is allocated here; {@link dev.vessels.memory.VesselsPlan} allocates the arena once from
+ * {@link #arenaFloats()}.
  *
  * <p>In place: a [shortcut] writes over its first input, and [yolo] and [batchnorm] over their
  * input, when that input's last use is this layer and it is not kept to the end (those kernels
  * copy only when out ≠ in, and read each element before writing it). Convolution, pooling,
  * upsample and route read neighbours or other positions, so they always get a buffer of their own.
  *
- * <p>Workspace and parameter slot are per-layer temporaries live only at that layer's step, placed
- * in the same arena as the tensors, so they reuse whatever the activations leave free there. Their
- * sizes are bounded: a convolution whose column matrix exceeds {@code workspaceCapFloats} tiles it
- * by whole output rows, and parameters are served in pieces of at most {@link #maxChunkFloats()}.
+ * <p>The parameter slot is a per-layer temporary live only at that layer's step, placed in the same
+ * arena as the tensors, so it reuses whatever the activations leave free there; parameters are
+ * served in pieces of at most {@link #maxChunkFloats()}.
+ *
+ * <p>No im2col workspace: convolutions run the fused im2col+GEMM, which builds its column rows in
+ * the GEMM's per-thread packing scratch ({@link dev.vessels.core.kernels.Gemm#scratchBytesPerThread()}),
+ * so no layer's forward uses {@link dev.vessels.core.layers.LayerContext#ws()} ({@link
+ * dev.vessels.memory.VesselsPlan} serves an empty one, so a layer that did would fail every run).
+ * That scratch lives outside the arena, one per thread, and memory accounting adds it per thread
+ * ({@link dev.vessels.memory.Executors#kernelScratchBytes(int)}). Darknet's declared workspace
+ * ({@link Layer#workspaceFloats()}) stays in the baseline only.
  */
 public final class MemoryPlan {
-    /** Default bound of a parameter piece: 512 Ki floats = 2 MiB (slot and workspace together stay within 4 MiB). */
+    /** Default bound of a parameter piece: 512 Ki floats = 2 MiB. */
     public static final long DEFAULT_SLOT_FLOATS = 1L << 19;
-    /** Default bound of a convolution's im2col workspace: 512 Ki floats = 2 MiB. */
-    public static final long DEFAULT_WORKSPACE_FLOATS = 1L << 19;
 
     /** Sharing of one buffer by tensors written in place, live over [first, last]. */
     public record Buffer(long floats, int first, int last, List<Integer> tensors) {}
@@ -45,26 +50,24 @@ public final class MemoryPlan {
     private final List<Buffer> buffers;
     private final int[] bufferOfLayer;   // [layers + 1]: layer + 1 → buffer index (aliases followed)
     private final boolean[] inPlace;     // [layers]: layer writes over its input
-    private final long[] wsFloats;       // [layers]: workspace each layer gets (0 if none)
     private final long[] slotFloats;     // [layers]: parameter slot each layer gets (0 if no parameters)
     private final long maxChunk;         // largest parameter piece served at once
     private final long[] bufferOffset;   // [buffers]
-    private final long[] wsOffset;       // [layers]
     private final long[] slotOffset;     // [layers]
     private final long arenaFloats;
     private final long activationLowerBound;
-    private final long[] liveFloats;     // [layers]: tensors + temporaries live at each step
+    private final long[] liveFloats;     // [layers]: tensors + parameter slot live at each step
 
     public static MemoryPlan of(Network net) {
-        return new MemoryPlan(net, DEFAULT_SLOT_FLOATS, DEFAULT_WORKSPACE_FLOATS);
+        return new MemoryPlan(net, DEFAULT_SLOT_FLOATS);
     }
 
-    public static MemoryPlan of(Network net, long slotCapFloats, long workspaceCapFloats) {
-        return new MemoryPlan(net, slotCapFloats, workspaceCapFloats);
+    public static MemoryPlan of(Network net, long slotCapFloats) {
+        return new MemoryPlan(net, slotCapFloats);
     }
 
-    private MemoryPlan(Network net, long slotCap, long wsCap) {
-        if (slotCap < 1 || wsCap < 1) throw new IllegalArgumentException("slot and workspace bounds must be >= 1 float");
+    private MemoryPlan(Network net, long slotCap) {
+        if (slotCap < 1) throw new IllegalArgumentException("the slot bound must be >= 1 float");
         this.net = net;
         this.lifetimes = Lifetimes.analyze(net);
         List<Layer> layers = net.layers();
@@ -100,27 +103,19 @@ public final class MemoryPlan {
         bufferOfLayer = new int[n + 1];
         for (int id = -1; id < n; id++) bufferOfLayer[id + 1] = bufOfTensor[lifetimes.tensorOf(id).id() + 1];
 
-        // 2. Bounded temporaries.
+        // 2. Bounded parameter slots.
         long unit = 1;
         for (Layer l : layers) unit = Math.max(unit, minParamPiece(l));
         maxChunk = Math.max(slotCap, unit);
-        wsFloats = new long[n];
         slotFloats = new long[n];
-        for (Layer l : layers) {
-            wsFloats[l.index()] = workspaceFor(l, wsCap);
-            slotFloats[l.index()] = Math.min(l.paramFloats(), maxChunk);
-        }
+        for (Layer l : layers) slotFloats[l.index()] = Math.min(l.paramFloats(), maxChunk);
 
         // 3. Placement of everything in one arena.
         List<Request> reqs = new ArrayList<>();
         for (Buffer b : buffers) reqs.add(new Request(b.floats(), b.first(), b.last()));
-        int[] wsReq = new int[n], slotReq = new int[n];
+        int[] slotReq = new int[n];
         for (int i = 0; i < n; i++) {
-            wsReq[i] = slotReq[i] = -1;
-            if (wsFloats[i] > 0) {
-                wsReq[i] = reqs.size();
-                reqs.add(new Request(wsFloats[i], i, i));
-            }
+            slotReq[i] = -1;
             if (slotFloats[i] > 0) {
                 slotReq[i] = reqs.size();
                 reqs.add(new Request(slotFloats[i], i, i));
@@ -134,12 +129,8 @@ public final class MemoryPlan {
         arenaFloats = p.arenaFloats();
         bufferOffset = new long[buffers.size()];
         for (int b = 0; b < buffers.size(); b++) bufferOffset[b] = p.offsets()[b];
-        wsOffset = new long[n];
         slotOffset = new long[n];
-        for (int i = 0; i < n; i++) {
-            wsOffset[i] = wsReq[i] < 0 ? 0 : p.offsets()[wsReq[i]];
-            slotOffset[i] = slotReq[i] < 0 ? 0 : p.offsets()[slotReq[i]];
-        }
+        for (int i = 0; i < n; i++) slotOffset[i] = slotReq[i] < 0 ? 0 : p.offsets()[slotReq[i]];
         activationLowerBound = ArenaPlanner.lowerBound(reqs.subList(0, buffers.size()));
         liveFloats = new long[n];
         for (Request r : reqs) for (int s = r.first(); s <= r.last(); s++) liveFloats[s] += r.floats();
@@ -164,14 +155,6 @@ public final class MemoryPlan {
         return l.paramFloats();
     }
 
-    /** The layer's workspace, tiled by whole output rows down to {@code cap} when it is a convolution. */
-    static long workspaceFor(Layer l, long cap) {
-        long need = l.workspaceFloats();
-        if (need <= cap || !(l instanceof ConvolutionalLayer c)) return need;
-        long row = (long) c.inShape().c() / c.groups() * c.kernelH() * c.kernelW() * c.outShape().w();
-        return Math.max(1, cap / row) * row;
-    }
-
     public Network network() { return net; }
     public Lifetimes lifetimes() { return lifetimes; }
     public List<Buffer> buffers() { return buffers; }
@@ -190,23 +173,15 @@ public final class MemoryPlan {
     }
 
     public boolean inPlace(int layer) { return inPlace[layer]; }
-    public long workspaceFloats(int layer) { return wsFloats[layer]; }
-    public long workspaceOffset(int layer) { return wsOffset[layer]; }
     public long slotFloats(int layer) { return slotFloats[layer]; }
     public long slotOffset(int layer) { return slotOffset[layer]; }
     public long maxChunkFloats() { return maxChunk; }
     public long arenaFloats() { return arenaFloats; }
-    /** Tensors, workspaces and parameter slots live at step {@code layer}. */
+    /** Tensors and the parameter slot live at step {@code layer} (the arena's part in use). */
     public long liveFloats(int layer) { return liveFloats[layer]; }
 
     /** The largest set of activations live at one step, after in-place sharing: no arena holds them in less. */
     public long activationLowerBoundFloats() { return activationLowerBound; }
-
-    public long maxWorkspaceFloats() {
-        long m = 0;
-        for (long w : wsFloats) m = Math.max(m, w);
-        return m;
-    }
 
     public long maxSlotFloats() {
         long m = 0;

@@ -23,18 +23,24 @@ public record Profile(String model, int[] input, Baseline baseline, Vessels vess
     }
 
     /**
-     * @param peakBytes          bytes held at the peak: the one arena (tensors, workspace, parameter slot all live in it)
+     * @param peakBytes          bytes held at the peak: the one arena (tensors and parameter slots live
+     *                           in it) plus the kernels' per-thread packing scratch
      * @param poolBytes          the arena
      * @param parameterSlotBytes the largest parameter slot
-     * @param workspaceBytes     the largest (bounded) workspace
+     * @param workspaceBytes     the arena's im2col workspace: 0, no kernel uses one any more (the field
+     *                           stays, it is part of the issue's JSON contract)
      * @param lowerBoundBytes    the largest set of activations live at one step (in-place sharing counted once)
+     * @param kernelScratchBytes GEMM packing buffers, one set per thread ({@code threads} of them)
+     * @param threads            threads whose scratch is counted
      */
-    public record Vessels(long peakBytes, long poolBytes, long parameterSlotBytes, long workspaceBytes, long lowerBoundBytes) {}
+    public record Vessels(long peakBytes, long poolBytes, long parameterSlotBytes, long workspaceBytes, long lowerBoundBytes,
+                          long kernelScratchBytes, int threads) {}
 
     /**
-     * @param workspaceBytes     the layer's own scratch need, untiled
+     * @param workspaceBytes     the layer's own scratch need as Darknet declares it (its im2col), untiled
      * @param liveBytesBaseline  what the baseline holds while this layer runs
-     * @param liveBytesVessels   tensors, workspace and parameter slot live in the arena while this layer runs
+     * @param liveBytesVessels   tensors and parameter slot live in the arena while this layer runs, plus
+     *                           the kernels' packing scratch (held the whole run)
      */
     public record LayerRow(int index, String type, long outputBytes, long parameterBytes, long workspaceBytes,
                            long liveBytesBaseline, long liveBytesVessels) {}
@@ -46,8 +52,10 @@ public record Profile(String model, int[] input, Baseline baseline, Vessels vess
 
     /** One line: baseline peak → Vessels peak. */
     public String verdict() {
-        return String.format(java.util.Locale.ROOT, "%s: baseline peak %.1f MiB -> Vessels peak %.1f MiB (-%.1f%%; lower bound %.1f MiB)",
-                model, baseline.peakBytes() / 1048576.0, vessels.peakBytes() / 1048576.0, reductionPercent(),
+        return String.format(java.util.Locale.ROOT,
+                "%s: baseline peak %.1f MiB -> Vessels peak %.1f MiB (%+.1f%%; %d thread%s, kernel scratch %.1f MiB; lower bound %.1f MiB)",
+                model, baseline.peakBytes() / 1048576.0, vessels.peakBytes() / 1048576.0, -reductionPercent(),
+                vessels.threads(), vessels.threads() == 1 ? "" : "s", vessels.kernelScratchBytes() / 1048576.0,
                 vessels.lowerBoundBytes() / 1048576.0);
     }
 }

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import dev.vessels.core.Network;
 import dev.vessels.core.layers.Layer;
+import dev.vessels.memory.Executors;
 import dev.vessels.memory.baseline.Category;
 import dev.vessels.memory.baseline.DarknetMemory;
 import dev.vessels.memory.plan.MemoryPlan;
@@ -21,11 +22,22 @@ import dev.vessels.memory.plan.MemoryPlan;
  */
 public record Profiler(Profile profile, Profile.Categories baselineAllocated, List<BufferLife> buffers) {
 
+    /** One kernel thread: the least the vessels executor holds. */
     public static Profiler of(Network net) {
-        return of(net, MemoryPlan.of(net));
+        return of(net, MemoryPlan.of(net), 1);
     }
 
     public static Profiler of(Network net, MemoryPlan plan) {
+        return of(net, plan, 1);
+    }
+
+    /**
+     * @param threads threads the vessels executor predicts on: each holds its own GEMM packing
+     *                scratch ({@link Executors#kernelScratchBytes(Network, int)}), outside the arena and
+     *                held for the whole run. The baseline models Darknet, which has none.
+     */
+    public static Profiler of(Network net, MemoryPlan plan, int threads) {
+        long scratch = Executors.kernelScratchBytes(net, threads);
         DarknetMemory dm = DarknetMemory.of(net);
         long basePeak = dm.residentBytes();
         Profile.Categories resident = categories(dm.residentByCategory());
@@ -46,22 +58,23 @@ public record Profiler(Profile profile, Profile.Categories baselineAllocated, Li
         List<Profile.LayerRow> rows = new ArrayList<>();
         for (Layer l : net.layers()) {
             int i = l.index();
-            if (plan.workspaceFloats(i) > 0) {
-                buffers.add(new BufferLife("vessels", i, Category.WORKSPACE.jsonName(), "workspace", plan.workspaceFloats(i) * 4,
-                        plan.workspaceFloats(i) * 4, plan.workspaceOffset(i) * 4, i, i));
-            }
             if (plan.slotFloats(i) > 0) {
                 buffers.add(new BufferLife("vessels", i, Category.PARAMETERS.jsonName(), "parameter slot", plan.slotFloats(i) * 4,
                         plan.slotFloats(i) * 4, plan.slotOffset(i) * 4, i, i));
             }
             rows.add(new Profile.LayerRow(i, l.kind(), l.aliasesInput() ? 0 : l.outShape().bytes(), l.paramFloats() * 4,
-                    l.workspaceFloats() * 4, basePeak, plan.liveFloats(i) * 4));
+                    l.workspaceFloats() * 4, basePeak, plan.liveFloats(i) * 4 + scratch));
+        }
+        if (scratch > 0) {
+            buffers.add(new BufferLife("vessels", -1, Category.WORKSPACE.jsonName(),
+                    "GEMM packing scratch (" + threads + " thread" + (threads == 1 ? "" : "s") + ", outside the arena)",
+                    scratch, scratch, -1, 0, net.layers().size() - 1));
         }
         long arena = plan.arenaFloats() * 4;
         Profile p = new Profile(net.name(), new int[]{net.input().c(), net.input().h(), net.input().w()},
                 new Profile.Baseline(basePeak, resident),
-                new Profile.Vessels(arena, arena, plan.maxSlotFloats() * 4, plan.maxWorkspaceFloats() * 4,
-                        plan.activationLowerBoundFloats() * 4),
+                new Profile.Vessels(arena + scratch, arena, plan.maxSlotFloats() * 4, 0,
+                        plan.activationLowerBoundFloats() * 4, scratch, threads),
                 List.copyOf(rows));
         return new Profiler(p, allocated, List.copyOf(buffers));
     }

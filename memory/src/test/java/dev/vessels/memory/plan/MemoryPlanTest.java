@@ -120,42 +120,45 @@ class MemoryPlanTest {
     }
 
     @Test
-    void workspaceAndParameterSlotAreTemporariesOfTheirStep() {
-        // conv 3x3, 2 filters on 1x4x4: column matrix 9×16 = 144 floats, parameters 2 + 18 = 20
+    void parameterSlotIsATemporaryOfItsStep() {
+        // conv 3x3, 2 filters on 1x4x4: parameters 2 + 18 = 20 floats
         Network n = net(1, "[convolutional]\nfilters=2\nsize=3\npad=1\nactivation=linear\n", COPY);
         MemoryPlan p = MemoryPlan.of(n);
-        assertThat(p.workspaceFloats(0)).isEqualTo(144);
         assertThat(p.slotFloats(0)).isEqualTo(20);
         assertThat(p.slotFloats(1)).isZero();
-        // step 0: conv output 32 + workspace 144 + input 16 + slot 20
-        assertThat(p.liveFloats(0)).isEqualTo(32 + 144 + 16 + 20);
+        // step 0: input 16 + conv output 32 + slot 20 (no workspace: the fused im2col packs into GEMM scratch)
+        assertThat(p.liveFloats(0)).isEqualTo(16 + 32 + 20);
+        assertThat(p.liveFloats(1)).isEqualTo(32 + 32);
         assertThat(p.activationLowerBoundFloats()).isEqualTo(64);
-        // workspace 144 (→144) at 0, conv output 32 at 144, slot 20 (→32) at 176, input at 208
-        assertThat(p.workspaceOffset(0)).isEqualTo(0);
-        assertThat(p.tensorOffset(0)).isEqualTo(144);
-        assertThat(p.slotOffset(0)).isEqualTo(176);
-        assertThat(p.tensorOffset(-1)).isEqualTo(208);
-        assertThat(p.tensorOffset(1)).isEqualTo(0);   // the copy reuses the workspace's place
-        assertThat(p.arenaFloats()).isEqualTo(224);
+        // largest first: conv output 32 at 0, the copy (32, step 1) above it at 32, the slot (20 → 32,
+        // step 0) takes the same place as the copy (they never meet), the input 16 above the slot
+        assertThat(p.tensorOffset(0)).isEqualTo(0);
+        assertThat(p.tensorOffset(1)).isEqualTo(32);
+        assertThat(p.slotOffset(0)).isEqualTo(32);
+        assertThat(p.tensorOffset(-1)).isEqualTo(64);
+        assertThat(p.arenaFloats()).isEqualTo(80);
     }
 
     @Test
-    void largeWorkspacesAreTiledByWholeOutputRows() {
-        Network n = net(1, "[convolutional]\nfilters=2\nsize=3\npad=1\nactivation=linear\n");
-        // one output row of the column matrix is 9 × 4 = 36 floats: a bound of 100 gives 2 rows
-        MemoryPlan p = MemoryPlan.of(n, 1 << 20, 100);
-        assertThat(p.workspaceFloats(0)).isEqualTo(72);
-        // a bound below one row still gets one row
-        assertThat(MemoryPlan.of(n, 1 << 20, 1).workspaceFloats(0)).isEqualTo(36);
+    void convolutionsGetNoWorkspaceHoweverLargeTheirIm2col() {
+        // conv 3x3 on 8x4x4: Darknet declares a 72×16-float im2col workspace, larger than the input,
+        // output and parameters together; the plan holds only those three, side by side (all live at step 0)
+        Network n = net(8, "[convolutional]\nfilters=4\nsize=3\npad=1\nactivation=linear\n");
+        assertThat(n.layers().get(0).workspaceFloats()).isEqualTo(72L * 16);
+        MemoryPlan p = MemoryPlan.of(n);
+        long in = n.input().size(), out = n.layers().get(0).outShape().size(), slot = 4 + 4 * 72;
+        assertThat(p.slotFloats(0)).isEqualTo(slot);
+        assertThat(p.liveFloats(0)).isEqualTo(in + out + slot);
+        assertThat(p.arenaFloats()).isEqualTo(ArenaPlanner.align(in, 16) + ArenaPlanner.align(out, 16) + ArenaPlanner.align(slot, 16));
     }
 
     @Test
     void parameterPiecesAreBoundedButHoldAtLeastOneFilter() {
         Network n = net(1, "[convolutional]\nfilters=8\nsize=3\npad=1\nactivation=linear\n");
-        MemoryPlan p = MemoryPlan.of(n, 5, 1 << 20);
+        MemoryPlan p = MemoryPlan.of(n, 5);
         assertThat(p.maxChunkFloats()).isEqualTo(9);   // one filter: 9 weights, more than the bound of 5
         assertThat(p.slotFloats(0)).isEqualTo(9);
-        assertThat(MemoryPlan.of(n, 1 << 20, 1 << 20).slotFloats(0)).isEqualTo(8 + 72);
+        assertThat(MemoryPlan.of(n, 1 << 20).slotFloats(0)).isEqualTo(8 + 72);
     }
 
     static Stream<Path> debianCfgs() throws Exception {
@@ -168,7 +171,7 @@ class MemoryPlanTest {
         return l.stream();
     }
 
-    /** On real networks: at every step, nothing live (tensors, workspace, slot) overlaps anything else live. */
+    /** On real networks: at every step, nothing live (tensors, slot) overlaps anything else live. */
     @ParameterizedTest
     @MethodSource("debianCfgs")
     void realPlansNeverOverlapLiveRegions(Path cfg) {
@@ -181,7 +184,6 @@ class MemoryPlanTest {
                 MemoryPlan.Buffer buf = p.buffers().get(b);
                 if (buf.first() <= s && s <= buf.last()) live.add(new long[]{p.bufferOffset(b), buf.floats()});
             }
-            if (p.workspaceFloats(s) > 0) live.add(new long[]{p.workspaceOffset(s), p.workspaceFloats(s)});
             if (p.slotFloats(s) > 0) live.add(new long[]{p.slotOffset(s), p.slotFloats(s)});
             live.sort((a, b) -> Long.compare(a[0], b[0]));
             for (int i = 1; i < live.size(); i++) {
