@@ -1,5 +1,9 @@
 package dev.vessels.core.kernels;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 import dev.vessels.core.exec.Parallel;
 
 /**
@@ -29,39 +33,101 @@ public final class Pooling {
     private static void maxChannels(int c0, int c1, float[] x, int xOff, int h, int w, int size, int stride, int padding,
                                     int oh, int ow, float[] y, int yOff) {
         int off = -padding / 2;
+        // Outputs [jLo, jHi) have their whole window inside the row.
+        int jLo = Math.max(0, ceilDiv(-off, stride));
+        int jHi = Math.max(jLo, Math.min(ow, Math.floorDiv(w - size - off, stride) + 1));
+        boolean vector = stride <= 2 && L == 16;
         for (int k = c0; k < c1; k++) {
             int plane = xOff + k * h * w;
             for (int i = 0; i < oh; i++) {
                 int cy0 = off + i * stride;
                 int nLo = Math.max(0, -cy0), nHi = Math.min(size, h - cy0);
                 int dst = yOff + (k * oh + i) * ow;
-                for (int j = 0; j < ow; j++) {
-                    int cx0 = off + j * stride;
-                    int mLo = Math.max(0, -cx0), mHi = Math.min(size, w - cx0);
-                    float max = -Float.MAX_VALUE;
-                    if (size == 2 && nLo == 0 && nHi == 2 && mLo == 0 && mHi == 2) {
-                        int r0 = plane + cy0 * w + cx0, r1 = r0 + w;
-                        float v = x[r0];
-                        if (v > max) max = v;
-                        v = x[r0 + 1];
-                        if (v > max) max = v;
-                        v = x[r1];
-                        if (v > max) max = v;
-                        v = x[r1 + 1];
-                        if (v > max) max = v;
-                    } else {
-                        for (int n = nLo; n < nHi; n++) {
-                            int r = plane + (cy0 + n) * w + cx0;
-                            for (int m = mLo; m < mHi; m++) {
-                                float v = x[r + m];
-                                if (v > max) max = v;
-                            }
-                        }
+                if (vector) {
+                    for (int j = jLo; j < jHi; j += L) {
+                        maxLanes(x, plane + cy0 * w + off + j * stride, w, nLo, nHi, size, stride, y, dst + j,
+                                Math.min(L, jHi - j));
                     }
-                    y[dst + j] = max;
+                    scalarOutputs(0, jLo, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
+                    scalarOutputs(jHi, ow, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
+                } else {
+                    scalarOutputs(0, ow, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
                 }
             }
         }
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return -Math.floorDiv(-a, b);
+    }
+
+    /**
+     * Up to L outputs of one row at once ({@code lanes} of them), each window wholly inside the
+     * row: lane l is output j+l, whose window starts at {@code base} + l·stride. Each lane makes the
+     * scalar path's comparisons in its order (rows n, then columns m; replace only when strictly
+     * greater), so the bits are the same, ties of −0 and +0 and NaNs included. Loads may run past
+     * the row into lanes that are not stored (masked at the array's end); stores are masked to
+     * {@code lanes}.
+     */
+    private static void maxLanes(float[] x, int base, int w, int nLo, int nHi, int size, int stride, float[] y, int at,
+                                 int lanes) {
+        FloatVector max = FloatVector.broadcast(S, -Float.MAX_VALUE);
+        for (int n = nLo; n < nHi; n++) {
+            int r = base + n * w;
+            for (int m = 0; m < size; m++) {
+                int i = r + m;
+                FloatVector v0 = FloatVector.fromArray(S, x, i, S.indexInRange(i, x.length));
+                FloatVector v = stride == 1 ? v0
+                        : EVEN.selectFrom(v0, FloatVector.fromArray(S, x, i + L, S.indexInRange(i + L, x.length)));
+                max = max.blend(v, v.compare(VectorOperators.GT, max));
+            }
+        }
+        if (lanes == L) {
+            max.intoArray(y, at);
+        } else {
+            max.intoArray(y, at, S.indexInRange(0, lanes));
+        }
+    }
+
+    /** Outputs [j0, j1) of one row, each window clamped to the image. */
+    private static void scalarOutputs(int j0, int j1, float[] x, int plane, int w, int cy0, int nLo, int nHi, int off,
+                                      int size, int stride, float[] y, int dst) {
+        for (int j = j0; j < j1; j++) {
+            int cx0 = off + j * stride;
+            int mLo = Math.max(0, -cx0), mHi = Math.min(size, w - cx0);
+            float max = -Float.MAX_VALUE;
+            if (size == 2 && nLo == 0 && nHi == 2 && mLo == 0 && mHi == 2) {
+                int r0 = plane + cy0 * w + cx0, r1 = r0 + w;
+                float v = x[r0];
+                if (v > max) max = v;
+                v = x[r0 + 1];
+                if (v > max) max = v;
+                v = x[r1];
+                if (v > max) max = v;
+                v = x[r1 + 1];
+                if (v > max) max = v;
+            } else {
+                for (int n = nLo; n < nHi; n++) {
+                    int r = plane + (cy0 + n) * w + cx0;
+                    for (int m = mLo; m < mHi; m++) {
+                        float v = x[r + m];
+                        if (v > max) max = v;
+                    }
+                }
+            }
+            y[dst + j] = max;
+        }
+    }
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Lanes 0, 2, …, 30 of two vectors: the windows' first columns at stride 2 (used when L = 16). */
+    private static final FloatVector EVEN = FloatVector.fromArray(S, evenIndices(), 0);
+
+    private static float[] evenIndices() {
+        float[] idx = new float[L];
+        for (int l = 0; l < L; l++) idx[l] = 2 * l;
+        return idx;
     }
 
     /** Window origin −padding/2; outside positions are −infinity (Darknet uses −FLT_MAX). */

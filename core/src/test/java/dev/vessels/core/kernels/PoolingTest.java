@@ -62,4 +62,29 @@ class PoolingTest {
         Pooling.avgGlobalPlain(x, xOff, c, spatial, ref, yOff);
         assertThat(fast).isEqualTo(ref);
     }
+
+    @Property(tries = 200)
+    void maxOnWideRowsEqualsPlainBitForBitWithSignedZerosAndNaNs(@ForAll @IntRange(min = 1, max = 3) int c,
+                                                                  @ForAll @IntRange(min = 1, max = 9) int h,
+                                                                  @ForAll @IntRange(min = 1, max = 140) int w,
+                                                                  @ForAll @IntRange(min = 1, max = 4) int size,
+                                                                  @ForAll @IntRange(min = 1, max = 3) int stride,
+                                                                  @ForAll @IntRange(min = 0, max = 3) int padding,
+                                                                  @ForAll @IntRange(min = 0, max = 5) int xOff,
+                                                                  @ForAll boolean twoThreads, @ForAll long seed) {
+        // Rows wide enough for the vector path (16 outputs at a time); values drawn from a small set
+        // with ties of -0 and +0, and NaNs, so the order of comparisons shows in the bits.
+        int oh = (h + padding - size) / stride + 1, ow = (w + padding - size) / stride + 1;
+        net.jqwik.api.Assume.that(oh > 0 && ow > 0);
+        java.util.Random r = new java.util.Random(seed);
+        float[] pool = {0f, -0f, 1f, -1f, Float.NaN, 2.5f, -Float.MAX_VALUE};
+        float[] x = new float[xOff + c * h * w];
+        for (int i = 0; i < x.length; i++) x[i] = pool[r.nextInt(pool.length)];
+        float[] fast = new float[c * oh * ow], ref = new float[c * oh * ow];
+        Pooling.max(x, xOff, c, h, w, size, stride, padding, oh, ow, fast, 0, twoThreads ? TWO : Parallel.SERIAL);
+        Pooling.maxPlain(x, xOff, c, h, w, size, stride, padding, oh, ow, ref, 0);
+        for (int i = 0; i < ref.length; i++) {
+            assertThat(Float.floatToRawIntBits(fast[i])).as("output %d", i).isEqualTo(Float.floatToRawIntBits(ref[i]));
+        }
+    }
 }
