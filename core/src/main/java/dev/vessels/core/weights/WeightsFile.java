@@ -27,8 +27,9 @@ import dev.vessels.core.layers.Layer;
  * Unlike Darknet, a file whose length does not match the cfg exactly is rejected.
  *
  * <p>Reads copy once: the file is mapped read-only and each range is copied from the mapping
- * straight into the caller's array, then its pages are unmapped again ({@code madvise
- * MADV_DONTNEED}: the process keeps none of the file mapped, the page cache keeps it). A positional
+ * straight into the caller's array; every 16 MiB read, the pages are unmapped again ({@code
+ * madvise MADV_DONTNEED}: the process keeps at most that much of the file mapped, the page cache
+ * keeps it). A positional
  * {@code read} into a staging buffer copies twice (page cache → buffer → array) and measured about
  * half as fast here (3.5 against 5–7 GB/s on one thread). Where {@code madvise} cannot be called
  * (not Linux, native access denied), or with {@code -Dvessels.weights.io=read}, reads go through
@@ -225,6 +226,9 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
 
     private static final ValueLayout.OfFloat FILE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long PAGE = 4096;
+    /** Bytes read through the mapping between two releases of all its pages. */
+    static final long RELEASE_BYTES = 16L << 20;
+    private final java.util.concurrent.atomic.AtomicLong unreleased = new java.util.concurrent.atomic.AtomicLong();
     private static final int MADV_DONTNEED = 4;
 
     private void readMapped(long pos, int count, float[] dst, int dstOff) {
@@ -247,17 +251,23 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
         } catch (IOException e) {
             throw new VesselsException(path + ": cannot read weights: " + e.getMessage());
         }
-        release(pos, bytes);
+        released(bytes);
     }
 
     /**
-     * Unmaps the pages of [pos, pos+bytes) (whole pages around the range: a page another thread
-     * still reads is simply mapped again on its next access, from the page cache).
+     * Counts {@code bytes} more of the mapping read; past {@link #RELEASE_BYTES} since the last
+     * release, unmaps every page of the file (exactly one of the reading threads does it). Not
+     * after every read: each {@code madvise(MADV_DONTNEED)} flushes the TLB of every core the
+     * process runs on, an inter-processor interrupt that costs tens of µs on a VM, and a model
+     * reads its parameters in hundreds of pieces (DenseNet201: ~400 per prediction, which cost
+     * ~25 ms of its ~110). So the process keeps at most about RELEASE_BYTES of the file mapped. A
+     * page another thread is still copying is simply mapped again, from the page cache.
      */
-    private void release(long pos, long bytes) {
-        long from = pos / PAGE * PAGE, to = Math.min(mapped.byteSize(), (pos + bytes + PAGE - 1) / PAGE * PAGE);
+    private void released(long bytes) {
+        if (unreleased.addAndGet(bytes) < RELEASE_BYTES || unreleased.getAndSet(0) < RELEASE_BYTES) return;
+        long size = (mapped.byteSize() + PAGE - 1) / PAGE * PAGE;
         try {
-            int rc = (int) MADVISE.invokeExact(mapped.asSlice(from, to - from), to - from, MADV_DONTNEED);
+            int rc = (int) MADVISE.invokeExact(mapped, size, MADV_DONTNEED);
             if (rc != 0) throw new VesselsException(path + ": madvise failed unmapping weights just read");
         } catch (VesselsException e) {
             throw e;
@@ -303,7 +313,7 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
                 dst[dstOff + i] = one[0];
             }
         }
-        if (mapped != null) release(base, c.paramFloats() * 4); // the strided reads touched the whole layer
+        if (mapped != null) released(c.paramFloats() * 4); // the strided reads touched the whole layer
     }
 
     /** Positional reads into per-thread buffers: several threads may read disjoint ranges at once. */
