@@ -32,6 +32,7 @@ public final class Parallel implements AutoCloseable {
     private static final long YIELD_NANOS = Math.max(SPIN_NANOS, 1_000L * Long.getLong("vessels.parallel.yieldMicros", 300));
 
     private final int threads;
+    private final long spinNanos, yieldNanos;        // the waits before parking (see the class comment)
     private final Worker[] workers;                 // threads - 1; the caller runs part 0
     private final AtomicBoolean busy = new AtomicBoolean();
     // The current job. Written by the caller only while every worker has acknowledged the previous
@@ -47,8 +48,23 @@ public final class Parallel implements AutoCloseable {
     private final Backoff callerWait = new Backoff(); // only the caller holding `busy` uses it
 
     public Parallel(int threads) {
+        this(threads, SPIN_NANOS, YIELD_NANOS);
+    }
+
+    /**
+     * Threads that park as soon as they wait: for helpers whose jobs are long next to a wake-up
+     * (decrypting a parameter piece) and which run beside a prediction's own threads, where a
+     * spinning idle helper would take a core the prediction needs.
+     */
+    public static Parallel parking(int threads) {
+        return threads == 1 ? SERIAL : new Parallel(threads, 0, 0);
+    }
+
+    private Parallel(int threads, long spinNanos, long yieldNanos) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
+        this.spinNanos = spinNanos;
+        this.yieldNanos = yieldNanos;
         workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             workers[i] = new Worker(i + 1);
@@ -178,8 +194,8 @@ public final class Parallel implements AutoCloseable {
         }
     }
 
-    /** The wait before parking: spin for {@link #SPIN_NANOS}, then yield until {@link #YIELD_NANOS}. */
-    private static final class Backoff {
+    /** The wait before parking: spin for {@code spinNanos}, then yield until {@code yieldNanos}. */
+    private final class Backoff {
         private long start;
         private int spins;
 
@@ -197,11 +213,11 @@ public final class Parallel implements AutoCloseable {
             long now = System.nanoTime();
             if (start == 0) start = now;
             long waited = now - start;
-            if (waited < SPIN_NANOS) {
+            if (waited < spinNanos) {
                 Thread.onSpinWait();
                 return true;
             }
-            if (waited < YIELD_NANOS) {
+            if (waited < yieldNanos) {
                 Thread.yield();
                 return true;
             }

@@ -1,12 +1,6 @@
 package dev.vessels.core.weights;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -29,7 +23,7 @@ import dev.vessels.core.layers.Layer;
  * <p>Reads copy once: the file is mapped read-only and each range is copied from the mapping
  * straight into the caller's array; every 16 MiB read, the pages are unmapped again ({@code
  * madvise MADV_DONTNEED}: the process keeps at most that much of the file mapped, the page cache
- * keeps it). A positional
+ * keeps it; see {@link MappedFile}). A positional
  * {@code read} into a staging buffer copies twice (page cache → buffer → array) and measured about
  * half as fast here (3.5 against 5–7 GB/s on one thread). Where {@code madvise} cannot be called
  * (not Linux, native access denied), or with {@code -Dvessels.weights.io=read}, reads go through
@@ -44,8 +38,7 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
     private final boolean transposed;
     private final long[] layerOffset; // byte offset of each layer's first parameter
     private final Network net;
-    private final Arena mapArena;        // owns the mapping; null when reading through staging buffers
-    private final MemorySegment mapped;  // the whole file, read-only; null when reading through staging buffers
+    private final MappedFile mapped;     // the whole file, read-only; null when reading through staging buffers
     // One staging buffer per reading thread (positional reads share the channel safely), reused:
     // reads allocate nothing after a thread's first, and an executor's threads may read at once.
     private final ThreadLocal<ByteBuffer> staging =
@@ -93,19 +86,7 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
                     + off + " bytes for " + net.name() + "); does it belong to another cfg?");
         }
         // Mapped only once the file is known to be whole (the constructor cannot fail after this).
-        Arena arena = null;
-        MemorySegment map = null;
-        if (mapIt && MADVISE != null && size > 0) {
-            arena = Arena.ofShared();
-            try {
-                map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            } catch (IOException | UnsupportedOperationException e) {
-                arena.close(); // e.g. a file system that cannot map: read through the staging buffers
-                arena = null;
-            }
-        }
-        mapArena = arena;
-        mapped = map;
+        mapped = mapIt ? MappedFile.map(path, ch) : null;
     }
 
     public static long expectedBytes(Network net, long headerBytes) {
@@ -201,7 +182,7 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
 
     private void readRaw(long pos, int count, float[] dst, int dstOff) {
         if (mapped != null) {
-            readMapped(pos, count, dst, dstOff);
+            mapped.readFloats(pos, dst, dstOff, count);
             return;
         }
         ByteBuffer buf = staging.get();
@@ -224,75 +205,6 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
         }
     }
 
-    private static final ValueLayout.OfFloat FILE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final long PAGE = 4096;
-    /** Bytes read through the mapping between two releases of all its pages. */
-    static final long RELEASE_BYTES = 16L << 20;
-    private final java.util.concurrent.atomic.AtomicLong unreleased = new java.util.concurrent.atomic.AtomicLong();
-    private static final int MADV_DONTNEED = 4;
-
-    private void readMapped(long pos, int count, float[] dst, int dstOff) {
-        long bytes = (long) count * Float.BYTES;
-        if (pos + bytes > mapped.byteSize()) {
-            throw new VesselsException(path + ": weights file ended early (changed since it was opened?)");
-        }
-        try {
-            MemorySegment.copy(mapped, FILE_FLOAT, pos, dst, dstOff, count);
-        } catch (InternalError e) {
-            // The JVM turns a fault in a mapping (the file was truncated under us) into this.
-            throw new VesselsException(path + ": cannot read weights: the file changed since it was opened");
-        }
-        // A file cut short within its last page reads as zeros through a mapping, not as a fault:
-        // check the length after copying, as a read() would have found the end.
-        try {
-            if (ch.size() < pos + bytes) {
-                throw new VesselsException(path + ": weights file ended early (changed since it was opened?)");
-            }
-        } catch (IOException e) {
-            throw new VesselsException(path + ": cannot read weights: " + e.getMessage());
-        }
-        released(bytes);
-    }
-
-    /**
-     * Counts {@code bytes} more of the mapping read; past {@link #RELEASE_BYTES} since the last
-     * release, unmaps every page of the file (exactly one of the reading threads does it). Not
-     * after every read: each {@code madvise(MADV_DONTNEED)} flushes the TLB of every core the
-     * process runs on, an inter-processor interrupt that costs tens of µs on a VM, and a model
-     * reads its parameters in hundreds of pieces (DenseNet201: ~400 per prediction, which cost
-     * ~25 ms of its ~110). So the process keeps at most about RELEASE_BYTES of the file mapped. A
-     * page another thread is still copying is simply mapped again, from the page cache.
-     */
-    private void released(long bytes) {
-        if (unreleased.addAndGet(bytes) < RELEASE_BYTES || unreleased.getAndSet(0) < RELEASE_BYTES) return;
-        long size = (mapped.byteSize() + PAGE - 1) / PAGE * PAGE;
-        try {
-            int rc = (int) MADVISE.invokeExact(mapped, size, MADV_DONTNEED);
-            if (rc != 0) throw new VesselsException(path + ": madvise failed unmapping weights just read");
-        } catch (VesselsException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("madvise", t);
-        }
-    }
-
-    /** {@code int madvise(void *addr, size_t len, int advice)} when it can be called here, else null. */
-    private static final MethodHandle MADVISE = madvise();
-
-    private static MethodHandle madvise() {
-        if (!"map".equals(System.getProperty("vessels.weights.io", "map"))) return null;
-        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) return null;
-        try {
-            Linker linker = Linker.nativeLinker();
-            return linker.defaultLookup().find("madvise")
-                    .map(f -> linker.downcallHandle(f, FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
-                            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT)))
-                    .orElse(null);
-        } catch (RuntimeException | LinkageError e) {
-            return null; // native access denied, or no such symbol: staging-buffer reads
-        }
-    }
-
     private void readTransposedConnected(dev.vessels.core.layers.ConnectedLayer c, long start, int count, float[] dst,
                                          int dstOff) {
         long wStart = c.outputs(), wEnd = wStart + (long) c.outputs() * c.inputs();
@@ -307,13 +219,13 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
                 filePos = wStart + col * c.outputs() + row; // stored as [in][out]
             }
             if (mapped != null) {
-                dst[dstOff + i] = mapped.get(FILE_FLOAT, base + filePos * 4);
+                dst[dstOff + i] = mapped.floatAt(base + filePos * 4);
             } else {
                 readRaw(base + filePos * 4, 1, one, 0);
                 dst[dstOff + i] = one[0];
             }
         }
-        if (mapped != null) released(c.paramFloats() * 4); // the strided reads touched the whole layer
+        if (mapped != null) mapped.countRead(c.paramFloats() * 4); // the strided reads touched the whole layer
     }
 
     /** Positional reads into per-thread buffers: several threads may read disjoint ranges at once. */
@@ -324,7 +236,7 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
 
     @Override
     public void close() {
-        if (mapArena != null) mapArena.close();
+        if (mapped != null) mapped.close();
         close(ch);
     }
 }

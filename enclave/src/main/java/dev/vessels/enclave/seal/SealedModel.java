@@ -22,6 +22,7 @@ import dev.vessels.core.VesselsException;
 import dev.vessels.core.exec.Parallel;
 import dev.vessels.core.cfg.CfgReader;
 import dev.vessels.core.layers.Layer;
+import dev.vessels.core.weights.MappedFile;
 import dev.vessels.core.weights.ParamSource;
 
 /**
@@ -40,6 +41,7 @@ import dev.vessels.core.weights.ParamSource;
 public final class SealedModel implements ParamSource {
     private final Path path;
     private final FileChannel ch;
+    private final MappedFile mapped;        // the file read through a mapping (one copy less); null: through ch
     private final ModelId id;
     private final SealedHeader header;
     private final Network net;
@@ -62,6 +64,7 @@ public final class SealedModel implements ParamSource {
                         long[] layerPos) {
         this.path = path;
         this.ch = ch;
+        this.mapped = MappedFile.map(path, ch);
         this.id = id;
         this.header = header;
         this.net = net;
@@ -96,7 +99,7 @@ public final class SealedModel implements ParamSource {
         if (threads == par.threads()) return;
         if (par != Parallel.SERIAL) par.close();
         wipeParts();
-        par = threads == 1 ? Parallel.SERIAL : new Parallel(threads);
+        par = Parallel.parking(threads); // beside the executor's own threads: never spin while idle
         allocateParts(threads);
     }
 
@@ -353,7 +356,13 @@ public final class SealedModel implements ParamSource {
         int ctLen = len * Float.BYTES + SealedFormat.TAG_BYTES;
         long pos = layerPos[layer] + (long) chunk * SealedFormat.chunkCiphertextBytes(header.chunkFloats());
         try {
-            readFully(ch, ByteBuffer.wrap(ct[part], 0, ctLen), pos, path);
+            // Ciphertext is copied into the enclave before it is authenticated and decrypted, never
+            // decrypted in place from untrusted memory (which the host could change between passes).
+            if (mapped != null) {
+                mapped.readBytes(pos, ct[part], 0, ctLen);
+            } else {
+                readFully(ch, ByteBuffer.wrap(ct[part], 0, ctLen), pos, path);
+            }
             Cipher g = gcm[part];
             g.init(Cipher.DECRYPT_MODE, chunkKey, SealedFormat.nonce(SealedFormat.DOMAIN_CHUNK, layer, chunk));
             g.updateAAD(SealedFormat.chunkAad(id, layer, chunk, header.layerChunks()[layer], header.totalChunks()));
@@ -378,6 +387,7 @@ public final class SealedModel implements ParamSource {
         Arrays.fill(cachePlain, (byte) 0);
         cacheLayer = -1;
         if (par != Parallel.SERIAL) par.close();
+        if (mapped != null) mapped.close();
         closeQuietly(ch);
     }
 }

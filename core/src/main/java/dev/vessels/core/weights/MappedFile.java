@@ -1,0 +1,162 @@
+package dev.vessels.core.weights;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.vessels.core.VesselsException;
+
+/**
+ * A file read through a read-only mapping: each range is copied once, straight from the page cache
+ * into the caller's array (a positional {@code read} copies twice: page cache → buffer → array;
+ * measured about half as fast here). Every {@link #RELEASE_BYTES} read, all the mapping's pages are
+ * unmapped again ({@code madvise MADV_DONTNEED}), so the process keeps at most that much of the
+ * file mapped and the page cache keeps the rest. Not after every read: each {@code madvise} flushes
+ * the TLB of every core the process runs on, an inter-processor interrupt that costs tens of µs on
+ * a VM, and a model reads its parameters in hundreds of pieces (DenseNet201: ~400 a prediction,
+ * which cost ~25 ms of its ~110). A page another thread is still copying is simply mapped again.
+ *
+ * <p>Only where {@code madvise} can be called (Linux, native access allowed) and unless
+ * {@code -Dvessels.weights.io=read}: {@link #map} returns null otherwise, and callers read through
+ * their channel. Thread-safe: several threads may copy at once.
+ */
+public final class MappedFile implements AutoCloseable {
+    /** Bytes read through the mapping between two releases of all its pages. */
+    static final long RELEASE_BYTES = 16L << 20;
+    private static final ValueLayout.OfFloat FILE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final long PAGE = 4096;
+    private static final int MADV_DONTNEED = 4;
+    /** {@code int madvise(void *addr, size_t len, int advice)} when it can be called here, else null. */
+    private static final MethodHandle MADVISE = madvise();
+
+    private final Path path;
+    private final FileChannel ch;
+    private final Arena arena;
+    private final MemorySegment map; // the whole file, read-only
+    private final AtomicLong unreleased = new AtomicLong();
+
+    private MappedFile(Path path, FileChannel ch, Arena arena, MemorySegment map) {
+        this.path = path;
+        this.ch = ch;
+        this.arena = arena;
+        this.map = map;
+    }
+
+    /** The whole of {@code ch} mapped, or null when mapping cannot be used here (read through {@code ch}). */
+    public static MappedFile map(Path path, FileChannel ch) {
+        if (MADVISE == null) return null;
+        Arena arena = Arena.ofShared();
+        try {
+            long size = ch.size();
+            if (size == 0) {
+                arena.close();
+                return null;
+            }
+            return new MappedFile(path, ch, arena, ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena));
+        } catch (IOException | UnsupportedOperationException e) {
+            arena.close(); // e.g. a file system that cannot map
+            return null;
+        }
+    }
+
+    /** {@code count} little-endian floats at byte {@code pos} into {@code dst[dstOff…]}. */
+    public void readFloats(long pos, float[] dst, int dstOff, int count) {
+        long bytes = (long) count * Float.BYTES;
+        check(pos, bytes);
+        try {
+            MemorySegment.copy(map, FILE_FLOAT, pos, dst, dstOff, count);
+        } catch (InternalError e) {
+            throw changed(); // the JVM turns a fault in a mapping (the file was truncated under us) into this
+        }
+        done(pos, bytes);
+    }
+
+    /** {@code len} bytes at {@code pos} into {@code dst[off…]}. */
+    public void readBytes(long pos, byte[] dst, int off, int len) {
+        check(pos, len);
+        try {
+            MemorySegment.copy(map, ValueLayout.JAVA_BYTE, pos, dst, off, len);
+        } catch (InternalError e) {
+            throw changed();
+        }
+        done(pos, len);
+    }
+
+    /** The float at byte {@code pos} (strided reads); counts as read. */
+    public float floatAt(long pos) {
+        check(pos, Float.BYTES);
+        try {
+            return map.get(FILE_FLOAT, pos);
+        } catch (InternalError e) {
+            throw changed();
+        }
+    }
+
+    /** Counts {@code bytes} as read through the mapping (after {@link #floatAt} reads). */
+    public void countRead(long bytes) {
+        released(bytes);
+    }
+
+    private void check(long pos, long bytes) {
+        if (pos < 0 || pos + bytes > map.byteSize()) throw ended();
+    }
+
+    private void done(long pos, long bytes) {
+        // A file cut short within its last page reads as zeros through a mapping, not as a fault:
+        // check the length after copying, as a read() would have found the end.
+        try {
+            if (ch.size() < pos + bytes) throw ended();
+        } catch (IOException e) {
+            throw new VesselsException(path + ": cannot read: " + e.getMessage());
+        }
+        released(bytes);
+    }
+
+    private void released(long bytes) {
+        // Exactly one of the threads that cross the mark gets the whole count back and releases.
+        if (unreleased.addAndGet(bytes) < RELEASE_BYTES || unreleased.getAndSet(0) < RELEASE_BYTES) return;
+        long size = (map.byteSize() + PAGE - 1) / PAGE * PAGE;
+        int rc;
+        try {
+            rc = (int) MADVISE.invokeExact(map, size, MADV_DONTNEED);
+        } catch (Throwable t) {
+            throw new IllegalStateException("madvise", t);
+        }
+        if (rc != 0) throw new VesselsException(path + ": madvise failed unmapping pages already read");
+    }
+
+    private VesselsException ended() {
+        return new VesselsException(path + ": file ended early (changed since it was opened?)");
+    }
+
+    private VesselsException changed() {
+        return new VesselsException(path + ": cannot read: the file changed since it was opened");
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+
+    private static MethodHandle madvise() {
+        if (!"map".equals(System.getProperty("vessels.weights.io", "map"))) return null;
+        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) return null;
+        try {
+            Linker linker = Linker.nativeLinker();
+            return linker.defaultLookup().find("madvise")
+                    .map(f -> linker.downcallHandle(f, FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT)))
+                    .orElse(null);
+        } catch (RuntimeException | LinkageError e) {
+            return null; // native access denied, or no such symbol
+        }
+    }
+}
