@@ -44,8 +44,13 @@ public final class ExecutorOptions {
             throw new picocli.CommandLine.ParameterException(mixee.commandLine(), "--prefetch and --resident-params exclude each other");
         }
         if (prefetch) return dev.vessels.memory.Executors.vesselsPrefetching(net, src, threads(), dev.vessels.memory.plan.MemoryPlan.of(net));
-        if (residentParams) return dev.vessels.memory.Executors.vesselsResident(net, src, threads(), dev.vessels.memory.plan.MemoryPlan.of(net));
-        return dev.vessels.memory.Executors.create(executor.name(), net, src, threads());
+        Executor ex = residentParams
+                ? dev.vessels.memory.Executors.vesselsResident(net, src, threads(), dev.vessels.memory.plan.MemoryPlan.of(net))
+                : dev.vessels.memory.Executors.create(executor.name(), net, src, threads());
+        // From now on the prediction's own threads decrypt (prefetch above keeps a pool: its reads
+        // run on a background thread while the prediction's threads compute).
+        if (src instanceof dev.vessels.enclave.seal.SealedModel sealed) sealed.decryptOn(ex.parallel());
+        return ex;
     }
 
     /** How parameters are served, for reports: on-demand, prefetch or resident (vessels), resident (baseline). */

@@ -38,7 +38,7 @@ public final class SealedOverheadBench {
                  WeightsFile plain = WeightsFile.open(dir.resolve(m + ".weights"), dev.vessels.core.zoo.ModelZoo.resolve(m));
                  Executor ea = dev.vessels.memory.Executors.create("vessels", plain.network(), plain, threads);
                  Executor eb = dev.vessels.memory.Executors.create("vessels", sealed.network(), sealed, threads)) {
-                sealed.decryptThreads(threads);
+                sealed.decryptOn(eb.parallel()); // as bin/vessels does: the prediction's threads decrypt
                 float[] x = new float[(int) plain.network().input().size()];
                 java.util.SplittableRandom rnd = new java.util.SplittableRandom(42); // as BenchCommand.input (package-private there)
                 for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextDouble();

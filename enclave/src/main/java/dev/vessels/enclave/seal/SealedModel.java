@@ -52,7 +52,8 @@ public final class SealedModel implements ParamSource {
     // only; the one decrypted chunk kept between reads lives in cachePlain, which is swapped with
     // the plain[k] that decrypted it (no copy).
     private final int bufFloats;            // min(chunkFloats, largest layer): the longest chunk
-    private Parallel par = Parallel.SERIAL; // decryption threads (see decryptThreads)
+    private Parallel par = Parallel.SERIAL; // decryption threads (see decryptThreads, decryptOn)
+    private boolean ownsPar;                // par was made here (decryptThreads), not lent (decryptOn)
     private Cipher[] gcm;                   // [parts] one AES-GCM instance per part
     private byte[][] ct;                    // [parts][bufFloats·4 + 16] ciphertext being decrypted
     private byte[][] plain;                 // [parts][bufFloats·4] verified plaintext, LE floats
@@ -96,11 +97,29 @@ public final class SealedModel implements ParamSource {
      */
     public synchronized void decryptThreads(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
-        if (threads == par.threads()) return;
-        if (par != Parallel.SERIAL) par.close();
-        wipeParts();
+        if (ownsPar && threads == par.threads()) return;
+        release();
         par = Parallel.parking(threads); // beside the executor's own threads: never spin while idle
+        ownsPar = true;
         allocateParts(threads);
+    }
+
+    /**
+     * Decrypts on {@code shared}'s threads: the prediction's own, lent by its executor (the caller
+     * keeps ownership). Its reads come between its parallel kernels, so those threads are idle and
+     * hot then; no second pool competes with them for the cores. A read made while {@code shared}
+     * is busy (a prefetching reader thread) decrypts on its caller alone, still correctly.
+     */
+    public synchronized void decryptOn(Parallel shared) {
+        release();
+        par = shared;
+        ownsPar = false;
+        allocateParts(shared.threads());
+    }
+
+    private void release() {
+        if (ownsPar && par != Parallel.SERIAL) par.close();
+        wipeParts();
     }
 
     /**
@@ -386,7 +405,7 @@ public final class SealedModel implements ParamSource {
         wipeParts();
         Arrays.fill(cachePlain, (byte) 0);
         cacheLayer = -1;
-        if (par != Parallel.SERIAL) par.close();
+        if (ownsPar && par != Parallel.SERIAL) par.close();
         if (mapped != null) mapped.close();
         closeQuietly(ch);
     }

@@ -90,6 +90,28 @@ class SealedModelTest {
     }
 
     @Test
+    void decryptingOnALentParallelGivesTheSameFloatsOnceEachAndLeavesItOpen() {
+        MasterKey key = key(1);
+        Path f = seal(16, key, 2);
+        try (dev.vessels.core.exec.Parallel lent = new dev.vessels.core.exec.Parallel(2)) {
+            float[] serial = new float[124], lentRead = new float[124];
+            try (SealedModel m = SealedModel.open(f, provider(key))) {
+                m.read(0, 0, 124, serial, 0);
+            }
+            try (SealedModel m = SealedModel.open(f, provider(key))) {
+                m.decryptOn(lent);
+                for (int s = 0; s < 124; s += 37) m.read(0, s, Math.min(37, 124 - s), lentRead, s);
+                assertThat(m.chunksDecrypted()).isEqualTo(8);
+            }
+            assertThat(floatBits(lentRead)).isEqualTo(floatBits(serial));
+            // closing the model did not close the prediction's threads
+            Thread[] ran = new Thread[2];
+            lent.forEachPart(2, p -> ran[p] = Thread.currentThread());
+            assertThat(ran[1]).isNotSameAs(Thread.currentThread());
+        }
+    }
+
+    @Test
     void aTamperedChunkFailsAParallelReadWithItsName() throws IOException {
         MasterKey key = key(1);
         // layer 0, chunk 6 of 8: decrypted by the second part
