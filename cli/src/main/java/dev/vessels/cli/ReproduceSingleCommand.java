@@ -59,12 +59,12 @@ public final class ReproduceSingleCommand implements Callable<Integer> {
             description = "Usable EPC in MiB (default ${DEFAULT-VALUE}, SGX1; a large value stands in for Ice Lake-class parts).")
     double epcMb;
 
-    @Option(names = "--runs", paramLabel = "N", defaultValue = "1",
+    @Option(names = "--runs", paramLabel = "N", defaultValue = "3",
             description = "Predictions per executor in the enclave (default ${DEFAULT-VALUE}); page swaps are the first's "
                     + "(the paper's single prediction after loading), latency the median.")
     int runs;
 
-    @Option(names = "--warmup", paramLabel = "N", defaultValue = "2",
+    @Option(names = "--warmup", paramLabel = "N", defaultValue = "3",
             description = "Untraced predictions before the enclave's, so the JIT has compiled the kernels (default ${DEFAULT-VALUE}); "
                     + "they leave the enclave's EPC state as loading left it.")
     int warmup;
