@@ -125,6 +125,12 @@ public final class InferenceServer implements AutoCloseable {
         stop(10_000);
     }
 
+    /** A 500 is a fault of ours, not the client's: the operator sees one line per answer on stderr. */
+    private static void logFault(String model, String message) {
+        System.err.println("vessels serve: " + java.time.Instant.now() + " 500"
+                + (model == null ? "" : " for model " + model) + ": " + message);
+    }
+
     // ---- routing ----
 
     private void handle(HttpExchange ex) {
@@ -133,8 +139,10 @@ public final class InferenceServer implements AutoCloseable {
                 route(ex);
             } catch (HttpError e) {
                 if (e.model != null) metrics.outcome(e.model, e.outcome());
+                if (e.status >= 500 && e.status != 503) logFault(e.model, e.getMessage());
                 sendError(ex, e.status, e.getMessage());
             } catch (Throwable t) {
+                logFault(null, t.toString());
                 sendError(ex, 500, "internal error: " + t);
             }
         } catch (IOException ignored) {

@@ -106,10 +106,15 @@ public final class LoadDriver {
                     HttpRequest req = request(base, m, body);
                     long t0 = System.nanoTime();
                     int status;
+                    String why;
                     try {
-                        status = http.send(req, HttpResponse.BodyHandlers.ofByteArray()).statusCode();
+                        HttpResponse<byte[]> resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+                        status = resp.statusCode();
+                        why = status == 200 || status == 503 ? null
+                                : new String(resp.body(), java.nio.charset.StandardCharsets.UTF_8);
                     } catch (Exception e) {
                         status = -1;
+                        why = e.toString();
                     }
                     long t1 = System.nanoTime();
                     if (t1 > end) break; // finished after the window: not counted
@@ -120,8 +125,10 @@ public final class LoadDriver {
                         perClientSecond[client][(int) Math.min(seconds - 1, (t1 - start) / 1_000_000_000L)]++;
                     } else if (status == 503) {
                         rejected.incrementAndGet();
-                    } else {
-                        failed.incrementAndGet();
+                    } else if (failed.incrementAndGet() <= 5) {
+                        // Say why the first few failed: a count alone does not tell a fault from a timeout.
+                        System.err.println("vessels: load driver: " + m + " answered " + (status < 0 ? "no response" : status)
+                                + ": " + why);
                     }
                 }
                 lats[client] = Arrays.copyOf(mine, n);
