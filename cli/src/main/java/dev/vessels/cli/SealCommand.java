@@ -42,8 +42,8 @@ public final class SealCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE.vsl", required = true, description = "Sealed model to write.")
     Path out;
 
-    @Option(names = "--chunk-floats", paramLabel = "N", defaultValue = "65536",
-            description = "Parameters per encrypted chunk (default ${DEFAULT-VALUE}: 256 KiB).")
+    @Option(names = "--chunk-floats", paramLabel = "N", defaultValue = "16384",
+            description = "Parameters per encrypted chunk (default ${DEFAULT-VALUE}: 64 KiB).")
     int chunkFloats;
 
     @Override
