@@ -83,6 +83,7 @@ public final class Parallel implements AutoCloseable {
             for (int p = 0; p < parts; p++) body.accept(p);
             return;
         }
+        Throwable t;
         try {
             this.body = body;
             this.parts = parts;
@@ -96,12 +97,11 @@ public final class Parallel implements AutoCloseable {
             runParts(0);
             awaitWorkers();
             this.body = null; // do not keep the caller's lambda (and what it captured) reachable
+            t = failure.getAndSet(null); // before releasing `busy`: the next caller resets it
         } finally {
             busy.set(false);
         }
-        Throwable t = failure.get();
         if (t != null) {
-            failure.set(null);
             if (t instanceof RuntimeException re) throw re;
             if (t instanceof Error err) throw err;
             throw new IllegalStateException(t);
