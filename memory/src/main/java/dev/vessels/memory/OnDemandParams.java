@@ -96,7 +96,7 @@ public final class OnDemandParams implements ParamProvider {
         int blockRows = (int) (Math.min(share, Math.max(BLOCK_FLOATS, rowFloats)) / rowFloats);
         int slot = (int) plan.slotOffset(layer);
         par.forEachPart(parts, p -> {
-            int lo = (int) ((long) rows * p / parts), hi = (int) ((long) rows * (p + 1) / parts);
+            int lo = Parallel.partStart(rows, p, parts), hi = Parallel.partStart(rows, p + 1, parts);
             int off = slot + (int) (p * share);
             for (int r0 = lo; r0 < hi; r0 += blockRows) {
                 int n = Math.min(blockRows, hi - r0);
@@ -107,7 +107,7 @@ public final class OnDemandParams implements ParamProvider {
         });
         floatsRead += (long) rows * rowFloats;
         for (int p = 0; p < parts; p++) {
-            int lo = (int) ((long) rows * p / parts), hi = (int) ((long) rows * (p + 1) / parts);
+            int lo = Parallel.partStart(rows, p, parts), hi = Parallel.partStart(rows, p + 1, parts);
             reads += (hi - lo + blockRows - 1) / blockRows;
         }
     }

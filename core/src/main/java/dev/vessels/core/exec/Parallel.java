@@ -133,10 +133,18 @@ public final class Parallel implements AutoCloseable {
     public void forRange(int n, RangeBody body) {
         int parts = Math.min(threads, Math.max(1, n));
         forEachPart(parts, p -> {
-            int lo = (int) ((long) n * p / parts);
-            int hi = (int) ((long) n * (p + 1) / parts);
+            int lo = partStart(n, p, parts), hi = partStart(n, p + 1, parts);
             if (hi > lo) body.run(lo, hi);
         });
+    }
+
+    /**
+     * Where part {@code part} of [0, n) split into {@code parts} near-equal contiguous ranges starts
+     * ({@code part = parts}: n). The split {@link #forRange} makes, for callers that must split the
+     * same way (or split panels, chunks, rows deterministically without it).
+     */
+    public static int partStart(int n, int part, int parts) {
+        return (int) ((long) n * part / parts);
     }
 
     /** A contiguous range [lo, hi) of work. */

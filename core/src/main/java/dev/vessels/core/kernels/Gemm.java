@@ -169,8 +169,8 @@ public final class Gemm {
             // Split columns on panel boundaries: each thread packs the whole A but only its own B.
             int parts = Math.min(threads, nPanels);
             par.forEachPart(parts, p -> {
-                int j0 = (int) ((long) nPanels * p / parts) * NR;
-                int j1 = Math.min(n, (int) ((long) nPanels * (p + 1) / parts) * NR);
+                int j0 = Parallel.partStart(nPanels, p, parts) * NR;
+                int j1 = Math.min(n, Parallel.partStart(nPanels, p + 1, parts) * NR);
                 if (j1 > j0) {
                     blocked(m, j1 - j0, k, a, aOff, lda, b, g == null ? bOff + j0 : bOff, ldb, g, j0, c, cOff + j0, ldc,
                             accumulate, e, eRow0);
@@ -180,8 +180,8 @@ public final class Gemm {
             // Few columns, many rows (late conv stages: N = 7×7 or 14×14): split rows on panel boundaries.
             int parts = Math.min(threads, mPanels);
             par.forEachPart(parts, p -> {
-                int i0 = (int) ((long) mPanels * p / parts) * MR;
-                int i1 = Math.min(m, (int) ((long) mPanels * (p + 1) / parts) * MR);
+                int i0 = Parallel.partStart(mPanels, p, parts) * MR;
+                int i1 = Math.min(m, Parallel.partStart(mPanels, p + 1, parts) * MR);
                 if (i1 > i0) {
                     blocked(i1 - i0, n, k, a, aOff + i0 * lda, lda, b, bOff, ldb, g, 0, c, cOff + i0 * ldc, ldc,
                             accumulate, e, eRow0 + i0);

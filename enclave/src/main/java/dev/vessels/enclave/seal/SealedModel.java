@@ -324,7 +324,7 @@ public final class SealedModel implements ParamSource {
         int parts = Math.min(par.threads(), chunks);
         // Contiguous ranges of chunks, part k ascending, so the part that ends at `to` holds it last.
         par.forEachPart(parts, k -> {
-            int lo = from + (int) ((long) chunks * k / parts), hi = from + (int) ((long) chunks * (k + 1) / parts);
+            int lo = from + Parallel.partStart(chunks, k, parts), hi = from + Parallel.partStart(chunks, k + 1, parts);
             for (int c = lo; c < hi; c++) {
                 decrypt(k, layer, c);
                 copyOut(plain[k], layer, c, start, count, dst, dstOff);
