@@ -34,7 +34,7 @@ public final class Pooling {
                                     int oh, int ow, float[] y, int yOff) {
         int off = -padding / 2;
         // Outputs [jLo, jHi) have their whole window inside the row.
-        int jLo = Math.max(0, ceilDiv(-off, stride));
+        int jLo = Math.max(0, Math.ceilDiv(-off, stride));
         int jHi = Math.max(jLo, Math.min(ow, Math.floorDiv(w - size - off, stride) + 1));
         boolean vector = stride <= 2 && L == 16;
         for (int k = c0; k < c1; k++) {
@@ -55,10 +55,6 @@ public final class Pooling {
                 }
             }
         }
-    }
-
-    private static int ceilDiv(int a, int b) {
-        return -Math.floorDiv(-a, b);
     }
 
     /**
