@@ -24,8 +24,7 @@ public interface ParamProvider extends AutoCloseable {
      * layer then reads its weights once from memory instead of twice.
      */
     default void stream(int layer, long start, int rows, int rowFloats, Parallel par, RowBlock body) {
-        long chunk = Math.max(rowFloats, Math.min(maxChunkFloats(), Integer.MAX_VALUE) / rowFloats * rowFloats);
-        int rowsPerPiece = (int) Math.min(rows, chunk / rowFloats);
+        int rowsPerPiece = rowsPerPiece(maxChunkFloats(), rowFloats, rows);
         for (int r0 = 0; r0 < rows; r0 += rowsPerPiece) {
             int n = Math.min(rowsPerPiece, rows - r0);
             int off = params(layer, start + (long) r0 * rowFloats, n * rowFloats);
@@ -36,6 +35,14 @@ public interface ParamProvider extends AutoCloseable {
                 par.forRange(n, (lo, hi) -> body.rows(off + lo * rowFloats, first + lo, hi - lo));
             }
         }
+    }
+
+    /**
+     * Whole rows of {@code rowFloats} per piece of at most {@code maxChunkFloats} (at least one row,
+     * at most {@code rows}): how layers that stream their weights cut them.
+     */
+    static int rowsPerPiece(long maxChunkFloats, int rowFloats, int rows) {
+        return (int) Math.min(rows, Math.max(1, maxChunkFloats / rowFloats));
     }
 
     /** A block of {@code count} rows, the first being row {@code firstRow}, at {@code off} in the array. */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.vessels.core.cfg.Section;
+import dev.vessels.core.exec.ParamProvider;
 import dev.vessels.core.exec.Parallel;
 import dev.vessels.core.kernels.Activations;
 import dev.vessels.core.kernels.ChannelOps;
@@ -81,8 +82,7 @@ public final class ConnectedLayer extends Layer {
             ctx.streamParams(outputs, outputs, inputsN, par,
                     (off, r0, rows) -> Gemv.gemv(rows, inputsN, w, off, x, xOff, y, yOff + r0, Parallel.SERIAL));
         } else {
-            long chunk = Math.max(inputsN, ctx.maxParamChunkFloats() / inputsN * inputsN);
-            int rowsPerChunk = (int) Math.min(outputs, chunk / inputsN);
+            int rowsPerChunk = ParamProvider.rowsPerPiece(ctx.maxParamChunkFloats(), inputsN, outputs);
             for (int r0 = 0; r0 < outputs; r0 += rowsPerChunk) {
                 int rows = Math.min(rowsPerChunk, outputs - r0);
                 int wOff = ctx.params(outputs + (long) r0 * inputsN, rows * inputsN);

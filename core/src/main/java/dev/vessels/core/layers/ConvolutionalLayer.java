@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.vessels.core.cfg.Section;
+import dev.vessels.core.exec.ParamProvider;
 import dev.vessels.core.kernels.ConvGeometry;
 import dev.vessels.core.kernels.Epilogue;
 import dev.vessels.core.kernels.Gemm;
@@ -167,10 +168,10 @@ public final class ConvolutionalLayer extends Layer {
         } else {
             e.setBias(p, h, filters, activation);
         }
-        long chunk = Math.max(kg, ctx.maxParamChunkFloats() / kg * kg); // whole filters per piece
-        int rowsPerChunk = (int) Math.min(mg, chunk / kg);
+        int rowsPerChunk = ParamProvider.rowsPerPiece(ctx.maxParamChunkFloats(), kg, mg); // whole filters per piece
         long wBase = headFloats();
-        if (groups > 1 && !pointwise() && chunk / kg >= filters && ctx.parallel().threads() > 1) {
+        boolean allInOnePiece = ParamProvider.rowsPerPiece(ctx.maxParamChunkFloats(), kg, filters) == filters;
+        if (groups > 1 && !pointwise() && allInOnePiece && ctx.parallel().threads() > 1) {
             // Grouped convolution (ResNeXt: 32 groups of 4–32 filters): every group's weights in one
             // piece and the groups split over the threads, one fork/join for the layer instead of one
             // per small GEMM. Each group is the same single-threaded fused GEMM whatever the split, so
