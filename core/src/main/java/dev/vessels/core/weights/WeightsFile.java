@@ -20,14 +20,10 @@ import dev.vessels.core.layers.Layer;
  * when major or minor exceeds 1000. Then each layer's floats, little-endian, in cfg order.
  * Unlike Darknet, a file whose length does not match the cfg exactly is rejected.
  *
- * <p>Reads copy once: the file is mapped read-only and each range is copied from the mapping
- * straight into the caller's array; every 16 MiB read, the pages are unmapped again ({@code
- * madvise MADV_DONTNEED}: the process keeps at most that much of the file mapped, the page cache
- * keeps it; see {@link MappedFile}). A positional
- * {@code read} into a staging buffer copies twice (page cache → buffer → array) and measured about
- * half as fast here (3.5 against 5–7 GB/s on one thread). Where {@code madvise} cannot be called
- * (not Linux, native access denied), or with {@code -Dvessels.weights.io=read}, reads go through
- * the staging buffer.
+ * <p>Reads copy once, straight from a read-only mapping of the file into the caller's array
+ * ({@link MappedFile}: why, and how little of the file stays mapped). Where mapping cannot be used
+ * (not Linux, native access denied, or {@code -Dvessels.weights.io=read}) they go through a
+ * staging buffer per thread, a positional {@code read} that copies twice.
  */
 public final class WeightsFile implements ParamSource, AutoCloseable {
     private final Path path;
