@@ -42,6 +42,7 @@ public final class MappedFile implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment map; // the whole file, read-only
     private final AtomicLong unreleased = new AtomicLong();
+    private volatile int releases;   // times all pages were unmapped (for tests)
 
     private MappedFile(Path path, FileChannel ch, Arena arena, MemorySegment map) {
         this.path = path;
@@ -131,6 +132,12 @@ public final class MappedFile implements AutoCloseable {
             throw new IllegalStateException("madvise", t);
         }
         if (rc != 0) throw new VesselsException(path + ": madvise failed unmapping pages already read");
+        releases++; // only the one thread that got the count back gets here
+    }
+
+    /** How many times all of the mapping's pages have been unmapped since it was opened. */
+    int releases() {
+        return releases;
     }
 
     private VesselsException ended() {
