@@ -53,6 +53,11 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
     @Option(names = "--epc-mb", defaultValue = "93.5", paramLabel = "MB", description = "Usable emulated EPC in MiB (default ${DEFAULT-VALUE}).")
     double epcMb;
 
+    @Option(names = "--enclave-reuse", defaultValue = "any", paramLabel = "model|any",
+            description = {"For vessels-m and vessels-s: an idle enclave serves any model whose EPC need it covers (any, default)",
+                    "or only its own model (model). The baseline's enclaves hold their model's parameters: always model."})
+    String enclaveReuse;
+
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
@@ -83,6 +88,9 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (clients < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--clients must be >= 1, got " + clients);
+        if (!enclaveReuse.equals("any") && !enclaveReuse.equals("model")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--enclave-reuse must be model or any, got '" + enclaveReuse + "'");
+        }
         Duration d = parseDuration(duration);
         List<String> mix = models == null || models.isEmpty() ? ModelZoo.PAPER_MODELS : models;
         List<Map<String, Object>> configs = new ArrayList<>();
@@ -92,10 +100,10 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
             err.printf("vessels: %s (%s executor, %s scheduler): starting a server with %s...%n", c[0], c[1], c[2], String.join(" ", mix));
             err.flush();
             InferenceServer s = Serving.start(new Serving.Options(mix, "127.0.0.1", 0, c[1], c[2], epcMb, null, clients * 4, 1, null,
-                    clients, 600_000, true));
+                    clients, 600_000, true, c[1].equals("vessels") ? enclaveReuse : "model"));
             LoadDriver.Result r;
             long swaps0, swaps1;
-            long peak, launched0, launched1;
+            long peak, launched0, launched1, switched0, switched1;
             try {
                 List<LoadDriver.Body> bodies = new ArrayList<>();
                 List<String> names = new ArrayList<>();
@@ -109,11 +117,13 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
                 }
                 swaps0 = s.scheduler().factory().platform().costs().pageSwaps();
                 launched0 = s.scheduler().snapshot().launched();
+                switched0 = s.scheduler().snapshot().switched();
                 err.printf("vessels: %s: %d clients for %s...%n", c[0], clients, duration);
                 err.flush();
                 r = LoadDriver.run("http://127.0.0.1:" + s.port(), names, bodies, clients, d);
                 swaps1 = s.scheduler().factory().platform().costs().pageSwaps();
                 launched1 = s.scheduler().snapshot().launched();
+                switched1 = s.scheduler().snapshot().switched();
                 peak = s.scheduler().snapshot().peakPlatformCommittedBytes();
             } finally {
                 s.stop(600_000);
@@ -133,7 +143,9 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
             o.put("p99_ms", round(r.percentileMs(99)));
             o.put("page_swaps", swaps1 - swaps0);
             o.put("peak_epc_committed_bytes", peak);
+            o.put("enclave_reuse", s.scheduler().factory().sharedEnclaves() ? "any" : "model");
             o.put("enclaves_launched", launched1 - launched0); // builds in the window: what reuse of idle enclaves saves
+            o.put("enclaves_switched", switched1 - switched0); // requests served by an idle enclave of another model
             int running = s.scheduler().maxRunning();
             o.put("max_running", running == Integer.MAX_VALUE ? null : running); // epc: predictions at once (cores / threads)
             o.put("rejected", r.rejected());

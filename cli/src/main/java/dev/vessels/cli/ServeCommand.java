@@ -58,14 +58,27 @@ public final class ServeCommand implements Callable<Integer> {
     @Option(names = "--key-file", paramLabel = "KEY", description = "Model key for sealed models (from 'vessels keygen').")
     Path keyFile;
 
+    @Option(names = "--enclave-reuse", paramLabel = "model|any",
+            description = {"Which idle enclave a request may reuse. any (default for --executor vessels): any idle enclave whose EPC",
+                    "commit covers the model's need, since a Vessels enclave holds no model state; model (the baseline's",
+                    "only choice): one built for the request's model."})
+    String enclaveReuse;
+
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     /** Starts the service and returns it (tests stop it themselves). */
     InferenceServer start() {
         if (threads < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1, got " + threads);
         if (queue < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--queue must be >= 0, got " + queue);
+        if (enclaveReuse != null && !enclaveReuse.equals("any") && !enclaveReuse.equals("model")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--enclave-reuse must be model or any, got '" + enclaveReuse + "'");
+        }
+        if ("any".equals(enclaveReuse) && executor != ExecutorOptions.Kind.vessels) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--enclave-reuse any needs --executor vessels: a "
+                    + executor + " enclave loads its model's parameters when it is built, so it serves only that model");
+        }
         InferenceServer s = Serving.start(new Serving.Options(models, "0.0.0.0", port, executor.name(), scheduler.name(), epcMb,
-                epcBoundMb, queue, threads, keyFile, Serving.DEFAULT_MAX_LIVE, 300_000, false));
+                epcBoundMb, queue, threads, keyFile, Serving.DEFAULT_MAX_LIVE, 300_000, false, enclaveReuse));
         PrintWriter out = spec.commandLine().getOut();
         var sch = s.scheduler();
         var platform = sch.factory().platform();
@@ -73,6 +86,8 @@ public final class ServeCommand implements Callable<Integer> {
         out.printf("platform %s (emulated, no SGX hardware): EPC %.1f MiB usable; scheduler %s, bound %.1f MiB%s; executor %s; queue %d%n",
                 platform.name(), platform.epcCapacityBytes() / 1048576.0, scheduler, sch.boundBytes() / 1048576.0,
                 scheduler == Sched.naive ? " (not enforced)" : ", at most " + sch.maxRunning() + " predictions at once", executor, queue);
+        out.printf("idle enclaves serve %s%n", sch.factory().sharedEnclaves()
+                ? "any model whose EPC need their commit covers (--enclave-reuse any)" : "only the model they were built for (--enclave-reuse model)");
         for (ServedModel m : sch.factory().models()) {
             out.printf("  %-16s weights %s%s, enclave EPC need %.1f MiB (emulated)%n", m.name(), m.weights(),
                     m.synthetic() ? " (seeded synthetic weights, not trained: classes are meaningless)" : "",

@@ -66,7 +66,7 @@ public final class EpcScheduler implements AutoCloseable {
     private final ExecutorService runners;
     private final AtomicLong nextRequest = new AtomicLong(1);
     private final AtomicLong launched = new AtomicLong(), destroyedCount = new AtomicLong(), faults = new AtomicLong(),
-            invariantViolations = new AtomicLong(), retries = new AtomicLong();
+            invariantViolations = new AtomicLong(), retries = new AtomicLong(), switched = new AtomicLong();
     private long peakPlatformCommitted;
     private boolean accepting = true;
 
@@ -79,7 +79,7 @@ public final class EpcScheduler implements AutoCloseable {
         this.factory = factory;
         Map<String, Long> needs = new LinkedHashMap<>();
         for (ServedModel m : factory.models()) needs.put(m.name(), factory.epcNeed(m.name()));
-        this.core = new SchedulerCore(mode, needs, boundBytes, queueCapacity, maxLive, maxRunning);
+        this.core = new SchedulerCore(mode, needs, boundBytes, queueCapacity, maxLive, maxRunning, factory.sharedEnclaves());
         AtomicInteger n = new AtomicInteger();
         ThreadFactory tf = r -> {
             Thread t = new Thread(r, "vessels-enclave-" + n.incrementAndGet());
@@ -175,6 +175,10 @@ public final class EpcScheduler implements AutoCloseable {
     private void runOn(long worker, long request, EnclaveWorker w, Pending p) {
         Prediction out;
         try {
+            if (!w.model().equals(p.model())) {
+                w.switchTo(p.model());
+                switched.incrementAndGet();
+            }
             out = w.predict(p.input());
         } catch (Throwable t) {
             faults.incrementAndGet();
@@ -264,7 +268,7 @@ public final class EpcScheduler implements AutoCloseable {
     /** A consistent view of the scheduler for metrics and tests. */
     public record Snapshot(int queueDepth, int queueCapacity, int busy, int idle, long reservedBytes, long platformCommittedBytes,
                            long peakPlatformCommittedBytes, long boundBytes, long launched, long destroyed, long faults, long invariantViolations, int pending,
-                           long retries) {}
+                           long retries, long switched) {}
 
     public Snapshot snapshot() {
         synchronized (lock) {
@@ -272,7 +276,7 @@ public final class EpcScheduler implements AutoCloseable {
             return new Snapshot(core.queueDepth(), core.queueCapacity(), by.get(SchedulerCore.WorkerState.BUSY),
                     by.get(SchedulerCore.WorkerState.IDLE), core.committedBytes(), factory.platform().committedBytes(),
                     peakPlatformCommitted, core.bound(), launched.get(), destroyedCount.get(), faults.get(), invariantViolations.get(), pending.size(),
-                    retries.get());
+                    retries.get(), switched.get());
         }
     }
 }

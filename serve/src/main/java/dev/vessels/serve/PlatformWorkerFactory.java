@@ -36,6 +36,16 @@ import dev.vessels.enclave.run.UntrustedModelCopy;
  *       next enclave of its model (so launching costs the emulated build, not a reallocation), but
  *       at most {@link #SPARE_PER_MODEL} per model; more are dropped. A failed one is discarded.</li>
  * </ul>
+ *
+ * <p>Shared enclaves ({@link #sharedEnclaves()}, vessels executors only). A Vessels enclave keeps
+ * no model state between requests: parameters are read on demand, and what stays is buffers laid
+ * out by the plan, which the next prediction writes before it reads them (the tracer checks every
+ * output is written). So an idle enclave can serve another model whose data region fits in its own:
+ * {@link EnclaveWorker#switchTo} hands the old executor back to the spares and takes one of the new
+ * model, inside the same enclave, with no build. Its declared data region is its commit's (whole
+ * pages), so a model whose commit is at most the enclave's always fits. What the last request left
+ * in the arena stays there, as it does between two requests of one model: the service owns every
+ * model it serves, and one attested enclave code serves them all.
  */
 public final class PlatformWorkerFactory implements WorkerFactory {
     /** Idle executors kept per model for the next enclave (host memory: up to a baseline executor each). */
@@ -45,6 +55,7 @@ public final class PlatformWorkerFactory implements WorkerFactory {
     private final String kind;
     private final int threads;
     private final boolean traced;
+    private final boolean shared; // idle enclaves may switch to another model (vessels only)
     private final Map<String, ServedModel> models = new LinkedHashMap<>();
     private final Map<String, Long> held = new LinkedHashMap<>();
     private final Map<String, ConcurrentLinkedDeque<Loaded>> spare = new LinkedHashMap<>();
@@ -65,7 +76,23 @@ public final class PlatformWorkerFactory implements WorkerFactory {
      * @param traced           report each layer's memory accesses and OCALLs to the enclave (else nothing)
      */
     public PlatformWorkerFactory(TrustedPlatform platform, List<ServedModel> served, String kind, int threads, boolean traced) {
+        this(platform, served, kind, threads, traced, false);
+    }
+
+    /**
+     * As {@link #PlatformWorkerFactory(TrustedPlatform, List, String, int, boolean)}; with {@code shared}
+     * (vessels only) an idle enclave may switch to another model whose commit its own covers.
+     *
+     * @throws VesselsException if {@code shared} is asked of baseline enclaves, which hold their model's parameters
+     */
+    public PlatformWorkerFactory(TrustedPlatform platform, List<ServedModel> served, String kind, int threads, boolean traced,
+                                 boolean shared) {
         if (served.isEmpty()) throw new VesselsException("no models to serve");
+        if (shared && !kind.equals("vessels")) {
+            throw new VesselsException("--enclave-reuse any needs --executor vessels: a " + kind
+                    + " enclave loads its model's parameters when it is built, so it serves only that model");
+        }
+        this.shared = shared;
         this.platform = platform;
         this.kind = kind;
         this.threads = threads;
@@ -119,12 +146,35 @@ public final class PlatformWorkerFactory implements WorkerFactory {
     }
 
     @Override
-    public EnclaveWorker launch(String model) {
+    public boolean sharedEnclaves() {
+        return shared;
+    }
+
+    private Loaded takeSpare(String model) {
         ServedModel m = models.get(model);
         if (m == null) throw new IllegalArgumentException("unknown model " + model);
         Loaded l = spare.get(model).poll();
-        if (l == null) l = load(m);
-        long bytes = held.get(model);
+        return l != null ? l : load(m);
+    }
+
+    /** Keeps {@code l} for the next enclave of {@code model} unless enough are kept; closes it otherwise. */
+    private void giveBack(String model, Loaded l) {
+        var q = spare.get(model);
+        synchronized (q) {
+            if (q.size() < SPARE_PER_MODEL) {
+                q.add(l);
+                return;
+            }
+        }
+        l.close(); // enough spares: the JVM gets the memory back
+    }
+
+    @Override
+    public EnclaveWorker launch(String model) {
+        Loaded l = takeSpare(model);
+        // A shared enclave declares its whole commit as data region, so that any model whose commit
+        // is at most this one's fits in it later; the commit itself is the same.
+        long bytes = shared ? platform.commitFor(held.get(model)) - platform.commitFor(0) : held.get(model);
         Enclave e;
         try {
             e = platform.create(model, bytes);
@@ -190,8 +240,8 @@ public final class PlatformWorkerFactory implements WorkerFactory {
     }
 
     private final class Worker implements EnclaveWorker {
-        private final String model;
-        private final Loaded loaded;
+        private volatile String model; // changes only by switchTo, between predictions
+        private volatile Loaded loaded;
         private final Enclave enclave;
         private final long bytes;
         private boolean failed;
@@ -225,21 +275,42 @@ public final class PlatformWorkerFactory implements WorkerFactory {
         }
 
         @Override
+        public synchronized void switchTo(String next) {
+            if (!shared) EnclaveWorker.super.switchTo(next);
+            if (destroyed) throw new IllegalStateException("enclave " + enclave.id() + " was destroyed");
+            if (next.equals(model)) return;
+            long need = held.get(next);
+            if (need > enclave.dataBytes()) {
+                throw new IllegalStateException(String.format("model %s needs %d data bytes, more than enclave %d (%s) declared: %d",
+                        next, need, enclave.id(), model, enclave.dataBytes()));
+            }
+            Loaded l = takeSpare(next);
+            try {
+                if (traced) {
+                    EnclaveExecutor ee = l.executor();
+                    enclave.run(t -> {
+                        ee.load(t); // a vessels executor loads nothing; kept for the contract
+                        return null;
+                    });
+                }
+            } catch (RuntimeException ex) {
+                giveBack(next, l);
+                throw ex;
+            }
+            giveBack(model, loaded);
+            loaded = l;
+            model = next;
+        }
+
+        @Override
         public synchronized void destroy() {
             if (destroyed) return;
             destroyed = true;
             enclave.destroy();
-            var q = spare.get(model);
             if (failed) {
                 loaded.close(); // its buffers may hold a half-finished prediction: do not reuse
             } else {
-                synchronized (q) {
-                    if (q.size() < SPARE_PER_MODEL) {
-                        q.add(loaded);
-                        return;
-                    }
-                }
-                loaded.close(); // enough spares: the JVM gets the memory back
+                giveBack(model, loaded);
             }
         }
     }

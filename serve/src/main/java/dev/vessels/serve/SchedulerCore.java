@@ -20,7 +20,10 @@ import java.util.Map;
  * <ol>
  *   <li>requests are served strictly in arrival order: only the head of the queue may start, so a
  *       request can never be overtaken and never starves;</li>
- *   <li>the head runs on an idle enclave of its model if there is one (most recently used first);</li>
+ *   <li>the head runs on an idle enclave of its model if there is one (most recently used first);
+ *       else, when enclaves are {@linkplain #SchedulerCore(Mode, Map, long, int, int, int, boolean) shared
+ *       between models}, on the smallest idle enclave whose commit covers the head's need (least
+ *       recently used among equals), which then serves the head's model;</li>
  *   <li>else a new enclave is launched if the live enclaves stay under {@code maxLive} and
  *       committed + need ≤ bound, destroying idle enclaves of other models, least recently used
  *       first, only as many as make it fit and only if it then fits;</li>
@@ -49,7 +52,10 @@ public final class SchedulerCore {
     /** Build a new enclave {@code worker} for {@code model} (EPC {@code need} already reserved) and run {@code request} on it. */
     public record Launch(long worker, String model, long need, long request) implements Action {}
 
-    /** Run {@code request} on the idle enclave {@code worker}. */
+    /**
+     * Run {@code request} on the idle enclave {@code worker}; when enclaves are shared and the worker
+     * last served another model, it switches to the request's model first.
+     */
     public record Run(long worker, long request) implements Action {}
 
     /** Destroy the idle enclave {@code worker} (its commit is already released). */
@@ -62,8 +68,8 @@ public final class SchedulerCore {
 
     private static final class Worker {
         final long id;
-        final String model;
-        final long need;
+        String model;    // the model it serves now (changes only when enclaves are shared)
+        final long need; // EPC it commits, fixed at launch: a shared enclave serves any model needing no more
         WorkerState state = WorkerState.BUSY;
         long lastUsed; // logical clock of the last start or completion: LRU order
 
@@ -79,6 +85,7 @@ public final class SchedulerCore {
     private final int queueCapacity;
     private final int maxLive;
     private final int maxRunning; // EPC mode only
+    private final boolean shared; // an idle enclave may serve a model other than the one it was built for
     private int running;          // busy workers
     private final Map<String, Long> needs;
     private final Deque<Waiting> queue = new ArrayDeque<>();
@@ -105,6 +112,19 @@ public final class SchedulerCore {
      * requests running at once in EPC mode (ignored in naive mode).
      */
     public SchedulerCore(Mode mode, Map<String, Long> needs, long bound, int queueCapacity, int maxLive, int maxRunning) {
+        this(mode, needs, bound, queueCapacity, maxLive, maxRunning, false);
+    }
+
+    /**
+     * As {@link #SchedulerCore(Mode, Map, long, int, int, int)}; with {@code shared}, enclaves are not
+     * tied to the model they were built for: an idle enclave whose commit is at least a model's need
+     * may serve that model. This holds for enclaves that keep no model state between requests (a
+     * Vessels enclave reads every parameter on demand and holds only buffers sized by the plan), not
+     * for a Darknet-style enclave, which loads its model's parameters when built. Reusing such an
+     * enclave replaces a build (adding every page, measuring it) by nothing.
+     */
+    public SchedulerCore(Mode mode, Map<String, Long> needs, long bound, int queueCapacity, int maxLive, int maxRunning,
+                         boolean shared) {
         if (maxRunning < 1) throw new IllegalArgumentException("at least one running request must be allowed, got " + maxRunning);
         if (queueCapacity < 0) throw new IllegalArgumentException("queue capacity must be >= 0, got " + queueCapacity);
         if (maxLive < 1) throw new IllegalArgumentException("at least one enclave must be allowed, got " + maxLive);
@@ -122,6 +142,7 @@ public final class SchedulerCore {
         this.queueCapacity = queueCapacity;
         this.maxLive = maxLive;
         this.maxRunning = mode == Mode.EPC ? maxRunning : Integer.MAX_VALUE;
+        this.shared = shared;
     }
 
     /** A request for {@code model} arrives (the model must be known). */
@@ -211,9 +232,17 @@ public final class SchedulerCore {
         List<Action> out = new ArrayList<>();
         while (!queue.isEmpty() && running < maxRunning) {
             Waiting head = queue.peekFirst();
+            long need = needs.get(head.model());
             Worker idle = null;
             for (Worker w : workers.values()) {
                 if (w.state == WorkerState.IDLE && w.model.equals(head.model()) && (idle == null || w.lastUsed > idle.lastUsed)) idle = w;
+            }
+            if (idle == null && shared) {
+                for (Worker w : workers.values()) {
+                    if (w.state == WorkerState.IDLE && w.need >= need
+                            && (idle == null || w.need < idle.need || (w.need == idle.need && w.lastUsed < idle.lastUsed))) idle = w;
+                }
+                if (idle != null) idle.model = head.model();
             }
             if (idle != null) {
                 idle.state = WorkerState.BUSY;
@@ -223,8 +252,7 @@ public final class SchedulerCore {
                 out.add(new Run(idle.id, head.request()));
                 continue;
             }
-            long need = needs.get(head.model());
-            // Every idle enclave is of another model here; find how many LRU ones must go.
+            // No idle enclave can serve the head here; find how many LRU ones must go.
             List<Worker> idleLru = new ArrayList<>();
             for (Worker w : workers.values()) if (w.state == WorkerState.IDLE) idleLru.add(w);
             idleLru.sort(Comparator.comparingLong(w -> w.lastUsed));
@@ -282,6 +310,8 @@ public final class SchedulerCore {
     public int maxLive() { return maxLive; }
     /** Most requests running at once (EPC mode; {@link Integer#MAX_VALUE} when unlimited or naive). */
     public int maxRunning() { return maxRunning; }
+    /** True when an idle enclave may serve another model whose need it covers. */
+    public boolean shared() { return shared; }
     public long need(String model) { return needs.get(model); }
 
     /** Live enclaves in each state. */

@@ -32,9 +32,28 @@ public final class Serving {
      * @param keyFile     key for sealed models (null if none)
      * @param maxLive     most live enclaves
      * @param realWork    emulated paging spends its cost as CPU work (else only counted)
+     * @param enclaveReuse {@code model} (an idle enclave serves only its model) or {@code any} (an idle
+     *                    Vessels enclave serves any model whose EPC need it covers); null: {@code any}
+     *                    for the vessels executor, {@code model} for the baseline
      */
     public record Options(List<String> models, String host, int port, String executor, String scheduler, double epcMb,
-                          Double epcBoundMb, int queue, int threads, Path keyFile, int maxLive, long timeoutMillis, boolean realWork) {}
+                          Double epcBoundMb, int queue, int threads, Path keyFile, int maxLive, long timeoutMillis, boolean realWork,
+                          String enclaveReuse) {
+        public Options(List<String> models, String host, int port, String executor, String scheduler, double epcMb,
+                       Double epcBoundMb, int queue, int threads, Path keyFile, int maxLive, long timeoutMillis, boolean realWork) {
+            this(models, host, port, executor, scheduler, epcMb, epcBoundMb, queue, threads, keyFile, maxLive, timeoutMillis, realWork, null);
+        }
+    }
+
+    /** The reuse rule {@code o} asks for, with its default resolved: true when enclaves are shared between models. */
+    static boolean sharedEnclaves(Options o) {
+        String r = o.enclaveReuse() != null ? o.enclaveReuse() : o.executor().equals("vessels") ? "any" : "model";
+        return switch (r) {
+            case "any" -> true;
+            case "model" -> false;
+            default -> throw new VesselsException("--enclave-reuse must be model or any, got '" + r + "'");
+        };
+    }
 
     /**
      * Predictions the {@code epc} scheduler runs at once: as many as the cores run, each on
@@ -57,13 +76,14 @@ public final class Serving {
             case "naive" -> SchedulerCore.Mode.NAIVE;
             default -> throw new VesselsException("--scheduler must be epc or naive, got '" + o.scheduler() + "'");
         };
+        boolean shared = sharedEnclaves(o);
         List<ServedModel> served = new ArrayList<>();
         for (String spec : o.models()) served.add(ServedModel.parse(spec, o.keyFile()));
         EpcConfig cfg = EpcConfig.ofMiB(o.epcMb());
         if (o.realWork()) cfg = cfg.withMode(EpcConfig.Mode.REAL_WORK);
         TrustedPlatform platform = new EmulatedSgxPlatform(new EpcEmulator(cfg), EmulatedSgxPlatform.DEFAULT_RUNTIME_OVERHEAD_BYTES);
         long bound = o.epcBoundMb() == null ? platform.epcCapacityBytes() : (long) Math.floor(o.epcBoundMb() * 1048576);
-        PlatformWorkerFactory factory = new PlatformWorkerFactory(platform, served, o.executor(), o.threads(), true);
+        PlatformWorkerFactory factory = new PlatformWorkerFactory(platform, served, o.executor(), o.threads(), true, shared);
         EpcScheduler scheduler;
         try {
             scheduler = new EpcScheduler(factory, mode, bound, o.queue(), o.maxLive(), maxRunning(o.threads()));

@@ -17,6 +17,14 @@ public interface WorkerFactory extends AutoCloseable {
     /** The platform the enclaves live on (for committed EPC and page swaps). */
     TrustedPlatform platform();
 
+    /**
+     * True when an idle enclave may serve another model whose EPC need its commit covers
+     * ({@link EnclaveWorker#switchTo}): its executor keeps no model state between requests.
+     */
+    default boolean sharedEnclaves() {
+        return false;
+    }
+
     /** Executor kind, e.g. {@code vessels}. */
     String executorKind();
 

@@ -184,6 +184,72 @@ class SchedulerCoreTest {
         assertThat(n.submit(3, "a").actions()).containsExactly(new Launch(3, "a", 20 * MB, 3));
     }
 
+    private static SchedulerCore shared(long bound, int maxRunning, Object... modelNeeds) {
+        Map<String, Long> needs = new LinkedHashMap<>();
+        for (int i = 0; i < modelNeeds.length; i += 2) needs.put((String) modelNeeds[i], ((Number) modelNeeds[i + 1]).longValue() * MB);
+        return new SchedulerCore(Mode.EPC, needs, bound * MB, 10, 8, maxRunning, true);
+    }
+
+    @Test
+    void sharedEnclavesServeAnotherModelWhoseNeedTheirCommitCoversInsteadOfABuild() {
+        SchedulerCore s = shared(90, 2, "big", 60, "small", 10);
+        assertThat(s.submit(1, "big").actions()).containsExactly(new Launch(1, "big", 60 * MB, 1));
+        assertThat(s.completed(1)).isEmpty();
+        // no idle enclave of "small", but the idle 60 MiB one covers its 10 MiB: no build, no destroy
+        assertThat(s.submit(2, "small").actions()).containsExactly(new Run(1, 2));
+        assertThat(s.live("small")).isEqualTo(1);
+        assertThat(s.live("big")).isZero();
+        assertThat(s.committedBytes()).isEqualTo(60 * MB);
+        assertThat(s.completed(1)).isEmpty();
+        // and back: it still commits 60 MiB, enough for "big"
+        assertThat(s.submit(3, "big").actions()).containsExactly(new Run(1, 3));
+    }
+
+    @Test
+    void sharedEnclavesNeverServeAModelNeedingMoreThanTheirCommit() {
+        SchedulerCore s = shared(90, 2, "big", 60, "small", 10);
+        s.submit(1, "small");
+        s.completed(1);
+        // the idle 10 MiB enclave cannot hold "big"; 10 + 60 <= 90, so it stays and a 60 MiB enclave is built beside it
+        assertThat(s.submit(2, "big").actions()).containsExactly(new Launch(2, "big", 60 * MB, 2));
+        assertThat(s.live("small")).isEqualTo(1);
+        s.completed(2);
+        assertThat(s.submit(3, "big").actions()).containsExactly(new Run(2, 3));
+        // a second "big" while the first runs: the idle 10 MiB one cannot serve it, and destroying it
+        // would not make room (60 + 60 > 90), so it is kept and the request waits
+        assertThat(s.submit(4, "big").actions()).isEmpty();
+        assertThat(s.waiting()).containsExactly(4L);
+        assertThat(s.live("small")).isEqualTo(1);
+    }
+
+    @Test
+    void sharedEnclavesPreferTheirOwnModelThenTheSmallestThatCovers() {
+        SchedulerCore s = shared(200, 4, "a", 50, "b", 30, "c", 20);
+        s.submit(1, "a");
+        s.submit(2, "b");
+        s.submit(3, "c");
+        s.completed(1);
+        s.completed(2);
+        s.completed(3);
+        // "c" has its own idle enclave (20): taken although the others cover it too
+        assertThat(s.submit(4, "c").actions()).containsExactly(new Run(3, 4));
+        // no idle "c" left: of the 50 and 30 MiB idle enclaves the 30 MiB one (b's) is the smallest that covers 20
+        assertThat(s.submit(5, "c").actions()).containsExactly(new Run(2, 5));
+        assertThat(s.live("b")).isZero();
+        // "b" now: its own enclave serves c, so the 50 MiB one (a's) serves it
+        assertThat(s.submit(6, "b").actions()).containsExactly(new Run(1, 6));
+        assertThat(s.live("a")).isZero();
+    }
+
+    @Test
+    void unsharedEnclavesServeOnlyTheirModel() {
+        Map<String, Long> needs = new LinkedHashMap<>(Map.of("big", 60 * MB, "small", 10 * MB));
+        SchedulerCore s = new SchedulerCore(Mode.EPC, needs, 90 * MB, 10, 8, 2, false);
+        s.submit(1, "big");
+        s.completed(1);
+        assertThat(s.submit(2, "small").actions()).containsExactly(new Launch(2, "small", 10 * MB, 2));
+    }
+
     @Test
     void drainIdleDestroysOnlyIdleEnclaves() {
         SchedulerCore s = epc(100, 4, 8, "a", 10);
@@ -215,13 +281,14 @@ class SchedulerCoreTest {
                                                          @ForAll @IntRange(min = 0, max = 12) int queueCap,
                                                          @ForAll @IntRange(min = 1, max = 8) int maxLive,
                                                          @ForAll @IntRange(min = 1, max = 9) int maxRunning,
-                                                         @ForAll boolean naive) {
+                                                         @ForAll boolean naive,
+                                                         @ForAll boolean shared) {
         Map<String, Long> needs = new LinkedHashMap<>();
         for (int i = 0; i < needsMb.size(); i++) needs.put("m" + i, needsMb.get(i) * MB);
         long bound = boundMb * MB;
         // maxRunning 9: no limit in effect (maxLive <= 8)
-        SchedulerCore s = new SchedulerCore(naive ? Mode.NAIVE : Mode.EPC, needs, bound, queueCap, maxLive, maxRunning);
-        Sim sim = new Sim(s, needs, bound, naive);
+        SchedulerCore s = new SchedulerCore(naive ? Mode.NAIVE : Mode.EPC, needs, bound, queueCap, maxLive, maxRunning, shared);
+        Sim sim = new Sim(s, needs, bound, naive, shared);
         long nextRequest = 1;
         for (Step st : steps) {
             if (st.kind() <= 5) {
@@ -256,7 +323,10 @@ class SchedulerCoreTest {
         final Map<String, Long> needs;
         final long bound;
         final boolean naive;
+        final boolean shared;
         final Map<Long, Long> busy = new LinkedHashMap<>();   // worker -> request
+        final Map<Long, String> modelOf = new HashMap<>();    // request -> model
+        final Map<Long, String> serving = new HashMap<>();    // worker -> model it serves now
         final Map<Long, Long> liveNeed = new HashMap<>();     // worker -> committed bytes
         final Set<Long> idle = new HashSet<>();
         final List<Long> started = new ArrayList<>();
@@ -265,14 +335,16 @@ class SchedulerCoreTest {
         final Set<Long> retried = new HashSet<>();
         int rejected;
 
-        Sim(SchedulerCore s, Map<String, Long> needs, long bound, boolean naive) {
+        Sim(SchedulerCore s, Map<String, Long> needs, long bound, boolean naive, boolean shared) {
             this.s = s;
             this.needs = needs;
             this.bound = bound;
             this.naive = naive;
+            this.shared = shared;
         }
 
         void arrive(long request, String model) {
+            modelOf.put(request, model);
             int depthBefore = s.queueDepth();
             var a = s.submit(request, model);
             if (a.accepted()) {
@@ -319,11 +391,20 @@ class SchedulerCoreTest {
                         assertThat(liveNeed).doesNotContainKey(l.worker());
                         liveNeed.put(l.worker(), l.need());
                         assertThat(l.need()).isEqualTo(needs.get(l.model()));
+                        assertThat(l.model()).as("launched for its request's model").isEqualTo(modelOf.get(l.request()));
+                        serving.put(l.worker(), l.model());
                         busy.put(l.worker(), l.request());
                         starts(l.request());
                     }
                     case Run r -> {
                         assertThat(idle.remove(r.worker())).as("runs only on an idle enclave").isTrue();
+                        String model = modelOf.get(r.request());
+                        if (!model.equals(serving.get(r.worker()))) {
+                            assertThat(shared).as("an enclave serves another model only when enclaves are shared").isTrue();
+                            assertThat(liveNeed.get(r.worker())).as("a shared enclave's commit covers the model it switches to")
+                                    .isGreaterThanOrEqualTo(needs.get(model));
+                            serving.put(r.worker(), model);
+                        }
                         busy.put(r.worker(), r.request());
                         starts(r.request());
                     }
