@@ -58,6 +58,10 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
                     "or only its own model (model). The baseline's enclaves hold their model's parameters: always model."})
     String enclaveReuse;
 
+    @Option(names = "--configurations", arity = "1..*", paramLabel = "NAME",
+            description = "Run only these of baseline, vessels-m, vessels-s, in that order (default: all three; without the baseline there is no improvement over it).")
+    List<String> only;
+
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
@@ -96,7 +100,16 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
         List<Map<String, Object>> configs = new ArrayList<>();
         Map<String, long[]> series = new LinkedHashMap<>();
         PrintWriter err = spec.commandLine().getErr();
-        for (String[] c : CONFIGURATIONS) {
+        List<String[]> run = new ArrayList<>();
+        for (String[] c : CONFIGURATIONS) if (only == null || only.contains(c[0])) run.add(c);
+        if (only != null) {
+            for (String n : only) {
+                if (CONFIGURATIONS.stream().noneMatch(c -> c[0].equals(n))) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--configurations: unknown '" + n + "' (baseline, vessels-m, vessels-s)");
+                }
+            }
+        }
+        for (String[] c : run) {
             err.printf("vessels: %s (%s executor, %s scheduler): starting a server with %s...%n", c[0], c[1], c[2], String.join(" ", mix));
             err.flush();
             InferenceServer s = Serving.start(new Serving.Options(mix, "127.0.0.1", 0, c[1], c[2], epcMb, null, clients * 4, 1, null,
@@ -153,7 +166,7 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
             configs.add(o);
             series.put(c[0], r.perSecond());
         }
-        long base = ((Number) configs.get(0).get("processed")).longValue();
+        long base = configs.get(0).get("name").equals("baseline") ? ((Number) configs.get(0).get("processed")).longValue() : 0;
         for (Map<String, Object> o : configs) {
             long p = ((Number) o.get("processed")).longValue();
             o.put("improvement_over_baseline_pct", base > 0 ? round(100.0 * (p - base) / base) : null);
@@ -167,6 +180,10 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
         doc.put("models", mix);
         doc.put("synthetic_weights", true);
         doc.put("configurations", configs);
+        Map<String, Long> byName = new LinkedHashMap<>();
+        for (Map<String, Object> o : configs) byName.put((String) o.get("name"), ((Number) o.get("processed")).longValue());
+        Long m = byName.get("vessels-m"), sProc = byName.get("vessels-s");
+        doc.put("vessels_s_over_vessels_m", m != null && sProc != null && m > 0 ? round((double) sProc / m) : null);
         ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         String text = table(doc, configs);
         PrintWriter pw = spec.commandLine().getOut();
@@ -184,14 +201,18 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "Concurrent evaluation (emulated SGX, %.1f MiB EPC, synthetic weights): %s clients, %s s per configuration, models %s%n%n",
                 (Double) doc.get("epc_mb"), doc.get("clients"), doc.get("duration_s"), String.join(" ", (List<String>) doc.get("models"))));
-        sb.append("| configuration | processed | throughput (req/s) | p50 ms | p95 ms | p99 ms | page swaps (emulated) | peak EPC committed MiB | vs baseline |\n");
-        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        sb.append("| configuration | processed | throughput (req/s) | p50 ms | p95 ms | p99 ms | page swaps (emulated) | peak EPC committed MiB"
+                + " | enclaves built | served by another model's enclave | failed | vs baseline |\n");
+        sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Map<String, Object> o : configs) {
             Object imp = o.get("improvement_over_baseline_pct");
-            sb.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %s | %s | %s | %d | %.1f | %s |%n", o.get("name"), o.get("processed"),
+            sb.append(String.format(Locale.ROOT, "| %s | %d | %.2f | %s | %s | %s | %d | %.1f | %d | %d | %d | %s |%n", o.get("name"), o.get("processed"),
                     o.get("throughput_rps"), o.get("p50_ms"), o.get("p95_ms"), o.get("p99_ms"), o.get("page_swaps"),
-                    ((Number) o.get("peak_epc_committed_bytes")).longValue() / 1048576.0, imp == null ? "n/a" : String.format(Locale.ROOT, "%+.1f %%", imp)));
+                    ((Number) o.get("peak_epc_committed_bytes")).longValue() / 1048576.0, o.get("enclaves_launched"), o.get("enclaves_switched"),
+                    o.get("failed"), imp == null ? "n/a" : String.format(Locale.ROOT, "%+.1f %%", imp)));
         }
+        Object ratio = doc.get("vessels_s_over_vessels_m");
+        if (ratio != null) sb.append(String.format(Locale.ROOT, "%nvessels-s processed %.2f× what vessels-m did.%n", (Double) ratio));
         return sb.toString();
     }
 

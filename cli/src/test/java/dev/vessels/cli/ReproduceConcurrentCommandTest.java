@@ -51,6 +51,12 @@ class ReproduceConcurrentCommandTest {
             assertThat(c.get("failed").asLong()).isZero();
             assertThat(c.get("enclaves_launched").asLong()).isNotNegative();
         }
+        assertThat(cs.get(0).get("enclave_reuse").asText()).as("Darknet-style enclaves hold their model").isEqualTo("model");
+        assertThat(cs.get(0).get("enclaves_switched").asLong()).isZero();
+        assertThat(cs.get(1).get("enclave_reuse").asText()).isEqualTo("any");
+        assertThat(cs.get(2).get("enclave_reuse").asText()).isEqualTo("any");
+        assertThat(j.get("vessels_s_over_vessels_m").asDouble()).isEqualTo(
+                Math.round(1000.0 * cs.get(2).get("processed").asLong() / cs.get(1).get("processed").asLong()) / 1000.0);
         assertThat(cs.get(0).get("max_running").isNull()).as("naive: no running limit").isTrue();
         assertThat(cs.get(1).get("max_running").isNull()).isTrue();
         assertThat(cs.get(2).get("max_running").asInt()).as("epc: cores / threads")
@@ -62,6 +68,26 @@ class ReproduceConcurrentCommandTest {
         assertThat(Files.readString(dir.resolve("concurrent.md"))).contains("| vessels-s |");
         assertThat(Files.readString(dir.resolve("throughput.svg"))).contains("<polyline").contains("vessels-m");
         assertThat(new ObjectMapper().readTree(dir.resolve("concurrent.json").toFile()).get("configurations")).hasSize(3);
+    }
+
+    @Test
+    void onlyTheNamedConfigurationsRunAndReuseCanBeTiedToTheModel() throws Exception {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = run(out, err, "--models", "tiny-classifier", "tiny-yolo", "--duration", "800ms", "--clients", "2",
+                "--configurations", "vessels-s", "--enclave-reuse", "model", "--json");
+        assertThat(code).as(err.toString()).isZero();
+        JsonNode j = new ObjectMapper().readTree(out.toString());
+        JsonNode cs = j.get("configurations");
+        assertThat(cs).hasSize(1);
+        assertThat(cs.get(0).get("name").asText()).isEqualTo("vessels-s");
+        assertThat(cs.get(0).get("enclave_reuse").asText()).isEqualTo("model");
+        assertThat(cs.get(0).get("enclaves_switched").asLong()).isZero();
+        assertThat(cs.get(0).get("improvement_over_baseline_pct").isNull()).as("no baseline run").isTrue();
+        assertThat(j.get("vessels_s_over_vessels_m").isNull()).isTrue();
+        assertThat(run(new StringWriter(), err, "--configurations", "vessels-x")).isEqualTo(2);
+        assertThat(err.toString()).contains("--configurations: unknown 'vessels-x'");
+        assertThat(run(new StringWriter(), err, "--enclave-reuse", "sometimes")).isEqualTo(2);
+        assertThat(err.toString()).contains("--enclave-reuse must be model or any");
     }
 
     @Test

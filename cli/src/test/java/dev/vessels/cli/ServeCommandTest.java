@@ -33,6 +33,8 @@ class ServeCommandTest {
             assertThat(s.scheduler().boundBytes()).isEqualTo(32L << 20);
             assertThat(s.scheduler().factory().platform().epcCapacityBytes()).isEqualTo(64L << 20);
             assertThat(out.toString()).contains("emulated").contains("synthetic weights").contains("tiny-yolo").contains("scheduler epc");
+            assertThat(s.scheduler().factory().sharedEnclaves()).as("vessels enclaves are shared by default").isTrue();
+            assertThat(out.toString()).contains("(--enclave-reuse any)");
         } finally {
             s.stop(5_000);
         }
@@ -86,6 +88,12 @@ class ServeCommandTest {
         assertThat(CliRun.of("serve").exit()).isEqualTo(2);
         assertThat(CliRun.of("serve", "--models", "tiny-classifier", "--scheduler", "fifo").exit()).isEqualTo(2);
         assertThat(CliRun.of("serve", "--models", "tiny-classifier", "--threads", "0").exit()).isEqualTo(2);
+        CliRun reuse = CliRun.of("serve", "--models", "tiny-classifier", "--enclave-reuse", "often");
+        assertThat(reuse.exit()).isEqualTo(2);
+        assertThat(reuse.err()).contains("--enclave-reuse must be model or any, got 'often'");
+        reuse = CliRun.of("serve", "--models", "tiny-classifier", "--executor", "baseline", "--enclave-reuse", "any");
+        assertThat(reuse.exit()).isEqualTo(2);
+        assertThat(reuse.err()).contains("--enclave-reuse any needs --executor vessels");
         CliRun r = CliRun.of("serve", "--models", "nosuch", "--port", "0");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).contains("'nosuch' is not a built-in model");
