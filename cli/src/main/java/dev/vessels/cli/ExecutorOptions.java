@@ -34,8 +34,12 @@ public final class ExecutorOptions {
     }
 
     public Executor create(Network net, ParamSource src) {
-        // A sealed model decrypts a read's chunks on as many threads as the prediction uses.
-        if (src instanceof dev.vessels.enclave.seal.SealedModel sealed) sealed.decryptThreads(threads());
+        // A sealed model decrypts a read's chunks on as many threads as the prediction uses. Only
+        // executors that read while being built (every parameter: baseline, resident) or off the
+        // prediction's threads (prefetch) need a pool of its own; an on-demand executor reads
+        // nothing before it exists and then lends its threads (decryptOn below).
+        boolean readsOffItsThreads = executor == Kind.baseline || residentParams || prefetch;
+        if (readsOffItsThreads && src instanceof dev.vessels.enclave.seal.SealedModel sealed) sealed.decryptThreads(threads());
         if ((prefetch || residentParams) && executor != Kind.vessels) {
             throw new picocli.CommandLine.ParameterException(mixee.commandLine(),
                     (prefetch ? "--prefetch" : "--resident-params") + " applies to --executor vessels only");
