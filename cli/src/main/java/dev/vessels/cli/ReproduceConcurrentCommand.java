@@ -116,7 +116,8 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
                     clients, 600_000, true, c[1].equals("vessels") ? enclaveReuse : "model"));
             LoadDriver.Result r;
             long swaps0, swaps1;
-            long peak, launched0, launched1, switched0, switched1;
+            long peak, launched0, launched1, switched0, switched1, idle0, idle1;
+            long window0, window1;
             try {
                 List<LoadDriver.Body> bodies = new ArrayList<>();
                 List<String> names = new ArrayList<>();
@@ -131,12 +132,16 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
                 swaps0 = s.scheduler().factory().platform().costs().pageSwaps();
                 launched0 = s.scheduler().snapshot().launched();
                 switched0 = s.scheduler().snapshot().switched();
+                idle0 = s.scheduler().snapshot().idleSlotNanos();
+                window0 = System.nanoTime();
                 err.printf("vessels: %s: %d clients for %s...%n", c[0], clients, duration);
                 err.flush();
                 r = LoadDriver.run("http://127.0.0.1:" + s.port(), names, bodies, clients, d);
                 swaps1 = s.scheduler().factory().platform().costs().pageSwaps();
                 launched1 = s.scheduler().snapshot().launched();
                 switched1 = s.scheduler().snapshot().switched();
+                idle1 = s.scheduler().snapshot().idleSlotNanos();
+                window1 = System.nanoTime();
                 peak = s.scheduler().snapshot().peakPlatformCommittedBytes();
             } finally {
                 s.stop(600_000);
@@ -161,6 +166,8 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
             o.put("enclaves_switched", switched1 - switched0); // requests served by an idle enclave of another model
             int running = s.scheduler().maxRunning();
             o.put("max_running", running == Integer.MAX_VALUE ? null : running); // epc: predictions at once (cores / threads)
+            // epc: share of the running slots (max_running x window) left free while requests waited (FIFO head-of-line blocking)
+            o.put("idle_slot_fraction", running == Integer.MAX_VALUE ? null : round((double) (idle1 - idle0) / ((double) running * (window1 - window0))));
             o.put("rejected", r.rejected());
             o.put("failed", r.failed());
             configs.add(o);
@@ -210,6 +217,12 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
                     o.get("throughput_rps"), o.get("p50_ms"), o.get("p95_ms"), o.get("p99_ms"), o.get("page_swaps"),
                     ((Number) o.get("peak_epc_committed_bytes")).longValue() / 1048576.0, o.get("enclaves_launched"), o.get("enclaves_switched"),
                     o.get("failed"), imp == null ? "n/a" : String.format(Locale.ROOT, "%+.1f %%", imp)));
+        }
+        for (Map<String, Object> o : configs) {
+            if (o.get("idle_slot_fraction") != null) {
+                sb.append(String.format(Locale.ROOT, "%n%s: %.1f %% of its %s running slots' time left free while requests waited for EPC (FIFO: the head may not be overtaken).%n",
+                        o.get("name"), 100 * (Double) o.get("idle_slot_fraction"), o.get("max_running")));
+            }
         }
         Object ratio = doc.get("vessels_s_over_vessels_m");
         if (ratio != null) sb.append(String.format(Locale.ROOT, "%nvessels-s processed %.2f× what vessels-m did.%n", (Double) ratio));

@@ -57,6 +57,8 @@ class ReproduceConcurrentCommandTest {
         assertThat(cs.get(2).get("enclave_reuse").asText()).isEqualTo("any");
         assertThat(j.get("vessels_s_over_vessels_m").asDouble()).isEqualTo(
                 Math.round(1000.0 * cs.get(2).get("processed").asLong() / cs.get(1).get("processed").asLong()) / 1000.0);
+        assertThat(cs.get(2).get("idle_slot_fraction").asDouble()).isBetween(0.0, 1.0);
+        assertThat(cs.get(1).get("idle_slot_fraction").isNull()).as("naive: no slots").isTrue();
         assertThat(cs.get(0).get("max_running").isNull()).as("naive: no running limit").isTrue();
         assertThat(cs.get(1).get("max_running").isNull()).isTrue();
         assertThat(cs.get(2).get("max_running").asInt()).as("epc: cores / threads")

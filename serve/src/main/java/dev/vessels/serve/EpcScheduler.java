@@ -68,6 +68,8 @@ public final class EpcScheduler implements AutoCloseable {
     private final AtomicLong launched = new AtomicLong(), destroyedCount = new AtomicLong(), faults = new AtomicLong(),
             invariantViolations = new AtomicLong(), retries = new AtomicLong(), switched = new AtomicLong();
     private long peakPlatformCommitted;
+    private long idleSlotNanos, lastChange = System.nanoTime(); // guarded by lock (see accrueIdleSlots)
+    private int lastQueueDepth, lastRunning;
     private boolean accepting = true;
 
     public EpcScheduler(WorkerFactory factory, Mode mode, long boundBytes, int queueCapacity, int maxLive) {
@@ -111,8 +113,25 @@ public final class EpcScheduler implements AutoCloseable {
         return f;
     }
 
-    /** Carries out the core's actions; called with the lock held. */
+    /**
+     * Adds the interval since the last state change to {@link #idleSlotNanos} if, during it,
+     * requests waited while fewer than {@code maxRunning} ran: the EPC-aware scheduler's price for
+     * strict FIFO (the head waits for EPC, and nobody may overtake it). Called with the lock held,
+     * right after the core changed state.
+     */
+    private void accrueIdleSlots() {
+        long now = System.nanoTime();
+        if (core.mode() == Mode.EPC && lastQueueDepth > 0 && lastRunning < core.maxRunning()) {
+            idleSlotNanos += (long) (core.maxRunning() - lastRunning) * (now - lastChange);
+        }
+        lastChange = now;
+    }
+
+    /** Carries out the core's actions; called with the lock held, once after every change of the core's state. */
     private void apply(List<Action> actions) {
+        accrueIdleSlots();
+        lastQueueDepth = core.queueDepth();
+        lastRunning = core.running();
         for (Action a : actions) {
             switch (a) {
                 case Destroy d -> {
@@ -265,10 +284,20 @@ public final class EpcScheduler implements AutoCloseable {
         return core.need(model);
     }
 
-    /** A consistent view of the scheduler for metrics and tests. */
+    /**
+     * A consistent view of the scheduler for metrics and tests. {@code switched}: requests served by
+     * an idle enclave last used for another model (shared enclaves); {@code idleSlotNanos}: under
+     * {@link Mode#EPC}, the sum over time of running slots left free while requests waited.
+     */
     public record Snapshot(int queueDepth, int queueCapacity, int busy, int idle, long reservedBytes, long platformCommittedBytes,
                            long peakPlatformCommittedBytes, long boundBytes, long launched, long destroyed, long faults, long invariantViolations, int pending,
-                           long retries, long switched) {}
+                           long retries, long switched, long idleSlotNanos) {}
+
+    /** Idle-slot time accrued since the last change (the state has not changed since): lock held. */
+    private long pendingIdle() {
+        if (core.mode() != Mode.EPC || lastQueueDepth == 0 || lastRunning >= core.maxRunning()) return 0;
+        return (long) (core.maxRunning() - lastRunning) * (System.nanoTime() - lastChange);
+    }
 
     public Snapshot snapshot() {
         synchronized (lock) {
@@ -276,7 +305,7 @@ public final class EpcScheduler implements AutoCloseable {
             return new Snapshot(core.queueDepth(), core.queueCapacity(), by.get(SchedulerCore.WorkerState.BUSY),
                     by.get(SchedulerCore.WorkerState.IDLE), core.committedBytes(), factory.platform().committedBytes(),
                     peakPlatformCommitted, core.bound(), launched.get(), destroyedCount.get(), faults.get(), invariantViolations.get(), pending.size(),
-                    retries.get(), switched.get());
+                    retries.get(), switched.get(), idleSlotNanos + pendingIdle());
         }
     }
 }

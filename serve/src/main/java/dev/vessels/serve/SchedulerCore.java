@@ -306,6 +306,8 @@ public final class SchedulerCore {
     public long committedBytes() { return committed; }
     public long peakCommittedBytes() { return peakCommitted; }
     public int queueDepth() { return queue.size(); }
+    /** Requests running now. */
+    public int running() { return running; }
     public int queueCapacity() { return queueCapacity; }
     public int maxLive() { return maxLive; }
     /** Most requests running at once (EPC mode; {@link Integer#MAX_VALUE} when unlimited or naive). */

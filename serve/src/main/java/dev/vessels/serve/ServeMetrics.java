@@ -63,6 +63,12 @@ public final class ServeMetrics {
                 .callback(cb -> cb.call(scheduler.factory().platform().costs().pageSwaps(), platform)).register(registry);
         CounterWithCallback.builder().name("vessels_enclaves_launched_total").help("Enclaves built since start")
                 .callback(cb -> cb.call(scheduler.snapshot().launched())).register(registry);
+        CounterWithCallback.builder().name("vessels_enclave_switches_total")
+                .help("Requests served by an idle enclave last used for another model (--enclave-reuse any): builds saved")
+                .callback(cb -> cb.call(scheduler.snapshot().switched())).register(registry);
+        CounterWithCallback.builder().name("vessels_scheduler_idle_slot_seconds_total")
+                .help("Running slots left free while requests waited for EPC (epc scheduler; FIFO head-of-line blocking)")
+                .callback(cb -> cb.call(scheduler.snapshot().idleSlotNanos() / 1e9)).register(registry);
         CounterWithCallback.builder().name("vessels_enclave_faults_total").help("Enclaves that failed while launching or predicting")
                 .callback(cb -> cb.call(scheduler.snapshot().faults())).register(registry);
         CounterWithCallback.builder().name("vessels_request_retries_total")

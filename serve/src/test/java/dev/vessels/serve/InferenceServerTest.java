@@ -190,7 +190,7 @@ class InferenceServerTest {
                 .contains("vessels_request_duration_seconds_bucket{model=\"tiny-classifier\",le=\"0.001\"}")
                 .contains("vessels_epc_committed_bytes{platform=\"emulated-sgx\"}")
                 .contains("vessels_epc_bound_bytes{platform=\"emulated-sgx\",scheduler=\"epc\"} 6.7108864E7")
-                .contains("vessels_epc_page_swaps_total")
+                .contains("vessels_epc_page_swaps_total").contains("vessels_enclave_switches_total").contains("vessels_scheduler_idle_slot_seconds_total")
                 .contains("vessels_enclaves{state=\"idle\"}")
                 .contains("vessels_queue_depth 0.0");
     }
