@@ -157,7 +157,7 @@ public final class EpcScheduler implements AutoCloseable {
     private void launchAndRun(Launch l, Pending p) {
         EnclaveWorker w;
         try {
-            w = factory.launch(l.model());
+            w = factory.launch(l.model(), l.need());
         } catch (Throwable t) {
             faults.incrementAndGet();
             synchronized (lock) {

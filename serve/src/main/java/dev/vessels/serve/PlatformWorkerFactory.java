@@ -171,10 +171,21 @@ public final class PlatformWorkerFactory implements WorkerFactory {
 
     @Override
     public EnclaveWorker launch(String model) {
+        return launch(model, epcNeed(model));
+    }
+
+    @Override
+    public EnclaveWorker launch(String model, long commitBytes) {
+        if (commitBytes < epcNeed(model)) {
+            throw new IllegalArgumentException(model + " needs " + epcNeed(model) + " bytes of EPC, asked to commit " + commitBytes);
+        }
+        if (!shared && commitBytes != epcNeed(model)) {
+            throw new IllegalArgumentException("only shared enclaves are built larger than their model needs");
+        }
         Loaded l = takeSpare(model);
         // A shared enclave declares its whole commit as data region, so that any model whose commit
-        // is at most this one's fits in it later; the commit itself is the same.
-        long bytes = shared ? platform.commitFor(held.get(model)) - platform.commitFor(0) : held.get(model);
+        // is at most this one's fits in it later; the commit is what the scheduler reserved.
+        long bytes = shared ? commitBytes - platform.commitFor(0) : held.get(model);
         Enclave e;
         try {
             e = platform.create(model, bytes);

@@ -14,6 +14,16 @@ public interface WorkerFactory extends AutoCloseable {
     /** Builds an enclave for {@code model} and loads its executor; returns when it can predict. */
     EnclaveWorker launch(String model);
 
+    /**
+     * As {@link #launch(String)}, committing {@code commitBytes} of EPC (at least {@link #epcNeed}):
+     * a {@linkplain #sharedEnclaves() shared} enclave may be built larger than its first model needs,
+     * to serve larger models later. Factories without shared enclaves build to the model's need.
+     */
+    default EnclaveWorker launch(String model, long commitBytes) {
+        if (sharedEnclaves()) throw new UnsupportedOperationException("sized launches not implemented");
+        return launch(model);
+    }
+
     /** The platform the enclaves live on (for committed EPC and page swaps). */
     TrustedPlatform platform();
 

@@ -208,26 +208,45 @@ class SchedulerCoreTest {
     @Test
     void sharedEnclavesNeverServeAModelNeedingMoreThanTheirCommit() {
         SchedulerCore s = shared(90, 2, "big", 60, "small", 10);
-        s.submit(1, "small");
+        assertThat(s.submit(1, "big").actions()).containsExactly(new Launch(1, "big", 60 * MB, 1));
+        // 60 + 60 > 90: the small one's enclave cannot be built larger than it needs
+        assertThat(s.submit(2, "small").actions()).containsExactly(new Launch(2, "small", 10 * MB, 2));
         s.completed(1);
-        // the idle 10 MiB enclave cannot hold "big"; 10 + 60 <= 90, so it stays and a 60 MiB enclave is built beside it
-        assertThat(s.submit(2, "big").actions()).containsExactly(new Launch(2, "big", 60 * MB, 2));
-        assertThat(s.live("small")).isEqualTo(1);
         s.completed(2);
-        assertThat(s.submit(3, "big").actions()).containsExactly(new Run(2, 3));
-        // a second "big" while the first runs: the idle 10 MiB one cannot serve it, and destroying it
-        // would not make room (60 + 60 > 90), so it is kept and the request waits
+        assertThat(s.submit(3, "big").actions()).containsExactly(new Run(1, 3));
+        // a second "big" while the first runs: the idle 10 MiB enclave cannot serve it, and destroying
+        // it would not make room (60 + 60 > 90), so it is kept and the request waits
         assertThat(s.submit(4, "big").actions()).isEmpty();
         assertThat(s.waiting()).containsExactly(4L);
         assertThat(s.live("small")).isEqualTo(1);
     }
 
     @Test
+    void aSharedEnclaveIsBuiltForTheLargestNeedThatFitsTheFreeEpc() {
+        SchedulerCore s = shared(100, 2, "a", 60, "b", 30, "c", 10);
+        // nothing else committed: "c" gets an enclave "a" could use later (60 <= 100)
+        assertThat(s.submit(1, "c").actions()).containsExactly(new Launch(1, "c", 60 * MB, 1));
+        // 60 committed: 30 fits, 60 does not
+        assertThat(s.submit(2, "c").actions()).containsExactly(new Launch(2, "c", 30 * MB, 2));
+        assertThat(s.committedBytes()).isEqualTo(90 * MB);
+        s.completed(1);
+        s.completed(2);
+        // both idle enclaves now serve any model without another build
+        assertThat(s.submit(3, "a").actions()).containsExactly(new Run(1, 3));
+        assertThat(s.submit(4, "b").actions()).containsExactly(new Run(2, 4));
+    }
+
+    @Test
     void sharedEnclavesPreferTheirOwnModelThenTheSmallestThatCovers() {
-        SchedulerCore s = shared(200, 4, "a", 50, "b", 30, "c", 20);
-        s.submit(1, "a");
-        s.submit(2, "b");
-        s.submit(3, "c");
+        // naive mode builds every enclave for its model's need, which makes the sizes differ
+        Map<String, Long> needs = new LinkedHashMap<>();
+        needs.put("a", 50 * MB);
+        needs.put("b", 30 * MB);
+        needs.put("c", 20 * MB);
+        SchedulerCore s = new SchedulerCore(Mode.NAIVE, needs, 0, 10, 8, 4, true);
+        assertThat(s.submit(1, "a").actions()).containsExactly(new Launch(1, "a", 50 * MB, 1));
+        assertThat(s.submit(2, "b").actions()).containsExactly(new Launch(2, "b", 30 * MB, 2));
+        assertThat(s.submit(3, "c").actions()).containsExactly(new Launch(3, "c", 20 * MB, 3));
         s.completed(1);
         s.completed(2);
         s.completed(3);
@@ -390,7 +409,12 @@ class SchedulerCoreTest {
                     case Launch l -> {
                         assertThat(liveNeed).doesNotContainKey(l.worker());
                         liveNeed.put(l.worker(), l.need());
-                        assertThat(l.need()).isEqualTo(needs.get(l.model()));
+                        if (shared && !naive) {
+                            assertThat(l.need()).as("a shared enclave is built for a model's need, its own or a larger one's")
+                                    .isGreaterThanOrEqualTo(needs.get(l.model())).isIn(needs.values());
+                        } else {
+                            assertThat(l.need()).isEqualTo(needs.get(l.model()));
+                        }
                         assertThat(l.model()).as("launched for its request's model").isEqualTo(modelOf.get(l.request()));
                         serving.put(l.worker(), l.model());
                         busy.put(l.worker(), l.request());
