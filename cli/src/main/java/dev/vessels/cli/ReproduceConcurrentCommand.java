@@ -58,6 +58,10 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
                     "or only its own model (model). The baseline's enclaves hold their model's parameters: always model."})
     String enclaveReuse;
 
+    @Option(names = "--solo", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "vessels-s: models needing more than half the EPC run alone on every core (default); --no-solo: one thread each like the rest.")
+    boolean solo;
+
     @Option(names = "--configurations", arity = "1..*", paramLabel = "NAME",
             description = "Run only these of baseline, vessels-m, vessels-s, in that order (default: all three; without the baseline there is no improvement over it).")
     List<String> only;
@@ -113,7 +117,7 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
             err.printf("vessels: %s (%s executor, %s scheduler): starting a server with %s...%n", c[0], c[1], c[2], String.join(" ", mix));
             err.flush();
             InferenceServer s = Serving.start(new Serving.Options(mix, "127.0.0.1", 0, c[1], c[2], epcMb, null, clients * 4, 1, null,
-                    clients, 600_000, true, c[1].equals("vessels") ? enclaveReuse : "model"));
+                    clients, 600_000, true, c[1].equals("vessels") ? enclaveReuse : "model", solo));
             LoadDriver.Result r;
             long swaps0, swaps1;
             long peak, launched0, launched1, switched0, switched1, idle0, idle1;
@@ -162,6 +166,9 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
             o.put("page_swaps", swaps1 - swaps0);
             o.put("peak_epc_committed_bytes", peak);
             o.put("enclave_reuse", s.scheduler().factory().sharedEnclaves() ? "any" : "model");
+            List<String> soloModels = new ArrayList<>();
+            for (ServedModel m : s.scheduler().factory().models()) if (s.scheduler().slotsFor(m.name()) > 1) soloModels.add(m.name());
+            o.put("solo_models", soloModels); // epc: run alone on every core (need > half the bound)
             o.put("enclaves_launched", launched1 - launched0); // builds in the window: what reuse of idle enclaves saves
             o.put("enclaves_switched", switched1 - switched0); // requests served by an idle enclave of another model
             int running = s.scheduler().maxRunning();

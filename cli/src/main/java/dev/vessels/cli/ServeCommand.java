@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 import dev.vessels.serve.InferenceServer;
+import dev.vessels.serve.PlatformWorkerFactory;
 import dev.vessels.serve.ServedModel;
 import dev.vessels.serve.Serving;
 import picocli.CommandLine.Command;
@@ -64,6 +65,11 @@ public final class ServeCommand implements Callable<Integer> {
                     "only choice): one built for the request's model."})
     String enclaveReuse;
 
+    @Option(names = "--solo", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"--scheduler epc: a model whose enclave needs more than half the EPC bound runs alone, on",
+                    "--threads x (cores / --threads) threads (default). --no-solo: on --threads like every model."})
+    boolean solo;
+
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     /** Starts the service and returns it (tests stop it themselves). */
@@ -78,7 +84,7 @@ public final class ServeCommand implements Callable<Integer> {
                     + executor + " enclave loads its model's parameters when it is built, so it serves only that model");
         }
         InferenceServer s = Serving.start(new Serving.Options(models, "0.0.0.0", port, executor.name(), scheduler.name(), epcMb,
-                epcBoundMb, queue, threads, keyFile, Serving.DEFAULT_MAX_LIVE, 300_000, false, enclaveReuse));
+                epcBoundMb, queue, threads, keyFile, Serving.DEFAULT_MAX_LIVE, 300_000, false, enclaveReuse, solo));
         PrintWriter out = spec.commandLine().getOut();
         var sch = s.scheduler();
         var platform = sch.factory().platform();
@@ -92,6 +98,10 @@ public final class ServeCommand implements Callable<Integer> {
             out.printf("  %-16s weights %s%s, enclave EPC need %.1f MiB (emulated)%n", m.name(), m.weights(),
                     m.synthetic() ? " (seeded synthetic weights, not trained: classes are meaningless)" : "",
                     sch.epcNeed(m.name()) / 1048576.0);
+            if (sch.slotsFor(m.name()) > 1) {
+                out.printf("  %-16s runs solo: on %d threads, taking all %d running slots (it needs more than half the bound)%n", "",
+                        ((PlatformWorkerFactory) sch.factory()).threads(m.name()), sch.slotsFor(m.name()));
+            }
         }
         out.flush();
         return s;

@@ -58,6 +58,7 @@ class ReproduceConcurrentCommandTest {
         assertThat(j.get("vessels_s_over_vessels_m").asDouble()).isEqualTo(
                 Math.round(1000.0 * cs.get(2).get("processed").asLong() / cs.get(1).get("processed").asLong()) / 1000.0);
         assertThat(cs.get(2).get("idle_slot_fraction").asDouble()).isBetween(0.0, 1.0);
+        for (JsonNode c : cs) assertThat(c.get("solo_models").isArray()).isTrue();
         assertThat(cs.get(1).get("idle_slot_fraction").isNull()).as("naive: no slots").isTrue();
         assertThat(cs.get(0).get("max_running").isNull()).as("naive: no running limit").isTrue();
         assertThat(cs.get(1).get("max_running").isNull()).isTrue();

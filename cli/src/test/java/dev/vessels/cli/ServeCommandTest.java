@@ -88,6 +88,7 @@ class ServeCommandTest {
         assertThat(CliRun.of("serve").exit()).isEqualTo(2);
         assertThat(CliRun.of("serve", "--models", "tiny-classifier", "--scheduler", "fifo").exit()).isEqualTo(2);
         assertThat(CliRun.of("serve", "--models", "tiny-classifier", "--threads", "0").exit()).isEqualTo(2);
+        assertThat(CliRun.of("serve", "--models", "tiny-classifier", "--solo=maybe").exit()).isEqualTo(2);
         CliRun reuse = CliRun.of("serve", "--models", "tiny-classifier", "--enclave-reuse", "often");
         assertThat(reuse.exit()).isEqualTo(2);
         assertThat(reuse.err()).contains("--enclave-reuse must be model or any, got 'often'");

@@ -78,10 +78,16 @@ public final class EpcScheduler implements AutoCloseable {
 
     /** With at most {@code maxRunning} predictions at once under {@link Mode#EPC} (see {@link SchedulerCore}). */
     public EpcScheduler(WorkerFactory factory, Mode mode, long boundBytes, int queueCapacity, int maxLive, int maxRunning) {
+        this(factory, mode, boundBytes, queueCapacity, maxLive, maxRunning, Map.of());
+    }
+
+    /** With a request of model m taking {@code slots.get(m)} of the {@code maxRunning} slots (see {@link SchedulerCore}). */
+    public EpcScheduler(WorkerFactory factory, Mode mode, long boundBytes, int queueCapacity, int maxLive, int maxRunning,
+                        Map<String, Integer> slots) {
         this.factory = factory;
         Map<String, Long> needs = new LinkedHashMap<>();
         for (ServedModel m : factory.models()) needs.put(m.name(), factory.epcNeed(m.name()));
-        this.core = new SchedulerCore(mode, needs, boundBytes, queueCapacity, maxLive, maxRunning, factory.sharedEnclaves());
+        this.core = new SchedulerCore(mode, needs, boundBytes, queueCapacity, maxLive, maxRunning, factory.sharedEnclaves(), slots);
         AtomicInteger n = new AtomicInteger();
         ThreadFactory tf = r -> {
             Thread t = new Thread(r, "vessels-enclave-" + n.incrementAndGet());
@@ -279,6 +285,8 @@ public final class EpcScheduler implements AutoCloseable {
     public Mode mode() { return core.mode(); }
     public long boundBytes() { return core.bound(); }
     public int maxRunning() { return core.maxRunning(); }
+    /** Running slots a request of {@code model} takes. */
+    public int slotsFor(String model) { return core.slotsFor(model); }
 
     public long epcNeed(String model) {
         return core.need(model);

@@ -54,6 +54,7 @@ public final class PlatformWorkerFactory implements WorkerFactory {
     private final TrustedPlatform platform;
     private final String kind;
     private final int threads;
+    private final Map<String, Integer> threadsOf = new java.util.concurrent.ConcurrentHashMap<>(); // per model, if not `threads`
     private final boolean traced;
     private final boolean shared; // idle enclaves may switch to another model (vessels only)
     private final Map<String, ServedModel> models = new LinkedHashMap<>();
@@ -116,7 +117,31 @@ public final class PlatformWorkerFactory implements WorkerFactory {
         }
     }
 
+    /** Threads a prediction of {@code model} runs on. */
+    public int threads(String model) {
+        return threadsOf.getOrDefault(model, threads);
+    }
+
+    /**
+     * Predictions of {@code model} run on {@code n} threads from now on (before any of its enclaves
+     * is launched: the EPC need changes with the per-thread kernel scratch, and the scheduler
+     * reads the needs once). Its idle executors are rebuilt.
+     */
+    public synchronized void useThreads(String model, int n) {
+        ServedModel m = models.get(model);
+        if (m == null) throw new IllegalArgumentException("unknown model " + model);
+        if (n < 1) throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        threadsOf.put(model, n);
+        var q = spare.get(model);
+        Loaded l;
+        while ((l = q.poll()) != null) l.close();
+        Loaded first = load(m);
+        held.put(model, first.executor().dataBytes());
+        q.add(first);
+    }
+
     private Loaded load(ServedModel m) {
+        int threads = threads(m.name());
         ResidentParams resident = sharedResident.get(m.name());
         if (resident != null) return new Loaded(EnclaveExecutor.baseline(m.network(), resident, threads), null);
         UntrustedModelCopy copy = sharedCopy.get(m.name());

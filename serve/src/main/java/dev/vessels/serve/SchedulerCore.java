@@ -29,7 +29,8 @@ import java.util.Map;
  *       first, only as many as make it fit and only if it then fits;</li>
  *   <li>else the head waits until a running request completes;</li>
  *   <li>and in either case, at most {@code maxRunning} requests run at once (default: no limit):
- *       the head also waits while that many run. Predictions are CPU-bound, so starting more than
+ *       the head also waits while that many run (a request of a "solo" model takes several of
+ *       these slots, all of them to run alone on every core). Predictions are CPU-bound, so starting more than
  *       the machine's cores run at once adds no throughput; it only takes EPC that idle enclaves
  *       could keep, so that the next request of their model reuses one instead of building one;</li>
  *   <li>at most {@code queueCapacity} requests wait; a request that would wait beyond that is rejected.</li>
@@ -74,6 +75,7 @@ public final class SchedulerCore {
         String model;    // the model it serves now (changes only when enclaves are shared)
         final long need; // EPC it commits, fixed at launch: a shared enclave serves any model needing no more
         WorkerState state = WorkerState.BUSY;
+        int slots;       // running slots the request it runs takes (its model's, see slotsFor)
         long lastUsed; // logical clock of the last start or completion: LRU order
 
         Worker(long id, String model, long need) {
@@ -89,7 +91,8 @@ public final class SchedulerCore {
     private final int maxLive;
     private final int maxRunning; // EPC mode only
     private final boolean shared; // an idle enclave may serve a model other than the one it was built for
-    private int running;          // busy workers
+    private final Map<String, Integer> slots; // running slots a request of each model takes (EPC mode; absent: 1)
+    private int running;          // running slots taken: the busy workers' slot counts (1 each unless solo)
     private final Map<String, Long> needs;
     private final Deque<Waiting> queue = new ArrayDeque<>();
     private final Map<Long, Worker> workers = new LinkedHashMap<>();
@@ -128,6 +131,24 @@ public final class SchedulerCore {
      */
     public SchedulerCore(Mode mode, Map<String, Long> needs, long bound, int queueCapacity, int maxLive, int maxRunning,
                          boolean shared) {
+        this(mode, needs, bound, queueCapacity, maxLive, maxRunning, shared, Map.of());
+    }
+
+    /**
+     * As {@link #SchedulerCore(Mode, Map, long, int, int, int, boolean)}; in EPC mode a request of
+     * model m takes {@code slots.get(m)} (default 1, at most {@code maxRunning}) of the
+     * {@code maxRunning} running slots: a model whose prediction runs on every core takes them all
+     * and runs alone ("solo"; see {@code Serving}). Ignored in naive mode.
+     */
+    public SchedulerCore(Mode mode, Map<String, Long> needs, long bound, int queueCapacity, int maxLive, int maxRunning,
+                         boolean shared, Map<String, Integer> slots) {
+        for (var e : slots.entrySet()) {
+            if (!needs.containsKey(e.getKey())) throw new IllegalArgumentException("slots for unknown model " + e.getKey());
+            if (e.getValue() < 1 || (mode == Mode.EPC && e.getValue() > maxRunning)) {
+                throw new IllegalArgumentException(e.getKey() + ": slots must be 1.." + maxRunning + ", got " + e.getValue());
+            }
+        }
+        this.slots = mode == Mode.EPC ? Map.copyOf(slots) : Map.of();
         if (maxRunning < 1) throw new IllegalArgumentException("at least one running request must be allowed, got " + maxRunning);
         if (queueCapacity < 0) throw new IllegalArgumentException("queue capacity must be >= 0, got " + queueCapacity);
         if (maxLive < 1) throw new IllegalArgumentException("at least one enclave must be allowed, got " + maxLive);
@@ -165,7 +186,7 @@ public final class SchedulerCore {
         Worker w = busy(worker);
         w.state = WorkerState.IDLE;
         w.lastUsed = ++clock;
-        running--;
+        running -= w.slots;
         return dispatch();
     }
 
@@ -177,7 +198,7 @@ public final class SchedulerCore {
         Worker w = busy(worker);
         workers.remove(w.id);
         committed -= w.need;
-        running--;
+        running -= w.slots;
         check();
         return dispatch();
     }
@@ -193,7 +214,7 @@ public final class SchedulerCore {
         Worker w = busy(worker);
         workers.remove(w.id);
         committed -= w.need;
-        running--;
+        running -= w.slots;
         check();
         Deque<Waiting> older = new ArrayDeque<>();
         while (!queue.isEmpty() && queue.peekFirst().request() < request) older.addLast(queue.pollFirst());
@@ -233,8 +254,10 @@ public final class SchedulerCore {
 
     private List<Action> dispatch() {
         List<Action> out = new ArrayList<>();
-        while (!queue.isEmpty() && running < maxRunning) {
+        while (!queue.isEmpty()) {
             Waiting head = queue.peekFirst();
+            int take = slotsFor(head.model());
+            if (running + take > maxRunning) break; // FIFO: the head waits for its slots
             long need = needs.get(head.model());
             Worker idle = null;
             for (Worker w : workers.values()) {
@@ -250,7 +273,8 @@ public final class SchedulerCore {
             if (idle != null) {
                 idle.state = WorkerState.BUSY;
                 idle.lastUsed = ++clock;
-                running++;
+                idle.slots = take;
+                running += take;
                 queue.removeFirst();
                 out.add(new Run(idle.id, head.request()));
                 continue;
@@ -274,8 +298,9 @@ public final class SchedulerCore {
             }
             Worker w = new Worker(nextWorker++, head.model(), launchSize(need));
             w.lastUsed = ++clock;
+            w.slots = take;
             workers.put(w.id, w);
-            running++;
+            running += take;
             committed += w.need;
             peakCommitted = Math.max(peakCommitted, committed);
             queue.removeFirst();
@@ -301,6 +326,11 @@ public final class SchedulerCore {
         return size;
     }
 
+    /** Running slots a request of {@code model} takes: 1, or all of them for a solo model (EPC mode). */
+    public int slotsFor(String model) {
+        return slots.getOrDefault(model, 1);
+    }
+
     private boolean fits(int live, long committedAfter, long need) {
         if (live + 1 > maxLive) return false;
         return mode == Mode.NAIVE || committedAfter + need <= bound;
@@ -316,8 +346,8 @@ public final class SchedulerCore {
         }
         if (workers.size() > maxLive) throw new IllegalStateException(workers.size() + " live enclaves, above " + maxLive);
         int busy = 0;
-        for (Worker w : workers.values()) if (w.state == WorkerState.BUSY) busy++;
-        if (busy != running || running > maxRunning) throw new IllegalStateException(busy + " busy enclaves, counted " + running + ", at most " + maxRunning);
+        for (Worker w : workers.values()) if (w.state == WorkerState.BUSY) busy += w.slots;
+        if (busy != running || running > maxRunning) throw new IllegalStateException(busy + " busy slots, counted " + running + ", at most " + maxRunning);
     }
 
     public Mode mode() { return mode; }
@@ -325,7 +355,7 @@ public final class SchedulerCore {
     public long committedBytes() { return committed; }
     public long peakCommittedBytes() { return peakCommitted; }
     public int queueDepth() { return queue.size(); }
-    /** Requests running now. */
+    /** Running slots taken now (one per running request, all of them for a solo model's). */
     public int running() { return running; }
     public int queueCapacity() { return queueCapacity; }
     public int maxLive() { return maxLive; }

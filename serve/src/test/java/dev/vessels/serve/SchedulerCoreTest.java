@@ -270,6 +270,28 @@ class SchedulerCoreTest {
     }
 
     @Test
+    void aSoloModelTakesEveryRunningSlotAndRunsAloneInArrivalOrder() {
+        Map<String, Long> needs = new LinkedHashMap<>();
+        needs.put("big", 60 * MB);
+        needs.put("small", 10 * MB);
+        SchedulerCore s = new SchedulerCore(Mode.EPC, needs, 90 * MB, 10, 8, 2, false, Map.of("big", 2));
+        assertThat(s.slotsFor("big")).isEqualTo(2);
+        assertThat(s.slotsFor("small")).isEqualTo(1);
+        assertThat(s.submit(1, "small").actions()).containsExactly(new Launch(1, "small", 10 * MB, 1));
+        // "big" needs both slots: it waits although its EPC would fit (10 + 60 <= 90), and the
+        // "small" behind it waits too (FIFO), although a slot is free
+        assertThat(s.submit(2, "big").actions()).isEmpty();
+        assertThat(s.submit(3, "small").actions()).isEmpty();
+        assertThat(s.running()).isEqualTo(1);
+        assertThat(s.completed(1)).containsExactly(new Launch(2, "big", 60 * MB, 2));
+        assertThat(s.running()).isEqualTo(2);
+        assertThat(s.completed(2)).containsExactly(new Run(1, 3));
+        assertThat(s.running()).isEqualTo(1);
+        assertThatThrownBy(() -> new SchedulerCore(Mode.EPC, needs, 90 * MB, 10, 8, 2, false, Map.of("big", 3)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("slots must be 1..2");
+    }
+
+    @Test
     void drainIdleDestroysOnlyIdleEnclaves() {
         SchedulerCore s = epc(100, 4, 8, "a", 10);
         s.submit(1, "a");
@@ -301,12 +323,15 @@ class SchedulerCoreTest {
                                                          @ForAll @IntRange(min = 1, max = 8) int maxLive,
                                                          @ForAll @IntRange(min = 1, max = 9) int maxRunning,
                                                          @ForAll boolean naive,
-                                                         @ForAll boolean shared) {
+                                                         @ForAll boolean shared,
+                                                         @ForAll @Size(5) List<@IntRange(min = 1, max = 3) Integer> slotCounts) {
         Map<String, Long> needs = new LinkedHashMap<>();
         for (int i = 0; i < needsMb.size(); i++) needs.put("m" + i, needsMb.get(i) * MB);
         long bound = boundMb * MB;
         // maxRunning 9: no limit in effect (maxLive <= 8)
-        SchedulerCore s = new SchedulerCore(naive ? Mode.NAIVE : Mode.EPC, needs, bound, queueCap, maxLive, maxRunning, shared);
+        Map<String, Integer> slots = new LinkedHashMap<>();
+        for (int i = 0; i < needsMb.size(); i++) slots.put("m" + i, Math.min(maxRunning, slotCounts.get(i)));
+        SchedulerCore s = new SchedulerCore(naive ? Mode.NAIVE : Mode.EPC, needs, bound, queueCap, maxLive, maxRunning, shared, slots);
         Sim sim = new Sim(s, needs, bound, naive, shared);
         long nextRequest = 1;
         for (Step st : steps) {
@@ -439,7 +464,10 @@ class SchedulerCoreTest {
                 }
                 long sum = liveNeed.values().stream().mapToLong(Long::longValue).sum();
                 if (!naive) assertThat(sum).as("committed EPC <= bound at every step").isLessThanOrEqualTo(bound);
-                if (!naive) assertThat(busy.size()).as("running <= maxRunning").isLessThanOrEqualTo(s.maxRunning());
+                if (!naive) {
+                    int taken = busy.values().stream().mapToInt(r -> s.slotsFor(modelOf.get(r))).sum();
+                    assertThat(taken).as("running slots <= maxRunning").isLessThanOrEqualTo(s.maxRunning());
+                }
                 assertThat(liveNeed.size()).isLessThanOrEqualTo(s.maxLive());
             }
             assertThat(liveNeed.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(s.committedBytes());
