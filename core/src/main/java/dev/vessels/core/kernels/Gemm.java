@@ -314,7 +314,15 @@ public final class Gemm {
                             if (sw == 1) {
                                 System.arraycopy(im, src, row, d, hi - lo);
                             } else {
-                                for (int ox = lo; ox < hi; ox++, src += sw) row[d++] = im[src];
+                                int ox = lo;
+                                int[] idx = sw < GATHER.length ? GATHER[sw] : null;
+                                if (idx != null) {
+                                    // AlexNet's 11×11 stride-4 taps: L strided values per gather.
+                                    for (; ox + L <= hi; ox += L, src += L * sw, d += L) {
+                                        FloatVector.fromArray(S, im, src, idx, 0).intoArray(row, d);
+                                    }
+                                }
+                                for (; ox < hi; ox++, src += sw) row[d++] = im[src];
                             }
                             if (hi < ox1) java.util.Arrays.fill(row, q + hi - ox0, q + ox1 - ox0, 0f);
                         }
@@ -362,6 +370,16 @@ public final class Gemm {
         for (int rowStart = vLo / w * w; rowStart < vHi; rowStart += w) {
             for (int c = Math.max(vLo, rowStart), e = Math.min(vHi, rowStart + oxLo); c < e; c++) row[c - col0] = 0f;
             for (int c = Math.max(vLo, rowStart + oxHi), e = Math.min(vHi, rowStart + w); c < e; c++) row[c - col0] = 0f;
+        }
+    }
+
+    /** Gather index maps {0, s, 2s, …} for strides s = 2…8 (entries 0 and 1 unused). */
+    private static final int[][] GATHER = new int[9][];
+
+    static {
+        for (int sw = 2; sw < GATHER.length; sw++) {
+            GATHER[sw] = new int[L];
+            for (int l = 0; l < L; l++) GATHER[sw][l] = l * sw;
         }
     }
 
