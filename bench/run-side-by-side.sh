@@ -20,8 +20,10 @@ fi
 LOG="${SIDE_BY_SIDE_LOG:-/tmp/side-by-side.stderr.log}"
 rc=0
 # Debian's Darknet is single-threaded (no OpenMP in its compute path); pin OpenMP anyway.
+# The Java heap on transparent huge pages, as `bin/vessels bench` runs (see bin/vessels); Darknet's
+# malloc'd buffers are unaffected (THP mode madvise).
 OMP_NUM_THREADS=1 "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-    -Xss4m -Xmx8g -cp bench/target/benchmarks.jar dev.vessels.bench.SideBySide "$@" 2>"$LOG" || rc=$?
+    -XX:+UseTransparentHugePages -Xss4m -Xmx8g -cp bench/target/benchmarks.jar dev.vessels.bench.SideBySide "$@" 2>"$LOG" || rc=$?
 if [ "$rc" -ne 0 ]; then
     echo "side-by-side exited $rc; last lines of $LOG:" >&2
     grep -v -E '^ *[0-9]+ +(conv|max|avg|connected|softmax|route|res|upsample|yolo|dropout|crop|cost)' "$LOG" | grep -v "^WARNING: Using incubator" | tail -20 >&2

@@ -68,13 +68,22 @@ public final class Pooling {
     private static void maxLanes(float[] x, int base, int w, int nLo, int nHi, int size, int stride, float[] y, int at,
                                  int lanes) {
         FloatVector max = FloatVector.broadcast(S, -Float.MAX_VALUE);
+        // Unmasked loads unless the last one could run past the array: masked loads made the whole
+        // kernel 1.6x slower (alexnet's 3x3/2 pools at 55x55x96: 0.20 vs 0.12 ms, one thread).
+        boolean inside = base + (nHi - 1) * w + size - 1 + 2 * L <= x.length;
         for (int n = nLo; n < nHi; n++) {
             int r = base + n * w;
             for (int m = 0; m < size; m++) {
                 int i = r + m;
-                FloatVector v0 = FloatVector.fromArray(S, x, i, S.indexInRange(i, x.length));
-                FloatVector v = stride == 1 ? v0
-                        : EVEN.selectFrom(v0, FloatVector.fromArray(S, x, i + L, S.indexInRange(i + L, x.length)));
+                FloatVector v;
+                if (inside) {
+                    FloatVector v0 = FloatVector.fromArray(S, x, i);
+                    v = stride == 1 ? v0 : EVEN.selectFrom(v0, FloatVector.fromArray(S, x, i + L));
+                } else {
+                    FloatVector v0 = FloatVector.fromArray(S, x, i, S.indexInRange(i, x.length));
+                    v = stride == 1 ? v0
+                            : EVEN.selectFrom(v0, FloatVector.fromArray(S, x, i + L, S.indexInRange(i + L, x.length)));
+                }
                 max = max.blend(v, v.compare(VectorOperators.GT, max));
             }
         }

@@ -259,6 +259,43 @@ class GemmTest {
         assertThat(whole).isEqualTo(separate);
     }
 
+    @Property(tries = 400)
+    void im2colPackingPutsEveryIm2colValueInItsPanelSlot(@ForAll @IntRange(min = 1, max = 4) int c,
+                                                         @ForAll @IntRange(min = 1, max = 30) int h,
+                                                         @ForAll @IntRange(min = 1, max = 90) int w,
+                                                         @ForAll @IntRange(min = 0, max = 2) int halfK,
+                                                         @ForAll @IntRange(min = 1, max = 5) int kh,
+                                                         @ForAll boolean same, @ForAll @IntRange(min = 1, max = 5) int s,
+                                                         @ForAll @IntRange(min = 0, max = 3) int ph,
+                                                         @ForAll @IntRange(min = 0, max = 3) int pw,
+                                                         @ForAll @IntRange(min = 0, max = 5) int imOff,
+                                                         @ForAll long seed) {
+        // Half the cases are stride-1 "same"-width kernels (kw = 2·pw + 1: 1×1, 3×3 pad 1, 5×5 pad 2),
+        // which take the contiguous-copy path, with any kh/ph (so rows above or below the image);
+        // wide rows at strides 2-5 take the vector gather.
+        int kw = same ? 2 * halfK + 1 : kh, sw = same ? 1 : s, sh = same ? 1 : s;
+        if (same) pw = halfK;
+        net.jqwik.api.Assume.that(h + 2 * ph >= kh && w + 2 * pw >= kw);
+        int oh = (h + 2 * ph - kh) / sh + 1, ow = (w + 2 * pw - kw) / sw + 1;
+        ConvGeometry g = new ConvGeometry(c, h, w, kh, kw, sh, sw, ph, pw, oh, ow);
+        Random r = new Random(seed);
+        // Any block of rows [p0, p0+kc) and columns [col0, col0+nc): blocks start and end mid row.
+        int p0 = r.nextInt(g.k()), kc = 1 + r.nextInt(g.k() - p0);
+        int col0 = r.nextInt(g.n()), nc = 1 + r.nextInt(Math.min(Gemm.NC, g.n() - col0));
+        float[] im = fill(r, imOff + c * h * w);
+        float[] col = new float[g.k() * g.n()];
+        Im2col.im2colPlain(im, imOff, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow, col, 0);
+        int len = (nc + Gemm.NR - 1) / Gemm.NR * Gemm.NR * kc;
+        float[] want = new float[len + 5], got = new float[len + 5];
+        java.util.Arrays.fill(got, Float.NaN);
+        java.util.Arrays.fill(want, Float.NaN);
+        Gemm.packB(kc, nc, col, p0 * g.n() + col0, g.n(), want);
+        float[] row = new float[Gemm.NC];
+        java.util.Arrays.fill(row, Float.NaN); // stale values must never leak into the panels
+        Gemm.packIm2col(kc, nc, p0, col0, im, imOff, g, row, got);
+        assertThat(got).isEqualTo(want);
+    }
+
     @Property(tries = 200)
     void packAPutsEveryElementOfAInItsPanelSlot(@ForAll @IntRange(min = 1, max = 40) int mc,
                                                 @ForAll @IntRange(min = 1, max = 80) int kc,
