@@ -80,6 +80,26 @@ public final class MappedFile implements AutoCloseable {
         done(pos, bytes);
     }
 
+    /**
+     * {@code rows} runs of {@code count} little-endian floats, {@code stride} bytes apart from byte
+     * {@code pos} on, into {@code dst[dstOff…]} one after the other: a block of columns of a
+     * row-major matrix, in one bounds check and one length check.
+     */
+    public void readFloatRows(long pos, long stride, int rows, int count, float[] dst, int dstOff) {
+        if (rows <= 0) return;
+        long bytes = (long) count * Float.BYTES, last = pos + (rows - 1) * stride;
+        if (stride < bytes) throw new IllegalArgumentException("rows of " + bytes + " bytes " + stride + " bytes apart");
+        check(pos, 0);
+        check(last, bytes);
+        try {
+            for (int r = 0; r < rows; r++) MemorySegment.copy(map, FILE_FLOAT, pos + r * stride, dst, dstOff + r * count, count);
+        } catch (InternalError e) {
+            throw changed();
+        }
+        // Counted as all the pages it spans (they stay mapped until a release), which it keeps mapped.
+        done(last, bytes, last + bytes - pos, pos, last + bytes);
+    }
+
     /** {@code len} bytes at {@code pos} into {@code dst[off…]}. */
     public void readBytes(long pos, byte[] dst, int off, int len) {
         check(pos, len);
@@ -103,7 +123,7 @@ public final class MappedFile implements AutoCloseable {
 
     /** Counts {@code bytes} as read through the mapping (after {@link #floatAt} reads). */
     public void countRead(long bytes) {
-        released(bytes);
+        released(bytes, 0, 0);
     }
 
     private void check(long pos, long bytes) {
@@ -111,6 +131,15 @@ public final class MappedFile implements AutoCloseable {
     }
 
     private void done(long pos, long bytes) {
+        done(pos, bytes, bytes, pos, pos + bytes);
+    }
+
+    /**
+     * After copying bytes [pos, pos + bytes) (their last row, for a block of rows): the file must
+     * still reach their end; {@code counted} bytes count towards the next release, which keeps the
+     * pages of [keepFrom, keepTo) mapped.
+     */
+    private void done(long pos, long bytes, long counted, long keepFrom, long keepTo) {
         // A file cut short within its last page reads as zeros through a mapping, not as a fault:
         // check the length after copying, as a read() would have found the end.
         try {
@@ -118,16 +147,24 @@ public final class MappedFile implements AutoCloseable {
         } catch (IOException e) {
             throw new VesselsException(path + ": cannot read: " + e.getMessage());
         }
-        released(bytes);
+        released(counted, keepFrom, keepTo);
     }
 
-    private void released(long bytes) {
+    /**
+     * Counts {@code bytes} as read; at the mark, unmaps every page but those of [keepFrom, keepTo),
+     * the read that crossed it: a layer served by blocks of columns reads the same pages once per
+     * block, and unmapping them between its blocks would only fault them all in again.
+     */
+    private void released(long bytes, long keepFrom, long keepTo) {
         // Exactly one of the threads that cross the mark gets the whole count back and releases.
         if (unreleased.addAndGet(bytes) < RELEASE_BYTES || unreleased.getAndSet(0) < RELEASE_BYTES) return;
         long size = (map.byteSize() + PAGE - 1) / PAGE * PAGE;
-        int rc;
+        long from = Math.min(size, keepFrom / PAGE * PAGE), to = Math.min(size, (keepTo + PAGE - 1) / PAGE * PAGE);
+        if (to <= from) from = to = 0; // nothing to keep: one call for the whole mapping
+        int rc = 0;
         try {
-            rc = (int) MADVISE.invokeExact(map, size, MADV_DONTNEED);
+            if (from > 0) rc |= (int) MADVISE.invokeExact(map, from, MADV_DONTNEED);
+            if (to < size) rc |= (int) MADVISE.invokeExact(map.asSlice(to), size - to, MADV_DONTNEED);
         } catch (Throwable t) {
             throw new IllegalStateException("madvise", t);
         }
