@@ -1,6 +1,7 @@
 package dev.vessels.core.weights;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,6 +18,44 @@ import org.junit.jupiter.api.io.TempDir;
 class MappedFileTest {
     @TempDir
     Path dir;
+
+    @Test
+    void blocksOfColumnsReadTheRightFloatsAndCountEveryPageTheySpan() throws IOException {
+        int floats = (int) (2.5 * MappedFile.RELEASE_BYTES / Float.BYTES); // 40 MiB
+        Path p = counting(floats);
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ); MappedFile m = MappedFile.map(p, ch)) {
+            Assumptions.assumeTrue(m != null, "mapping with madvise is not available here");
+            // 1 MiB rows (2^18 floats); 4 floats from column 5 of rows 0..7 span 7 MiB + 16 bytes
+            int row = 1 << 18;
+            float[] block = new float[1 + 8 * 4];
+            m.readFloatRows(5L * Float.BYTES, (long) row * Float.BYTES, 8, 4, block, 1);
+            for (int r = 0; r < 8; r++) {
+                for (int j = 0; j < 4; j++) assertThat(block[1 + r * 4 + j]).isEqualTo((float) (r * row + 5 + j));
+            }
+            assertThat(m.releases()).as("7 MiB spanned").isZero();
+            m.readFloatRows(5L * Float.BYTES, (long) row * Float.BYTES, 10, 4, new float[40], 0); // 9 MiB more
+            assertThat(m.releases()).as("16 MiB spanned, though 288 bytes copied").isEqualTo(1);
+            assertThatThrownBy(() -> m.readFloatRows(0, (long) row * Float.BYTES, 41, 1, new float[41], 0))
+                    .as("a 41st row past the end").isInstanceOf(dev.vessels.core.VesselsException.class);
+            assertThatThrownBy(() -> m.readFloatRows(0, 8, 2, 4, new float[8], 0))
+                    .as("rows overlapping").isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    /** A file of {@code floats} little-endian floats, float i holding i. */
+    Path counting(int floats) throws IOException {
+        Path p = dir.resolve("c" + floats + ".bin");
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < floats; ) {
+                b.clear();
+                while (b.hasRemaining() && i < floats) b.putFloat(i++);
+                b.flip();
+                while (b.hasRemaining()) ch.write(b);
+            }
+        }
+        return p;
+    }
 
     @Test
     void unmapsEverySixteenMebibytesReadAndReadsTheFloatsWritten() throws IOException {
