@@ -34,6 +34,7 @@ import dev.vessels.memory.plan.MemoryPlan;
  * <li>{@code heap-copy}: on demand, copied from a resident heap array into the slot: the copy alone,
  *     no mapping, no page faults;
  * <li>{@code heap-columns}: the same, large weight matrices served by columns (whole K blocks);
+ * <li>{@code on-demand-rows}: on demand from the weights file, large matrices by rows (as before);
  * <li>{@code on-demand}: on demand from the weights file (the default: a mapping, see MappedFile).
  * </ul>
  * {@code java -cp benchmarks.jar dev.vessels.bench.OnDemandProbe MODEL WEIGHTS THREADS [ROUNDS RUNS [VARIANT...]]}
@@ -90,6 +91,16 @@ public final class OnDemandProbe {
         };
         variants.put("heap-columns", () -> new OnDemandParams(heapColumns, buffers, par));
         variants.put("on-demand", () -> new OnDemandParams(wf, buffers, par));
+        ParamSource fileRows = new ParamSource() { // the weights file, large matrices served by rows
+            @Override public Network network() { return net; }
+            @Override public void read(int layer, long start, int count, float[] dst, int dstOff) {
+                wf.read(layer, start, count, dst, dstOff);
+            }
+            @Override public String describe() { return "file, by rows"; }
+            @Override public boolean synthetic() { return false; }
+            @Override public boolean concurrentReads() { return true; }
+        };
+        variants.put("on-demand-rows", () -> new OnDemandParams(fileRows, buffers, par));
 
         // One thread: the caller's CPU time, which other processes' load disturbs far less than wall time.
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();

@@ -19,7 +19,8 @@ import dev.vessels.core.VesselsException;
  * into the caller's array (a positional {@code read} copies twice: page cache → buffer → array;
  * measured about half as fast here). Every {@link #RELEASE_BYTES} read, all the mapping's pages are
  * unmapped again ({@code madvise MADV_DONTNEED}), so the process keeps at most that much of the
- * file mapped and the page cache keeps the rest. Not after every read: each {@code madvise} flushes
+ * file mapped and the page cache keeps the rest (a block of columns, {@link #readFloatRows}, keeps
+ * its matrix mapped as well). Not after every read: each {@code madvise} flushes
  * the TLB of every core the process runs on, an inter-processor interrupt that costs tens of µs on
  * a VM, and a model reads its parameters in hundreds of pieces (DenseNet201: ~400 a prediction,
  * which cost ~25 ms of its ~110). A page another thread is still copying is simply mapped again.
@@ -83,9 +84,13 @@ public final class MappedFile implements AutoCloseable {
     /**
      * {@code rows} runs of {@code count} little-endian floats, {@code stride} bytes apart from byte
      * {@code pos} on, into {@code dst[dstOff…]} one after the other: a block of columns of a
-     * row-major matrix, in one bounds check and one length check.
+     * row-major matrix, in one bounds check and one length check. The bytes copied count towards
+     * the next release, and a release this read sets off keeps the pages of [keepFrom, keepTo)
+     * mapped: the whole matrix, whose next blocks read the same pages again (unmapping them between
+     * blocks would only fault them all in again). Pages mapped at once: at most the
+     * {@link #RELEASE_BYTES} read since the last release plus that matrix.
      */
-    public void readFloatRows(long pos, long stride, int rows, int count, float[] dst, int dstOff) {
+    public void readFloatRows(long pos, long stride, int rows, int count, float[] dst, int dstOff, long keepFrom, long keepTo) {
         if (rows <= 0) return;
         long bytes = (long) count * Float.BYTES, last = pos + (rows - 1) * stride;
         if (stride < bytes) throw new IllegalArgumentException("rows of " + bytes + " bytes " + stride + " bytes apart");
@@ -96,8 +101,7 @@ public final class MappedFile implements AutoCloseable {
         } catch (InternalError e) {
             throw changed();
         }
-        // Counted as all the pages it spans (they stay mapped until a release), which it keeps mapped.
-        done(last, bytes, last + bytes - pos, pos, last + bytes);
+        done(last, bytes, rows * bytes, keepFrom, keepTo);
     }
 
     /** {@code len} bytes at {@code pos} into {@code dst[off…]}. */
@@ -150,11 +154,7 @@ public final class MappedFile implements AutoCloseable {
         released(counted, keepFrom, keepTo);
     }
 
-    /**
-     * Counts {@code bytes} as read; at the mark, unmaps every page but those of [keepFrom, keepTo),
-     * the read that crossed it: a layer served by blocks of columns reads the same pages once per
-     * block, and unmapping them between its blocks would only fault them all in again.
-     */
+    /** Counts {@code bytes} as read; at the mark, unmaps every page but those of [keepFrom, keepTo). */
     private void released(long bytes, long keepFrom, long keepTo) {
         // Exactly one of the threads that cross the mark gets the whole count back and releases.
         if (unreleased.addAndGet(bytes) < RELEASE_BYTES || unreleased.getAndSet(0) < RELEASE_BYTES) return;

@@ -189,7 +189,9 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
             throw new IndexOutOfBoundsException("layer " + layer + " has " + l.paramFloats() + " parameters; asked for "
                     + rows + " rows of " + rowFloats + " from " + start + ", columns " + col0 + "+" + cols);
         }
-        mapped.readFloatRows(layerOffset[layer] + (start + col0) * 4, (long) rowFloats * 4, rows, cols, dst, dstOff);
+        // A release meanwhile keeps the layer's pages mapped: its next blocks of columns read them again.
+        mapped.readFloatRows(layerOffset[layer] + (start + col0) * 4, (long) rowFloats * 4, rows, cols, dst, dstOff,
+                layerOffset[layer], layerOffset[layer] + l.paramFloats() * 4);
     }
 
     /** Mapped: a row's columns cost a copy, no system call (through staging buffers, a read() each). */

@@ -20,24 +20,26 @@ class MappedFileTest {
     Path dir;
 
     @Test
-    void blocksOfColumnsReadTheRightFloatsAndCountEveryPageTheySpan() throws IOException {
+    void blocksOfColumnsReadTheRightFloatsAndCountTheBytesCopied() throws IOException {
         int floats = (int) (2.5 * MappedFile.RELEASE_BYTES / Float.BYTES); // 40 MiB
         Path p = counting(floats);
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ); MappedFile m = MappedFile.map(p, ch)) {
             Assumptions.assumeTrue(m != null, "mapping with madvise is not available here");
-            // 1 MiB rows (2^18 floats); 4 floats from column 5 of rows 0..7 span 7 MiB + 16 bytes
-            int row = 1 << 18;
-            float[] block = new float[1 + 8 * 4];
-            m.readFloatRows(5L * Float.BYTES, (long) row * Float.BYTES, 8, 4, block, 1);
+            // 40 rows of 1 MiB (2^18 floats); blocks of 2^16 floats (256 KiB) from column 5
+            int row = 1 << 18, cols = 1 << 16;
+            long stride = (long) row * Float.BYTES, all = (long) floats * Float.BYTES;
+            float[] block = new float[1 + 8 * cols];
+            m.readFloatRows(5L * Float.BYTES, stride, 8, cols, block, 1, 0, all);
             for (int r = 0; r < 8; r++) {
-                for (int j = 0; j < 4; j++) assertThat(block[1 + r * 4 + j]).isEqualTo((float) (r * row + 5 + j));
+                assertThat(block[1 + r * cols]).isEqualTo((float) (r * row + 5));
+                assertThat(block[r * cols + cols]).isEqualTo((float) (r * row + 5 + cols - 1));
             }
-            assertThat(m.releases()).as("7 MiB spanned").isZero();
-            m.readFloatRows(5L * Float.BYTES, (long) row * Float.BYTES, 10, 4, new float[40], 0); // 9 MiB more
-            assertThat(m.releases()).as("16 MiB spanned, though 288 bytes copied").isEqualTo(1);
-            assertThatThrownBy(() -> m.readFloatRows(0, (long) row * Float.BYTES, 41, 1, new float[41], 0))
+            assertThat(m.releases()).as("2 MiB copied (spanning 7 MiB)").isZero();
+            for (int k = 0; k < 7; k++) m.readFloatRows(0, stride, 8, cols, new float[8 * cols], 0, 0, all);
+            assertThat(m.releases()).as("16 MiB copied").isEqualTo(1);
+            assertThatThrownBy(() -> m.readFloatRows(0, stride, 41, 1, new float[41], 0, 0, all))
                     .as("a 41st row past the end").isInstanceOf(dev.vessels.core.VesselsException.class);
-            assertThatThrownBy(() -> m.readFloatRows(0, 8, 2, 4, new float[8], 0))
+            assertThatThrownBy(() -> m.readFloatRows(0, 8, 2, 4, new float[8], 0, 0, all))
                     .as("rows overlapping").isInstanceOf(IllegalArgumentException.class);
         }
     }
