@@ -25,14 +25,17 @@ import dev.vessels.memory.plan.MemoryPlan;
 /**
  * Where on-demand loading's extra latency goes (issue 4: within 15 % of resident parameters on the
  * convolutional models). One JVM, the same plan and weights file, variants interleaved round by
- * round so a loaded machine disturbs them alike; each variant's median wall time, and the process's
- * minor page faults and CPU time per prediction (from /proc/self/stat):
+ * round so a loaded machine disturbs them alike; each variant's median time per prediction (wall
+ * time; with one thread the caller's CPU time, which other processes' load disturbs far less), and
+ * the process's minor page faults and CPU time per prediction (from /proc/self/stat);
+ * {@code -Dprobe.layers=true} adds the layers (summed over alike ones) that cost most over the first
+ * variant. Results in docs/memory.md ("Session 4"):
  * <ul>
  * <li>{@code resident}: every parameter read once and kept, layers served in one piece;
  * <li>{@code resident-pieces}: the same array, but served in the on-demand plan's pieces (≤ the
  *     slot): what cutting layers into pieces costs the kernels, without any copy;
- * <li>{@code heap-copy}: on demand, copied from a resident heap array into the slot: the copy alone,
- *     no mapping, no page faults;
+ * <li>{@code heap-copy}: on demand, copied from a resident heap array into the slot (large
+ *     matrices by filter rows): the copy alone, no mapping, no page faults;
  * <li>{@code heap-columns}: the same, large weight matrices served by columns (whole K blocks);
  * <li>{@code on-demand-rows}: on demand from the weights file, large matrices by rows (as before);
  * <li>{@code on-demand}: on demand from the weights file (the default: a mapping, see MappedFile).
