@@ -19,8 +19,9 @@ import dev.vessels.core.VesselsException;
  * into the caller's array (a positional {@code read} copies twice: page cache → buffer → array;
  * measured about half as fast here). Every {@link #RELEASE_BYTES} read, all the mapping's pages are
  * unmapped again ({@code madvise MADV_DONTNEED}), so the process keeps at most that much of the
- * file mapped and the page cache keeps the rest (a block of columns, {@link #readFloatRows}, keeps
- * its matrix mapped as well). Not after every read: each {@code madvise} flushes
+ * file mapped and the page cache keeps the rest; only the read that crosses the mark keeps its own
+ * pages (a block of columns, {@link #readFloatRows}: its whole matrix). Not after every read: each
+ * {@code madvise} flushes
  * the TLB of every core the process runs on, an inter-processor interrupt that costs tens of µs on
  * a VM, and a model reads its parameters in hundreds of pieces (DenseNet201: ~400 a prediction,
  * which cost ~25 ms of its ~110). A page another thread is still copying is simply mapped again.
