@@ -77,6 +77,33 @@ public final class OnDemandParams implements ParamProvider {
         return off;
     }
 
+    /** Where the source reads blocks of columns about as cheaply as ranges (a mapped weights file). */
+    @Override
+    public boolean servesColumns() {
+        return src.cheapColumnReads();
+    }
+
+    /** A block of columns into the slot, its rows split over the threads when large, as {@link #params}. */
+    @Override
+    public int paramColumns(int layer, long start, int rows, int rowFloats, int col0, int cols) {
+        long count = (long) rows * cols;
+        if (count > plan.slotFloats(layer)) {
+            throw new IllegalStateException("layer " + layer + " asked for " + count + " parameter floats at once; its slot holds "
+                    + plan.slotFloats(layer));
+        }
+        int off = (int) plan.slotOffset(layer);
+        if (par.threads() > 1 && count >= PARALLEL_MIN && src.concurrentReads() && rows > 1) {
+            par.forRange(rows, (lo, hi) -> src.readColumns(layer, start + (long) lo * rowFloats, hi - lo, rowFloats, col0, cols,
+                    arena, off + lo * cols));
+        } else {
+            src.readColumns(layer, start, rows, rowFloats, col0, cols, arena, off);
+        }
+        floatsRead += count;
+        reads++;
+        listener.read(layer, off, (int) count);
+        return off;
+    }
+
     /**
      * Several threads, a source that allows concurrent reads, and rows that fit: each thread reads
      * its own rows (as {@link Parallel#forRange} splits them) in blocks of about {@link #BLOCK_FLOATS}

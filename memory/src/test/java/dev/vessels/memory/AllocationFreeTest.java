@@ -66,13 +66,15 @@ class AllocationFreeTest {
         return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
     }
 
-    @ParameterizedTest(name = "prefetch={0}")
-    @ValueSource(booleans = {false, true})
-    void secondPredictionAllocatesOnlyTheResultCopies(boolean prefetch) {
-        Network net = dev.vessels.memory.plan.GraphsAccess.cfg(CFG);
-        ArrayParams src = new ArrayParams(new SyntheticWeights(net, 1));
-        // A small slot bound so the pass streams weights in pieces.
-        MemoryPlan plan = MemoryPlan.of(net, 64);
+    /** rows: weights in pieces of filter rows; prefetch: the same, read ahead; columns: convolutions served by columns. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"rows", "prefetch", "columns"})
+    void secondPredictionAllocatesOnlyTheResultCopies(String mode) {
+        boolean prefetch = mode.equals("prefetch"), columns = mode.equals("columns");
+        Network net = dev.vessels.memory.plan.GraphsAccess.cfg(columns ? OnDemandColumnsTest.CFG : CFG);
+        ArrayParams src = new ArrayParams(new SyntheticWeights(net, 1), columns);
+        // A small slot bound so the pass streams weights in pieces (by columns: one K block each).
+        MemoryPlan plan = MemoryPlan.of(net, columns ? 11520 : 64);
         float[] x = new float[(int) net.input().size()];
         for (int i = 0; i < x.length; i++) x[i] = (i % 17) / 17f;
         // With prefetch the hand-off to the reader thread (volatile counters, park/unpark) must not allocate either.

@@ -7,8 +7,15 @@ import dev.vessels.core.weights.ParamSource;
 final class ArrayParams implements ParamSource {
     private final Network net;
     private final float[][] values; // [layer][paramFloats]
+    private final boolean cheapColumns;
 
     ArrayParams(ParamSource from) {
+        this(from, false);
+    }
+
+    /** {@code cheapColumns}: say blocks of columns are cheap, so large convolutions are served by columns. */
+    ArrayParams(ParamSource from, boolean cheapColumns) {
+        this.cheapColumns = cheapColumns;
         net = from.network();
         values = new float[net.layers().size()][];
         for (var l : net.layers()) {
@@ -25,6 +32,11 @@ final class ArrayParams implements ParamSource {
     @Override
     public void read(int layer, long start, int count, float[] dst, int dstOff) {
         System.arraycopy(values[layer], (int) start, dst, dstOff, count);
+    }
+
+    @Override
+    public boolean cheapColumnReads() {
+        return cheapColumns;
     }
 
     @Override

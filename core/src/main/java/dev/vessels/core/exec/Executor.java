@@ -126,6 +126,16 @@ public final class Executor implements AutoCloseable {
         }
 
         @Override
+        public boolean servesParamColumns() {
+            return params.servesColumns();
+        }
+
+        @Override
+        public int paramColumns(long start, int rows, int rowFloats, int col0, int cols) {
+            return params.paramColumns(layer.index(), start, rows, rowFloats, col0, cols);
+        }
+
+        @Override
         public float[] paramArray() {
             return params.array();
         }

@@ -51,6 +51,26 @@ public interface ParamProvider extends AutoCloseable {
         void rows(int off, int firstRow, int count);
     }
 
+    /**
+     * Whether {@link #paramColumns} is served (cheaply): an on-demand provider whose source reads a
+     * block of columns about as fast as a range. Layers then cut a weight matrix too large for one
+     * piece by columns (whole K blocks of the GEMM, every row) instead of by rows.
+     */
+    default boolean servesColumns() {
+        return false;
+    }
+
+    /**
+     * Makes columns [col0, col0+cols) of {@code rows} rows of {@code rowFloats} parameters, the first
+     * row {@code start} floats into {@code layer}'s parameters, readable as a {@code rows × cols}
+     * block (rows {@code cols} apart) and returns its offset in {@link #array()}; at most
+     * {@link #maxChunkFloats()} floats, and like {@link #params} valid until the next request.
+     * Only where {@link #servesColumns}.
+     */
+    default int paramColumns(int layer, long start, int rows, int rowFloats, int col0, int cols) {
+        throw new UnsupportedOperationException(describe() + " does not serve blocks of columns");
+    }
+
     /** Largest piece served at once. */
     long maxChunkFloats();
 

@@ -159,9 +159,20 @@ public final class Gemm {
     private static void split(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                               ConvGeometry g, float[] c, int cOff, int ldc, boolean accumulate, Parallel par, Epilogue e,
                               int eRow0) {
+        split(m, n, k, 0, kBlocks(k), a, aOff, lda, b, bOff, ldb, g, c, cOff, ldc, accumulate, par, e, eRow0);
+    }
+
+    /**
+     * K blocks [q0, q1) only, A's column {@link #kBlockStart kBlockStart(k, q0)} at {@code aOff}.
+     * The thread split is the whole GEMM's (it depends on m, n, k only), so a GEMM run block range
+     * by block range does exactly what one call does, in the same order.
+     */
+    private static void split(int m, int n, int k, int q0, int q1, float[] a, int aOff, int lda, float[] b, int bOff,
+                              int ldb, ConvGeometry g, float[] c, int cOff, int ldc, boolean accumulate, Parallel par,
+                              Epilogue e, int eRow0) {
         int threads = par == null ? 1 : par.threads();
         if (threads == 1 || (long) m * n * k < PARALLEL_MIN_MACS) {
-            blocked(m, n, k, a, aOff, lda, b, bOff, ldb, g, 0, c, cOff, ldc, accumulate, e, eRow0);
+            blocked(m, n, k, q0, q1, a, aOff, lda, b, bOff, ldb, g, 0, c, cOff, ldc, accumulate, e, eRow0);
             return;
         }
         int nPanels = (n + NR - 1) / NR, mPanels = (m + MR - 1) / MR;
@@ -172,8 +183,8 @@ public final class Gemm {
                 int j0 = Parallel.partStart(nPanels, p, parts) * NR;
                 int j1 = Math.min(n, Parallel.partStart(nPanels, p + 1, parts) * NR);
                 if (j1 > j0) {
-                    blocked(m, j1 - j0, k, a, aOff, lda, b, g == null ? bOff + j0 : bOff, ldb, g, j0, c, cOff + j0, ldc,
-                            accumulate, e, eRow0);
+                    blocked(m, j1 - j0, k, q0, q1, a, aOff, lda, b, g == null ? bOff + j0 : bOff, ldb, g, j0, c,
+                            cOff + j0, ldc, accumulate, e, eRow0);
                 }
             });
         } else {
@@ -183,8 +194,8 @@ public final class Gemm {
                 int i0 = Parallel.partStart(mPanels, p, parts) * MR;
                 int i1 = Math.min(m, Parallel.partStart(mPanels, p + 1, parts) * MR);
                 if (i1 > i0) {
-                    blocked(i1 - i0, n, k, a, aOff + i0 * lda, lda, b, bOff, ldb, g, 0, c, cOff + i0 * ldc, ldc,
-                            accumulate, e, eRow0 + i0);
+                    blocked(i1 - i0, n, k, q0, q1, a, aOff + i0 * lda, lda, b, bOff, ldb, g, 0, c, cOff + i0 * ldc,
+                            ldc, accumulate, e, eRow0 + i0);
                 }
             });
         }
@@ -217,23 +228,73 @@ public final class Gemm {
     static final double MACS_PER_PACKED_FLOAT = 48;
 
     /** Number of K blocks, and their sizes as equal as possible: a function of K alone. */
-    private static int kBlocks(int k) {
+    public static int kBlocks(int k) {
         return (k + KC - 1) / KC;
+    }
+
+    /** The first of K block q's columns (q = {@link #kBlocks} gives k). */
+    public static int kBlockStart(int k, int q) {
+        return (int) ((long) k * q / kBlocks(k));
+    }
+
+    /**
+     * Whether {@link #gemmBlocks} and {@link #convBlocks} serve a GEMM with {@code n} columns: not
+     * below one vector's width, where the narrow path keeps each sum in a register over all of K.
+     */
+    public static boolean servesKBlocks(int n) {
+        return n >= NARROW_N;
+    }
+
+    /**
+     * Part of a {@link #gemm}: the contribution of K blocks [q0, q1) only ({@link #kBlocks},
+     * {@link #kBlockStart}), A being just those columns ({@code lda} apart; column
+     * {@code kBlockStart(k, q0)} at {@code aOff}). C is overwritten by the first block when
+     * {@code q0 == 0 && !accumulate}, else added to; {@code e} runs once C is final, with the last
+     * block. Calling it for consecutive ranges that cover all blocks gives bit for bit what one
+     * {@code gemm} call gives: the same operations on every element of C, in the same order. So a
+     * weight matrix too large for a parameter slot can be served a block of columns at a time, every
+     * row at once, and B is still packed only once per block (served by rows, each piece of rows
+     * would pack all of B again).
+     */
+    public static void gemmBlocks(int m, int n, int k, int q0, int q1, float[] a, int aOff, int lda, float[] b, int bOff,
+                                  int ldb, float[] c, int cOff, int ldc, boolean accumulate, Parallel par, Epilogue e,
+                                  int eRow0) {
+        checkBlocks(n, k, q0, q1);
+        if (m <= 0 || n <= 0 || q0 == q1) return;
+        split(m, n, k, q0, q1, a, aOff, lda, b, bOff, ldb, null, c, cOff, ldc, accumulate, par, e, eRow0);
+    }
+
+    /** {@link #conv}'s part for K blocks [q0, q1), as {@link #gemmBlocks} is {@link #gemm}'s. */
+    public static void convBlocks(int m, int q0, int q1, float[] a, int aOff, int lda, ConvGeometry g, float[] im,
+                                  int imOff, float[] c, int cOff, int ldc, boolean accumulate, Parallel par, Epilogue e,
+                                  int eRow0) {
+        int n = g.oh() * g.ow(), k = g.c() * g.kh() * g.kw();
+        checkBlocks(n, k, q0, q1);
+        if (m <= 0 || n <= 0 || q0 == q1) return;
+        split(m, n, k, q0, q1, a, aOff, lda, im, imOff, 0, g, c, cOff, ldc, accumulate, par, e, eRow0);
+    }
+
+    private static void checkBlocks(int n, int k, int q0, int q1) {
+        if (k <= 0 || q0 < 0 || q1 < q0 || q1 > kBlocks(k)) {
+            throw new IllegalArgumentException("K blocks [" + q0 + ", " + q1 + ") of k = " + k + " (" + kBlocks(k) + " blocks)");
+        }
+        if (!servesKBlocks(n)) throw new IllegalArgumentException(n + " columns: below " + NARROW_N + ", use gemm");
     }
 
     /**
      * The single-threaded blocked GEMM over one rectangle of C. With {@code g != null}, B is the
      * im2col of image {@code b} at {@code bOff}, and this rectangle starts at its column {@code col0}.
      */
-    private static void blocked(int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                                ConvGeometry g, int col0, float[] c, int cOff, int ldc, boolean accumulate, Epilogue e,
-                                int eRow0) {
+    private static void blocked(int m, int n, int k, int q0, int q1, float[] a, int aOff, int lda, float[] b, int bOff,
+                                int ldb, ConvGeometry g, int col0, float[] c, int cOff, int ldc, boolean accumulate,
+                                Epilogue e, int eRow0) {
         Scratch s = SCRATCH.get();
         int kb = kBlocks(k);
+        aOff -= kBlockStart(k, q0); // so that A's column p is at aOff + p, as when all of A is given
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
-            for (int q = 0; q < kb; q++) {
-                int p0 = (int) ((long) k * q / kb), p1 = (int) ((long) k * (q + 1) / kb);
+            for (int q = q0; q < q1; q++) {
+                int p0 = kBlockStart(k, q), p1 = kBlockStart(k, q + 1);
                 int kc = p1 - p0;
                 if (g == null) {
                     packB(kc, nc, b, bOff + p0 * ldb + jc, ldb, s.b);

@@ -124,6 +124,20 @@ public final class ConvolutionalLayer extends Layer {
         return l;
     }
 
+    /**
+     * K blocks of the GEMM per piece when the weights are served by columns (0: served by filter
+     * rows): where the executor serves blocks of columns cheaply, the GEMM takes K blocks
+     * ({@link Gemm#servesKBlocks}), and one block of every filter of a group fits a piece. Pieces
+     * then hold as many blocks as fit, balanced.
+     */
+    private int blocksPerPiece(LayerContext ctx) {
+        if (!ctx.servesParamColumns() || !Gemm.servesKBlocks(spatial)) return 0;
+        int kb = Gemm.kBlocks(kg), widest = 0;
+        for (int q = 0; q < kb; q++) widest = Math.max(widest, Gemm.kBlockStart(kg, q + 1) - Gemm.kBlockStart(kg, q));
+        long fit = ctx.maxParamChunkFloats() / ((long) mg * widest);
+        return (int) Math.min(kb, fit);
+    }
+
     /** 1×1, stride 1, no padding: the input already is the GEMM's B matrix. */
     public boolean pointwise() {
         return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
@@ -187,8 +201,31 @@ public final class ConvolutionalLayer extends Layer {
             });
             return;
         }
+        int byColumns = rowsPerChunk < mg ? blocksPerPiece(ctx) : 0;
         for (int g = 0; g < groups; g++) {
             int xg = xOff + g * cg * in.h() * in.w();
+            if (byColumns > 0) {
+                // Too large for one piece, and the parameters can be served by columns: pieces of
+                // whole K blocks of the GEMM, every filter of the group, so the input is unfolded
+                // and packed once per K block as with all weights at once (by filter rows, every
+                // piece would pack all of it again: Darknet53's 3×3×512×1024 convolutions come in 9
+                // pieces). Bit-identical: the same operations on every output, in the same order.
+                int kb = Gemm.kBlocks(kg), pieces = Math.ceilDiv(kb, byColumns);
+                long rowBase = wBase + (long) g * mg * kg;
+                for (int t = 0; t < pieces; t++) {
+                    int q0 = kb * t / pieces, q1 = kb * (t + 1) / pieces;
+                    int c0 = Gemm.kBlockStart(kg, q0), cols = Gemm.kBlockStart(kg, q1) - c0;
+                    int aOff = ctx.paramColumns(rowBase, mg, kg, c0, cols);
+                    if (pointwise()) {
+                        Gemm.gemmBlocks(mg, spatial, kg, q0, q1, ctx.paramArray(), aOff, cols, x, xg, spatial, y,
+                                yOff + g * mg * spatial, spatial, false, ctx.parallel(), e, g * mg);
+                    } else {
+                        Gemm.convBlocks(mg, q0, q1, ctx.paramArray(), aOff, cols, geometry, x, xg, y, yOff + g * mg * spatial,
+                                spatial, false, ctx.parallel(), e, g * mg);
+                    }
+                }
+                continue;
+            }
             if (!pointwise()) {
                 // The fused im2col+GEMM packs the unfolded input straight into GEMM panels, never
                 // writing a workspace. Weights served in pieces (a planned executor bounds its

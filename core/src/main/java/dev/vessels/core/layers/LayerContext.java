@@ -34,6 +34,20 @@ public interface LayerContext {
      */
     void streamParams(long start, int rows, int rowFloats, Parallel par, dev.vessels.core.exec.ParamProvider.RowBlock body);
 
+    /** Whether {@link #paramColumns} is served: see {@link dev.vessels.core.exec.ParamProvider#servesColumns}. */
+    default boolean servesParamColumns() {
+        return false;
+    }
+
+    /**
+     * Columns [col0, col0+cols) of {@code rows} rows of {@code rowFloats} of this layer's parameters
+     * from {@code start}, as a {@code rows × cols} block in {@link #paramArray()}: see {@link
+     * dev.vessels.core.exec.ParamProvider#paramColumns}. Only where {@link #servesParamColumns}.
+     */
+    default int paramColumns(long start, int rows, int rowFloats, int col0, int cols) {
+        throw new UnsupportedOperationException("this executor does not serve blocks of columns");
+    }
+
     /** The array that {@link #params} returned an offset into. */
     float[] paramArray();
 

@@ -19,7 +19,9 @@ import dev.vessels.core.VesselsException;
  * into the caller's array (a positional {@code read} copies twice: page cache → buffer → array;
  * measured about half as fast here). Every {@link #RELEASE_BYTES} read, all the mapping's pages are
  * unmapped again ({@code madvise MADV_DONTNEED}), so the process keeps at most that much of the
- * file mapped and the page cache keeps the rest. Not after every read: each {@code madvise} flushes
+ * file mapped and the page cache keeps the rest; only the read that crosses the mark keeps its own
+ * pages (a block of columns, {@link #readFloatRows}: its whole matrix). Not after every read: each
+ * {@code madvise} flushes
  * the TLB of every core the process runs on, an inter-processor interrupt that costs tens of µs on
  * a VM, and a model reads its parameters in hundreds of pieces (DenseNet201: ~400 a prediction,
  * which cost ~25 ms of its ~110). A page another thread is still copying is simply mapped again.
@@ -80,6 +82,29 @@ public final class MappedFile implements AutoCloseable {
         done(pos, bytes);
     }
 
+    /**
+     * {@code rows} runs of {@code count} little-endian floats, {@code stride} bytes apart from byte
+     * {@code pos} on, into {@code dst[dstOff…]} one after the other: a block of columns of a
+     * row-major matrix, in one bounds check and one length check. The bytes copied count towards
+     * the next release, and a release this read sets off keeps the pages of [keepFrom, keepTo)
+     * mapped: the whole matrix, whose next blocks read the same pages again (unmapping them between
+     * blocks would only fault them all in again). Pages mapped at once: at most the
+     * {@link #RELEASE_BYTES} read since the last release plus that matrix.
+     */
+    public void readFloatRows(long pos, long stride, int rows, int count, float[] dst, int dstOff, long keepFrom, long keepTo) {
+        if (rows <= 0) return;
+        long bytes = (long) count * Float.BYTES, last = pos + (rows - 1) * stride;
+        if (stride < bytes) throw new IllegalArgumentException("rows of " + bytes + " bytes " + stride + " bytes apart");
+        check(pos, 0);
+        check(last, bytes);
+        try {
+            for (int r = 0; r < rows; r++) MemorySegment.copy(map, FILE_FLOAT, pos + r * stride, dst, dstOff + r * count, count);
+        } catch (InternalError e) {
+            throw changed();
+        }
+        done(last, bytes, rows * bytes, keepFrom, keepTo);
+    }
+
     /** {@code len} bytes at {@code pos} into {@code dst[off…]}. */
     public void readBytes(long pos, byte[] dst, int off, int len) {
         check(pos, len);
@@ -103,7 +128,7 @@ public final class MappedFile implements AutoCloseable {
 
     /** Counts {@code bytes} as read through the mapping (after {@link #floatAt} reads). */
     public void countRead(long bytes) {
-        released(bytes);
+        released(bytes, 0, 0);
     }
 
     private void check(long pos, long bytes) {
@@ -111,6 +136,15 @@ public final class MappedFile implements AutoCloseable {
     }
 
     private void done(long pos, long bytes) {
+        done(pos, bytes, bytes, pos, pos + bytes);
+    }
+
+    /**
+     * After copying bytes [pos, pos + bytes) (their last row, for a block of rows): the file must
+     * still reach their end; {@code counted} bytes count towards the next release, which keeps the
+     * pages of [keepFrom, keepTo) mapped.
+     */
+    private void done(long pos, long bytes, long counted, long keepFrom, long keepTo) {
         // A file cut short within its last page reads as zeros through a mapping, not as a fault:
         // check the length after copying, as a read() would have found the end.
         try {
@@ -118,16 +152,20 @@ public final class MappedFile implements AutoCloseable {
         } catch (IOException e) {
             throw new VesselsException(path + ": cannot read: " + e.getMessage());
         }
-        released(bytes);
+        released(counted, keepFrom, keepTo);
     }
 
-    private void released(long bytes) {
+    /** Counts {@code bytes} as read; at the mark, unmaps every page but those of [keepFrom, keepTo). */
+    private void released(long bytes, long keepFrom, long keepTo) {
         // Exactly one of the threads that cross the mark gets the whole count back and releases.
         if (unreleased.addAndGet(bytes) < RELEASE_BYTES || unreleased.getAndSet(0) < RELEASE_BYTES) return;
         long size = (map.byteSize() + PAGE - 1) / PAGE * PAGE;
-        int rc;
+        long from = Math.min(size, keepFrom / PAGE * PAGE), to = Math.min(size, (keepTo + PAGE - 1) / PAGE * PAGE);
+        if (to <= from) from = to = 0; // nothing to keep: one call for the whole mapping
+        int rc = 0;
         try {
-            rc = (int) MADVISE.invokeExact(map, size, MADV_DONTNEED);
+            if (from > 0) rc |= (int) MADVISE.invokeExact(map, from, MADV_DONTNEED);
+            if (to < size) rc |= (int) MADVISE.invokeExact(map.asSlice(to), size - to, MADV_DONTNEED);
         } catch (Throwable t) {
             throw new IllegalStateException("madvise", t);
         }

@@ -28,6 +28,28 @@ public interface ParamSource extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Copies columns [col0, col0+cols) of {@code rows} rows of {@code rowFloats} floats each, the
+     * first row starting {@code start} floats into layer {@code layer}'s parameters, into
+     * {@code dst[dstOff…]} as {@code rows × cols} (row r at {@code dstOff + r·cols}): a block of a
+     * row-major weight matrix. This default reads row by row.
+     */
+    default void readColumns(int layer, long start, int rows, int rowFloats, int col0, int cols, float[] dst, int dstOff) {
+        if (col0 < 0 || cols < 0 || col0 + cols > rowFloats) {
+            throw new IndexOutOfBoundsException("columns " + col0 + "+" + cols + " of rows of " + rowFloats);
+        }
+        for (int r = 0; r < rows; r++) read(layer, start + (long) r * rowFloats + col0, cols, dst, dstOff + r * cols);
+    }
+
+    /**
+     * True when {@link #readColumns} costs about what reading the same floats in one range does. Not
+     * where each read has a fixed cost (a system call, decrypting a whole chunk): there an executor
+     * serves a large weight matrix by rows instead.
+     */
+    default boolean cheapColumnReads() {
+        return false;
+    }
+
     @Override
     default void close() {}
 }

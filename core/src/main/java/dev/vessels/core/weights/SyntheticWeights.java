@@ -75,6 +75,12 @@ public final class SyntheticWeights implements ParamSource {
         return true;
     }
 
+    /** A read costs what its floats cost, wherever they are. */
+    @Override
+    public boolean cheapColumnReads() {
+        return true;
+    }
+
     @Override
     public void read(int layer, long start, int count, float[] dst, int dstOff) {
         // Segment by segment with the per-segment factors hoisted: the on-demand executor reads every

@@ -176,6 +176,30 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
         readRaw(layerOffset[layer] + start * 4, count, dst, dstOff);
     }
 
+    /** Through the mapping: each row's columns copied straight from it, one bounds and length check for all. */
+    @Override
+    public void readColumns(int layer, long start, int rows, int rowFloats, int col0, int cols, float[] dst, int dstOff) {
+        Layer l = net.layers().get(layer);
+        if (mapped == null || (transposed && l instanceof dev.vessels.core.layers.ConnectedLayer) || rows <= 0) {
+            ParamSource.super.readColumns(layer, start, rows, rowFloats, col0, cols, dst, dstOff);
+            return;
+        }
+        if (col0 < 0 || cols < 0 || col0 + cols > rowFloats || start < 0
+                || start + (long) (rows - 1) * rowFloats + col0 + cols > l.paramFloats()) {
+            throw new IndexOutOfBoundsException("layer " + layer + " has " + l.paramFloats() + " parameters; asked for "
+                    + rows + " rows of " + rowFloats + " from " + start + ", columns " + col0 + "+" + cols);
+        }
+        // A release meanwhile keeps the layer's pages mapped: its next blocks of columns read them again.
+        mapped.readFloatRows(layerOffset[layer] + (start + col0) * 4, (long) rowFloats * 4, rows, cols, dst, dstOff,
+                layerOffset[layer], layerOffset[layer] + l.paramFloats() * 4);
+    }
+
+    /** Mapped: a row's columns cost a copy, no system call (through staging buffers, a read() each). */
+    @Override
+    public boolean cheapColumnReads() {
+        return mapped != null;
+    }
+
     private void readRaw(long pos, int count, float[] dst, int dstOff) {
         if (mapped != null) {
             mapped.readFloats(pos, dst, dstOff, count);

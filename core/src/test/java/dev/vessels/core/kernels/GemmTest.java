@@ -128,6 +128,84 @@ class GemmTest {
         assertThat(pieces).isEqualTo(whole);
     }
 
+    /**
+     * The contract of serving weights by columns: K blocks [q0, q1) at a time, each range's columns
+     * of A copied out into their own packed block (as the on-demand slot holds them), with the
+     * epilogue, gives the bits of one call, for gemm and the fused conv, on one and two threads.
+     */
+    @Property(tries = 60)
+    void kBlockRangesGiveTheSameBitsAsOneCall(@ForAll @IntRange(min = 1, max = 40) int m,
+                                              @ForAll @IntRange(min = 16, max = 300) int n,
+                                              @ForAll @IntRange(min = 1, max = 1300) int k,
+                                              @ForAll @IntRange(min = 1, max = 6) int blocksPerPiece,
+                                              @ForAll boolean accumulate, @ForAll boolean conv,
+                                              @ForAll boolean twoThreads, @ForAll long seed) {
+        Random r = new Random(seed);
+        Parallel par = twoThreads ? TWO : Parallel.SERIAL;
+        // conv: B is the im2col of a 1×(n+k−1) image under a 1×k kernel (K = k, N = n).
+        ConvGeometry g = new ConvGeometry(1, 1, n + k - 1, 1, k, 1, 1, 0, 0, 1, n);
+        float[] a = fill(r, m * k), b = conv ? fill(r, n + k - 1) : fill(r, k * n), c0 = fill(r, m * n + 2);
+        float[] p = fill(r, m);
+        Epilogue e = Epilogue.forThisThread().setBias(p, 0, m, dev.vessels.core.layers.Activation.LEAKY);
+        float[] whole = c0.clone(), pieces = c0.clone();
+        if (conv) {
+            Gemm.conv(m, a, 0, k, g, b, 0, whole, 2, n, accumulate, par, e, 0);
+        } else {
+            Gemm.gemm(m, n, k, a, 0, k, b, 0, n, whole, 2, n, accumulate, par, e, 0);
+        }
+        int kb = Gemm.kBlocks(k);
+        assertThat(Gemm.kBlockStart(k, 0)).isZero();
+        assertThat(Gemm.kBlockStart(k, kb)).isEqualTo(k);
+        for (int q0 = 0; q0 < kb; q0 += blocksPerPiece) {
+            int q1 = Math.min(kb, q0 + blocksPerPiece);
+            int c0l = Gemm.kBlockStart(k, q0), cols = Gemm.kBlockStart(k, q1) - c0l;
+            float[] block = new float[3 + m * cols]; // the columns packed, rows cols apart, at offset 3
+            for (int i = 0; i < m; i++) System.arraycopy(a, i * k + c0l, block, 3 + i * cols, cols);
+            if (conv) {
+                Gemm.convBlocks(m, q0, q1, block, 3, cols, g, b, 0, pieces, 2, n, accumulate, par, e, 0);
+            } else {
+                Gemm.gemmBlocks(m, n, k, q0, q1, block, 3, cols, b, 0, n, pieces, 2, n, accumulate, par, e, 0);
+            }
+        }
+        assertThat(bits(pieces)).isEqualTo(bits(whole));
+    }
+
+    @Test
+    void kBlockRangesOnALargeMapAcrossColumnBlocksAndThreadSplits() {
+        // N = 4900 > NC (several jc blocks inside each range), and a tall A (rows split on two threads).
+        for (int m : new int[]{37, 300}) {
+            ConvGeometry g = new ConvGeometry(40, 70, 70, 3, 3, 1, 1, 1, 1, 70, 70);
+            int k = g.k(), kb = Gemm.kBlocks(k);
+            Random r = new Random(m);
+            float[] im = fill(r, 40 * 70 * 70), a = fill(r, m * k);
+            float[] whole = new float[m * g.n()], pieces = new float[m * g.n()];
+            Gemm.conv(m, a, 0, k, g, im, 0, whole, 0, g.n(), false, TWO);
+            for (int q = 0; q < kb; q++) { // one block at a time, A read in place (lda = k)
+                Gemm.convBlocks(m, q, q + 1, a, Gemm.kBlockStart(k, q), k, g, im, 0, pieces, 0, g.n(), false, TWO, null, 0);
+            }
+            assertThat(bits(pieces)).as("m = %d", m).isEqualTo(bits(whole));
+        }
+    }
+
+    @Test
+    void kBlockRangesRejectNarrowMatricesAndBadRanges() {
+        float[] x = new float[1000];
+        assertThat(Gemm.servesKBlocks(15)).isFalse();
+        assertThat(Gemm.servesKBlocks(16)).isTrue();
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> Gemm.gemmBlocks(2, 15, 10, 0, 1, x, 0, 10, x, 0, 15, x, 0, 15, false, Parallel.SERIAL, null, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("15 columns");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> Gemm.gemmBlocks(2, 16, 10, 0, 2, x, 0, 10, x, 0, 16, x, 0, 16, false, Parallel.SERIAL, null, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("(1 blocks)");
+    }
+
+    static int[] bits(float[] f) {
+        int[] r = new int[f.length];
+        for (int i = 0; i < f.length; i++) r[i] = Float.floatToRawIntBits(f[i]);
+        return r;
+    }
+
     @Test
     void accumulateAddsToC() {
         Problem pr = Problem.random(3, 9, 40, 5, 0, 0, 0);

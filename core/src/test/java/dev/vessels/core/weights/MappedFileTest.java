@@ -1,6 +1,7 @@
 package dev.vessels.core.weights;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,6 +18,46 @@ import org.junit.jupiter.api.io.TempDir;
 class MappedFileTest {
     @TempDir
     Path dir;
+
+    @Test
+    void blocksOfColumnsReadTheRightFloatsAndCountTheBytesCopied() throws IOException {
+        int floats = (int) (2.5 * MappedFile.RELEASE_BYTES / Float.BYTES); // 40 MiB
+        Path p = counting(floats);
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ); MappedFile m = MappedFile.map(p, ch)) {
+            Assumptions.assumeTrue(m != null, "mapping with madvise is not available here");
+            // 40 rows of 1 MiB (2^18 floats); blocks of 2^16 floats (256 KiB) from column 5
+            int row = 1 << 18, cols = 1 << 16;
+            long stride = (long) row * Float.BYTES, all = (long) floats * Float.BYTES;
+            float[] block = new float[1 + 8 * cols];
+            m.readFloatRows(5L * Float.BYTES, stride, 8, cols, block, 1, 0, all);
+            for (int r = 0; r < 8; r++) {
+                assertThat(block[1 + r * cols]).isEqualTo((float) (r * row + 5));
+                assertThat(block[r * cols + cols]).isEqualTo((float) (r * row + 5 + cols - 1));
+            }
+            assertThat(m.releases()).as("2 MiB copied (spanning 7 MiB)").isZero();
+            for (int k = 0; k < 7; k++) m.readFloatRows(0, stride, 8, cols, new float[8 * cols], 0, 0, all);
+            assertThat(m.releases()).as("16 MiB copied").isEqualTo(1);
+            assertThatThrownBy(() -> m.readFloatRows(0, stride, 41, 1, new float[41], 0, 0, all))
+                    .as("a 41st row past the end").isInstanceOf(dev.vessels.core.VesselsException.class);
+            assertThatThrownBy(() -> m.readFloatRows(0, 8, 2, 4, new float[8], 0, 0, all))
+                    .as("rows overlapping").isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    /** A file of {@code floats} little-endian floats, float i holding i. */
+    Path counting(int floats) throws IOException {
+        Path p = dir.resolve("c" + floats + ".bin");
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < floats; ) {
+                b.clear();
+                while (b.hasRemaining() && i < floats) b.putFloat(i++);
+                b.flip();
+                while (b.hasRemaining()) ch.write(b);
+            }
+        }
+        return p;
+    }
 
     @Test
     void unmapsEverySixteenMebibytesReadAndReadsTheFloatsWritten() throws IOException {

@@ -186,6 +186,32 @@ class WeightsFileTest {
     }
 
     @Test
+    void blocksOfColumnsAreTheSameFloatsMappedOrStagedAndOnlyMappedOnesAreCheap() throws IOException {
+        // The conv's 54 weights (after 3 biases + 9 batch-norm floats) as 3 rows of 18.
+        Path p = write(0, 2, 0, true, 164, 0);
+        try (WeightsFile mapped = WeightsFile.open(p, NET, true); WeightsFile staged = WeightsFile.open(p, NET, false)) {
+            assertThat(staged.cheapColumnReads()).isFalse();
+            assertThat(mapped.cheapColumnReads()).isEqualTo(mapped.mapped());
+            for (int col0 = 0; col0 < 18; col0 += 5) {
+                int cols = Math.min(7, 18 - col0);
+                float[] a = new float[2 + 3 * cols], b = new float[2 + 3 * cols];
+                mapped.readColumns(0, 12, 3, 18, col0, cols, a, 2);
+                staged.readColumns(0, 12, 3, 18, col0, cols, b, 2);
+                assertThat(a).containsExactly(b);
+                for (int r = 0; r < 3; r++) {
+                    for (int j = 0; j < cols; j++) assertThat(a[2 + r * cols + j]).isEqualTo(12f + r * 18 + col0 + j);
+                }
+            }
+            for (WeightsFile w : new WeightsFile[]{mapped, staged}) {
+                assertThatThrownBy(() -> w.readColumns(0, 12, 4, 18, 0, 2, new float[8], 0)) // a 4th row past the layer
+                        .isInstanceOf(IndexOutOfBoundsException.class);
+                assertThatThrownBy(() -> w.readColumns(0, 12, 3, 18, 17, 2, new float[6], 0)) // past the row
+                        .isInstanceOf(IndexOutOfBoundsException.class);
+            }
+        }
+    }
+
+    @Test
     void aFileTruncatedAfterOpeningIsAnErrorNotACrash() throws IOException {
         // Within the last page a mapping reads zeros past the new end, so the length is checked.
         assertCutShortIsAnError(write(0, 2, 0, true, 164, 0), NET, 100, 1);
