@@ -62,16 +62,7 @@ class MappedFileTest {
     @Test
     void unmapsEverySixteenMebibytesReadAndReadsTheFloatsWritten() throws IOException {
         int floats = (int) (2.5 * MappedFile.RELEASE_BYTES / Float.BYTES); // 40 MiB
-        Path p = dir.resolve("f.bin");
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            ByteBuffer b = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < floats; ) {
-                b.clear();
-                while (b.hasRemaining() && i < floats) b.putFloat(i++);
-                b.flip();
-                while (b.hasRemaining()) ch.write(b);
-            }
-        }
+        Path p = counting(floats);
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ); MappedFile m = MappedFile.map(p, ch)) {
             Assumptions.assumeTrue(m != null, "mapping with madvise is not available here");
             float[] piece = new float[1 << 18]; // 1 MiB
