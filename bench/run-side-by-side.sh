@@ -20,8 +20,12 @@ fi
 LOG="${SIDE_BY_SIDE_LOG:-/tmp/side-by-side.stderr.log}"
 rc=0
 # Debian's Darknet is single-threaded (no OpenMP in its compute path); pin OpenMP anyway.
-# The Java heap on transparent huge pages, as `bin/vessels bench` runs (see bin/vessels); Darknet's
-# malloc'd buffers are unaffected (THP mode madvise).
+# The Java heap on transparent huge pages, as `bin/vessels bench` runs (see bin/vessels), and, so
+# that every engine gets the same, glibc's malloc too (glibc >= 2.35: madvise(MADV_HUGEPAGE) on its
+# heap and mmap'd chunks) — Darknet's and ONNX Runtime's buffers live in this process's malloc heap.
+# Without it Darknet ran on 4 KB pages while we ran on 2 MB ones: AlexNet's Darknet time is 176-178 ms
+# with, 190-217 ms without (docs/benchmarks.md). Override with GLIBC_TUNABLES= to compare.
+export GLIBC_TUNABLES="${GLIBC_TUNABLES-glibc.malloc.hugetlb=1}"
 OMP_NUM_THREADS=1 "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     -XX:+UseTransparentHugePages -Xss4m -Xmx8g -cp bench/target/benchmarks.jar dev.vessels.bench.SideBySide "$@" 2>"$LOG" || rc=$?
 if [ "$rc" -ne 0 ]; then
