@@ -55,13 +55,26 @@ public final class OnDemandParams implements ParamProvider {
         SameNetwork.require(src, plan);
     }
 
-    @Override
-    public int params(int layer, long start, int count) {
+    /** Where {@code layer}'s slot starts, once {@code count} floats are known to fit in it. */
+    private int slotFor(int layer, long count) {
         if (count > plan.slotFloats(layer)) {
             throw new IllegalStateException("layer " + layer + " asked for " + count + " parameter floats at once; its slot holds "
                     + plan.slotFloats(layer));
         }
-        int off = (int) plan.slotOffset(layer);
+        return (int) plan.slotOffset(layer);
+    }
+
+    /** Counts a read of {@code count} floats into the slot at {@code off} and reports it. */
+    private int served(int layer, int off, int count) {
+        floatsRead += count;
+        reads++;
+        listener.read(layer, off, count);
+        return off;
+    }
+
+    @Override
+    public int params(int layer, long start, int count) {
+        int off = slotFor(layer, count);
         if (par.threads() > 1 && count >= PARALLEL_MIN && src.concurrentReads()) {
             int blocks = (count + SPLIT - 1) / SPLIT; // split on whole cache lines
             par.forRange(blocks, (lo, hi) -> {
@@ -71,10 +84,7 @@ public final class OnDemandParams implements ParamProvider {
         } else {
             src.read(layer, start, count, arena, off);
         }
-        floatsRead += count;
-        reads++;
-        listener.read(layer, off, count);
-        return off;
+        return served(layer, off, count);
     }
 
     /** Where the source reads blocks of columns about as cheaply as ranges (a mapped weights file). */
@@ -87,21 +97,14 @@ public final class OnDemandParams implements ParamProvider {
     @Override
     public int paramColumns(int layer, long start, int rows, int rowFloats, int col0, int cols) {
         long count = (long) rows * cols;
-        if (count > plan.slotFloats(layer)) {
-            throw new IllegalStateException("layer " + layer + " asked for " + count + " parameter floats at once; its slot holds "
-                    + plan.slotFloats(layer));
-        }
-        int off = (int) plan.slotOffset(layer);
+        int off = slotFor(layer, count);
         if (par.threads() > 1 && count >= PARALLEL_MIN && src.concurrentReads() && rows > 1) {
             par.forRange(rows, (lo, hi) -> src.readColumns(layer, start + (long) lo * rowFloats, hi - lo, rowFloats, col0, cols,
                     arena, off + lo * cols));
         } else {
             src.readColumns(layer, start, rows, rowFloats, col0, cols, arena, off);
         }
-        floatsRead += count;
-        reads++;
-        listener.read(layer, off, (int) count);
-        return off;
+        return served(layer, off, (int) count);
     }
 
     /**
