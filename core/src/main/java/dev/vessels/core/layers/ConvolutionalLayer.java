@@ -132,8 +132,7 @@ public final class ConvolutionalLayer extends Layer {
      */
     private int blocksPerPiece(LayerContext ctx) {
         if (!ctx.servesParamColumns() || !Gemm.servesKBlocks(spatial)) return 0;
-        int kb = Gemm.kBlocks(kg), widest = 0;
-        for (int q = 0; q < kb; q++) widest = Math.max(widest, Gemm.kBlockStart(kg, q + 1) - Gemm.kBlockStart(kg, q));
+        int kb = Gemm.kBlocks(kg), widest = Math.ceilDiv(kg, kb); // blocks differ by at most one column
         long fit = ctx.maxParamChunkFloats() / ((long) mg * widest);
         return (int) Math.min(kb, fit);
     }
