@@ -127,10 +127,14 @@ public final class EpcScheduler implements AutoCloseable {
      */
     private void accrueIdleSlots() {
         long now = System.nanoTime();
-        if (core.mode() == Mode.EPC && lastQueueDepth > 0 && lastRunning < core.maxRunning()) {
-            idleSlotNanos += (long) (core.maxRunning() - lastRunning) * (now - lastChange);
-        }
+        idleSlotNanos += idleSince(now);
         lastChange = now;
+    }
+
+    /** Idle-slot time from the last change to {@code now}, in the state the last change left: lock held. */
+    private long idleSince(long now) {
+        if (core.mode() != Mode.EPC || lastQueueDepth == 0 || lastRunning >= core.maxRunning()) return 0;
+        return (long) (core.maxRunning() - lastRunning) * (now - lastChange);
     }
 
     /** Carries out the core's actions; called with the lock held, once after every change of the core's state. */
@@ -301,19 +305,13 @@ public final class EpcScheduler implements AutoCloseable {
                            long peakPlatformCommittedBytes, long boundBytes, long launched, long destroyed, long faults, long invariantViolations, int pending,
                            long retries, long switched, long idleSlotNanos) {}
 
-    /** Idle-slot time accrued since the last change (the state has not changed since): lock held. */
-    private long pendingIdle() {
-        if (core.mode() != Mode.EPC || lastQueueDepth == 0 || lastRunning >= core.maxRunning()) return 0;
-        return (long) (core.maxRunning() - lastRunning) * (System.nanoTime() - lastChange);
-    }
-
     public Snapshot snapshot() {
         synchronized (lock) {
             var by = core.workersByState();
             return new Snapshot(core.queueDepth(), core.queueCapacity(), by.get(SchedulerCore.WorkerState.BUSY),
                     by.get(SchedulerCore.WorkerState.IDLE), core.committedBytes(), factory.platform().committedBytes(),
                     peakPlatformCommitted, core.bound(), launched.get(), destroyedCount.get(), faults.get(), invariantViolations.get(), pending.size(),
-                    retries.get(), switched.get(), idleSlotNanos + pendingIdle());
+                    retries.get(), switched.get(), idleSlotNanos + idleSince(System.nanoTime()));
         }
     }
 }
