@@ -109,12 +109,16 @@ public final class PlatformWorkerFactory implements WorkerFactory {
                     sharedCopy.put(m.name(), new UntrustedModelCopy(src));
                 }
             }
-            Loaded first = load(m); // also measures what the enclave must declare
-            held.put(m.name(), first.executor().dataBytes());
-            ConcurrentLinkedDeque<Loaded> q = new ConcurrentLinkedDeque<>();
-            q.add(first);
-            spare.put(m.name(), q);
+            spare.put(m.name(), new ConcurrentLinkedDeque<>());
+            prime(m);
         }
+    }
+
+    /** Loads a first executor of {@code m}, which measures what its enclave must declare, and keeps it as a spare. */
+    private void prime(ServedModel m) {
+        Loaded first = load(m);
+        held.put(m.name(), first.executor().dataBytes());
+        spare.get(m.name()).add(first);
     }
 
     /** Threads a prediction of {@code model} runs on. */
@@ -135,9 +139,7 @@ public final class PlatformWorkerFactory implements WorkerFactory {
         var q = spare.get(model);
         Loaded l;
         while ((l = q.poll()) != null) l.close();
-        Loaded first = load(m);
-        held.put(model, first.executor().dataBytes());
-        q.add(first);
+        prime(m);
     }
 
     private Loaded load(ServedModel m) {
