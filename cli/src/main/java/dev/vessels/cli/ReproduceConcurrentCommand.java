@@ -134,19 +134,21 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
                     throw new VesselsException(c[0] + ": the warm-up requests failed");
                 }
                 swaps0 = s.scheduler().factory().platform().costs().pageSwaps();
-                launched0 = s.scheduler().snapshot().launched();
-                switched0 = s.scheduler().snapshot().switched();
-                idle0 = s.scheduler().snapshot().idleSlotNanos();
+                var before = s.scheduler().snapshot();
+                launched0 = before.launched();
+                switched0 = before.switched();
+                idle0 = before.idleSlotNanos();
                 window0 = System.nanoTime();
                 err.printf("vessels: %s: %d clients for %s...%n", c[0], clients, duration);
                 err.flush();
                 r = LoadDriver.run("http://127.0.0.1:" + s.port(), names, bodies, clients, d);
                 swaps1 = s.scheduler().factory().platform().costs().pageSwaps();
-                launched1 = s.scheduler().snapshot().launched();
-                switched1 = s.scheduler().snapshot().switched();
-                idle1 = s.scheduler().snapshot().idleSlotNanos();
+                var after = s.scheduler().snapshot();
                 window1 = System.nanoTime();
-                peak = s.scheduler().snapshot().peakPlatformCommittedBytes();
+                launched1 = after.launched();
+                switched1 = after.switched();
+                idle1 = after.idleSlotNanos();
+                peak = after.peakPlatformCommittedBytes();
             } finally {
                 s.stop(600_000);
                 // A full collection between configurations: the baseline leaves gigabytes of
