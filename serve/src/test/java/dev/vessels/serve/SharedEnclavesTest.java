@@ -10,9 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.vessels.core.Network;
 import dev.vessels.core.VesselsException;
-import dev.vessels.core.weights.SyntheticWeights;
 import dev.vessels.enclave.TrustedPlatform;
-import dev.vessels.enclave.run.EnclaveExecutor;
 import dev.vessels.serve.SchedulerCore.Mode;
 
 /**
@@ -22,12 +20,6 @@ import dev.vessels.serve.SchedulerCore.Mode;
  */
 class SharedEnclavesTest {
     private static final String BIG = "tiny-yolo", SMALL = "tiny-classifier";
-
-    private static float[] expected(Network net, float[] x) {
-        try (SyntheticWeights src = new SyntheticWeights(net, 1); EnclaveExecutor own = EnclaveExecutor.create("vessels", net, src, 1)) {
-            return own.executor().predict(x).output();
-        }
-    }
 
     private static PlatformWorkerFactory shared(TrustedPlatform p) {
         return new PlatformWorkerFactory(p, List.of(ServedModel.parse(BIG, null), ServedModel.parse(SMALL, null)), "vessels", 1, true, true);
@@ -41,7 +33,7 @@ class SharedEnclavesTest {
             assertThat(f.epcNeed(BIG)).as("the test needs a bigger and a smaller model").isGreaterThan(f.epcNeed(SMALL));
             Network big = f.models().get(0).network(), small = f.models().get(1).network();
             float[] xb = SharedParametersTest.input(big), xs = SharedParametersTest.input(small);
-            float[] eb = expected(big, xb), es = expected(small, xs);
+            float[] eb = SharedParametersTest.vesselsOutput(big, xb), es = SharedParametersTest.vesselsOutput(small, xs);
             EnclaveWorker w = f.launch(BIG);
             try {
                 long buildNanos = p.costs().buildNanos();
@@ -72,7 +64,7 @@ class SharedEnclavesTest {
             try {
                 assertThatThrownBy(() -> w.switchTo(BIG)).isInstanceOf(IllegalStateException.class).hasMessageContaining(BIG);
                 assertThat(w.model()).isEqualTo(SMALL);
-                assertThat(w.predict(xs).output()).containsExactly(expected(small, xs));
+                assertThat(w.predict(xs).output()).containsExactly(SharedParametersTest.vesselsOutput(small, xs));
             } finally {
                 w.destroy();
             }
@@ -101,7 +93,7 @@ class SharedEnclavesTest {
         try (PlatformWorkerFactory f = shared(p); EpcScheduler s = new EpcScheduler(f, Mode.EPC, p.epcCapacityBytes(), 8, 8, 1)) {
             Network big = f.models().get(0).network(), small = f.models().get(1).network();
             float[] xb = SharedParametersTest.input(big), xs = SharedParametersTest.input(small);
-            float[] eb = expected(big, xb), es = expected(small, xs);
+            float[] eb = SharedParametersTest.vesselsOutput(big, xb), es = SharedParametersTest.vesselsOutput(small, xs);
             for (int i = 0; i < 4; i++) {
                 assertThat(s.submit(BIG, xb).get(30, TimeUnit.SECONDS).output()).containsExactly(eb);
                 assertThat(s.submit(SMALL, xs).get(30, TimeUnit.SECONDS).output()).containsExactly(es);

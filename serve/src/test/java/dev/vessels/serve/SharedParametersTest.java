@@ -24,6 +24,13 @@ class SharedParametersTest {
         return x;
     }
 
+    /** What a plain vessels executor of {@code net} (synthetic weights, seed 1, one thread) predicts for {@code x}. */
+    static float[] vesselsOutput(Network net, float[] x) {
+        try (SyntheticWeights src = new SyntheticWeights(net, 1); EnclaveExecutor own = EnclaveExecutor.create("vessels", net, src, 1)) {
+            return own.executor().predict(x).output();
+        }
+    }
+
     @Test
     void twoBaselineEnclavesOfOneModelShareParametersYetEachIsChargedItsFullEpcAndComputesTheSame() {
         String model = "tiny-yolo";
@@ -76,10 +83,7 @@ class SharedParametersTest {
         try (PlatformWorkerFactory f = new PlatformWorkerFactory(p, List.of(ServedModel.parse(model, null)), "vessels", 1, true)) {
             Network net = f.models().get(0).network();
             float[] x = input(net);
-            float[] expected;
-            try (SyntheticWeights src = new SyntheticWeights(net, 1); EnclaveExecutor own = EnclaveExecutor.create("vessels", net, src, 1)) {
-                expected = own.executor().predict(x).output();
-            }
+            float[] expected = vesselsOutput(net, x);
             EnclaveWorker a = f.launch(model), b = f.launch(model);
             try {
                 assertThat(p.committedBytes()).isEqualTo(2 * f.epcNeed(model));

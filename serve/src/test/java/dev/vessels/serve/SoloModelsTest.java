@@ -9,9 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 import dev.vessels.core.Network;
-import dev.vessels.core.weights.SyntheticWeights;
 import dev.vessels.enclave.TrustedPlatform;
-import dev.vessels.enclave.run.EnclaveExecutor;
 
 /**
  * Under the EPC-aware scheduler a model whose enclave needs more than half the bound runs solo: on
@@ -49,10 +47,7 @@ class SoloModelsTest {
             assertThat(sch.epcNeed("tiny-yolo")).isEqualTo(need2);
             Network net = f.models().get(0).network();
             float[] x = SharedParametersTest.input(net);
-            float[] expected;
-            try (SyntheticWeights src = new SyntheticWeights(net, 1); EnclaveExecutor own = EnclaveExecutor.create("vessels", net, src, 1)) {
-                expected = own.executor().predict(x).output();
-            }
+            float[] expected = SharedParametersTest.vesselsOutput(net, x);
             for (int i = 0; i < 3; i++) assertThat(sch.submit("tiny-yolo", x).get(30, TimeUnit.SECONDS).output()).containsExactly(expected);
         } finally {
             s.stop(5_000);
