@@ -47,6 +47,27 @@ class SealedModelCliTest {
         Files.write(input, b.array());
     }
 
+    @Test
+    void onlyExecutorsThatReadOffTheirOwnThreadsGiveASealedModelADecryptionPool() {
+        for (ExecutorOptions.Kind kind : ExecutorOptions.Kind.values()) {
+            for (boolean prefetch : new boolean[]{false, true}) {
+                if (prefetch && kind != ExecutorOptions.Kind.vessels) continue;
+                ExecutorOptions o = new ExecutorOptions();
+                o.executor = kind;
+                o.threads = 2;
+                o.prefetch = prefetch;
+                try (SealedModel m = SealedModel.open(tinyVsl, new FileKeyProvider(key)); Executor ex = o.create(m.network(), m)) {
+                    // on demand: only the executor's own threads decrypt, lent once it exists; the
+                    // baseline reads every parameter while it is built, and prefetch reads on a
+                    // thread of its own: those two need a pool
+                    boolean needsPool = kind == ExecutorOptions.Kind.baseline || prefetch;
+                    assertThat(m.decryptionPoolsStarted()).as(kind + (prefetch ? " --prefetch" : "")).isEqualTo(needsPool ? 1 : 0);
+                    assertThat(ex.predict(new float[3 * 32 * 32]).output()).hasSize(10);
+                }
+            }
+        }
+    }
+
     private static byte[] predictRaw(String name, String... args) throws IOException {
         Path out = dir.resolve(name + ".f32");
         String[] all = new String[args.length + 3];

@@ -54,6 +54,7 @@ public final class SealedModel implements ParamSource {
     private final int bufFloats;            // min(chunkFloats, largest layer): the longest chunk
     private Parallel par = Parallel.SERIAL; // decryption threads (see decryptThreads, decryptOn)
     private boolean ownsPar;                // par was made here (decryptThreads), not lent (decryptOn)
+    private int poolsStarted;               // by decryptThreads, for tests
     private Cipher[] gcm;                   // [parts] one AES-GCM instance per part
     private byte[][] ct;                    // [parts][bufFloats·4 + 16] ciphertext being decrypted
     private byte[][] plain;                 // [parts][bufFloats·4] verified plaintext, LE floats
@@ -101,6 +102,7 @@ public final class SealedModel implements ParamSource {
         release();
         par = Parallel.parking(threads); // beside the executor's own threads: never spin while idle
         ownsPar = true;
+        if (par != Parallel.SERIAL) poolsStarted++;
         allocateParts(threads);
     }
 
@@ -115,6 +117,11 @@ public final class SealedModel implements ParamSource {
         par = shared;
         ownsPar = false;
         allocateParts(shared.threads());
+    }
+
+    /** Pools of decryption threads {@link #decryptThreads} has started (threads this model owned, not lent ones). */
+    public synchronized int decryptionPoolsStarted() {
+        return poolsStarted;
     }
 
     private void release() {
