@@ -187,6 +187,18 @@ public final class SideBySide {
         return !model.equals("inceptionv3");
     }
 
+    /** The FMA ceiling measured before each model (GFLOP/s, 2 threads). */
+    private final List<Double> peaks = new ArrayList<>();
+
+    private static double peak() {
+        try {
+            return dev.vessels.core.kernels.MachinePeak.gflops(2, 300);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     void run() throws IOException {
         if (darknet && !LibDarknet.available()) throw new VesselsException(LibDarknet.unavailableReason() + " (or pass --no-darknet)");
         Files.createDirectories(tmp);
@@ -196,6 +208,10 @@ public final class SideBySide {
                 ort ? ", ONNX Runtime " + OrtModel.version() : "");
         for (String m : models) {
             try {
+                // The machine's FMA ceiling (2 threads) before each model: on this shared VM it moves.
+                double peak = peak();
+                peaks.add(peak);
+                progress("%s: FMA peak on 2 threads now %.0f GFLOP/s", m, peak);
                 model(m);
             } catch (RuntimeException | IOException | OutOfMemoryError e) {
                 // One model's failure (an export the exporter refuses, a file system full) must not lose the others' figures.
@@ -428,6 +444,11 @@ public final class SideBySide {
             out.println();
         }
         for (Map.Entry<String, String> f : failures.entrySet()) out.println("FAILED " + f.getKey() + ": " + f.getValue());
+        if (!peaks.isEmpty()) {
+            out.printf(Locale.ROOT, "FMA peak on 2 threads, measured before each model: %.0f–%.0f GFLOP/s%n",
+                    peaks.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
+                    peaks.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+        }
         out.printf(Locale.ROOT, "(%d s, load average at the end %s)%n", end.getEpochSecond() - start.getEpochSecond(), loadAverage());
         out.flush();
     }

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 import dev.vessels.core.Network;
 import dev.vessels.core.exec.Executor;
+import dev.vessels.core.kernels.MachinePeak;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -49,6 +50,9 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object with a 'models' array.")
     boolean json;
 
+    /** How long each FMA-ceiling measurement runs: long enough for a stable rate, short beside a bench. */
+    private static final int PEAK_MILLIS = 300;
+
     @Override
     public Integer call() throws Exception {
         if (warmup < 0) throw new ParameterException(spec.commandLine(), "--warmup must be >= 0");
@@ -62,7 +66,10 @@ public final class BenchCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         List<Map<String, Object>> results = new ArrayList<>();
+        // The machine's FMA ceiling on the prediction's threads, before and after: on a shared VM it moves.
+        double peakBefore = MachinePeak.gflops(exec.threads(), PEAK_MILLIS);
         if (!json) {
+            out.printf("FMA peak on %d thread(s), measured now: %.0f GFLOP/s%n", exec.threads(), peakBefore);
             out.printf("%-20s %-9s %7s %10s %10s %10s %8s %9s  %s%n", "model", "executor", "threads", "median ms", "min ms",
                     "max ms", "GFLOPs", "GFLOP/s", "weights");
             out.flush();
@@ -99,6 +106,7 @@ public final class BenchCommand implements Callable<Integer> {
             r.put("latency_ms", Map.of("median", median, "min", sorted[0], "max", sorted[runs - 1]));
             r.put("gflops", gflops);
             r.put("gflops_per_s", gflops / (median / 1e3));
+            r.put("peak_fraction", gflops / (median / 1e3) / peakBefore);
             r.put("runs", runs);
             r.put("warmup", warmup);
             r.put("weights", desc);
@@ -112,9 +120,18 @@ public final class BenchCommand implements Callable<Integer> {
                 out.flush();
             }
         }
+        double peakAfter = MachinePeak.gflops(exec.threads(), PEAK_MILLIS);
         if (json) {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(Map.of("models", results)));
+            Map<String, Object> machine = new LinkedHashMap<>();
+            machine.put("threads", exec.threads());
+            machine.put("fma_peak_gflops_per_s", Map.of("before", peakBefore, "after", peakAfter));
+            Map<String, Object> all = new LinkedHashMap<>();
+            all.put("models", results);
+            all.put("machine", machine);
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(all));
+            out.flush();
+        } else {
+            out.printf("FMA peak on %d thread(s) after the runs: %.0f GFLOP/s%n", exec.threads(), peakAfter);
             out.flush();
         }
         return 0;

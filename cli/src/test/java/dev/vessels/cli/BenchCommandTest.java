@@ -35,6 +35,14 @@ class BenchCommandTest {
         assertThat(m.get("gflops").asDouble()).isCloseTo(gflops, org.assertj.core.data.Offset.offset(1e-12));
         assertThat(m.get("gflops_per_s").asDouble()).isCloseTo(gflops / (lat.get("median").asDouble() / 1e3),
                 org.assertj.core.data.Offset.offset(1e-6));
+        // The FMA ceiling the run saw, before and after, and each model's share of it.
+        JsonNode machine = j.get("machine");
+        assertThat(machine.get("threads").asInt()).isEqualTo(2);
+        double before = machine.get("fma_peak_gflops_per_s").get("before").asDouble();
+        assertThat(before).isGreaterThan(1.0);
+        assertThat(machine.get("fma_peak_gflops_per_s").get("after").asDouble()).isGreaterThan(1.0);
+        assertThat(m.get("peak_fraction").asDouble()).isCloseTo(m.get("gflops_per_s").asDouble() / before,
+                org.assertj.core.data.Offset.offset(1e-9));
     }
 
     @Test

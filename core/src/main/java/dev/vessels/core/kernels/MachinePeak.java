@@ -1,0 +1,87 @@
+package dev.vessels.core.kernels;
+
+import java.util.concurrent.CountDownLatch;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The multiply-add ceiling of this machine, measured now: every thread runs independent FMA chains
+ * on registers only (no memory traffic), so the figure is what the cores deliver at this moment.
+ * Why: on a shared VM the same prediction's latency moved by up to a third between JVM launches an
+ * hour apart (docs/benchmarks.md, session 4); a bench run that also reports the ceiling it ran
+ * under tells a slower machine from a slower engine.
+ */
+public final class MachinePeak {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Independent accumulators: enough to cover FMA latency × ports (4 cycles × 2 ports = 8). */
+    private static final int CHAINS = 16;
+
+    private MachinePeak() {}
+
+    /** Rounds per timed slice: ~0.1 ms at full speed, far above the clock's resolution. */
+    private static final int SLICE = 1 << 14;
+
+    /**
+     * GFLOP/s (2 per multiply-add) of {@code threads} threads running FMA chains side by side for
+     * about {@code millis} ms: the sum over threads of each thread's median slice rate. The loop is
+     * first run until C2 has compiled it (interpreted or C1 code is 100× slower and would be
+     * measured instead: a test caught that).
+     */
+    public static double gflops(int threads, int millis) throws InterruptedException {
+        long warmUntil = System.nanoTime() + 150_000_000L;
+        float sink = 0;
+        for (int calls = 0; calls < 30_000 || System.nanoTime() < warmUntil; calls++) sink += chains(64, 0.999f);
+        long duration = millis * 1_000_000L;
+        double[] rates = new double[threads];
+        CountDownLatch start = new CountDownLatch(1);
+        Thread[] ts = new Thread[threads];
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            ts[t] = new Thread(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                double[] slices = new double[4096];
+                int n = 0;
+                float keep = 0;
+                long end = System.nanoTime() + duration;
+                for (long now = System.nanoTime(); now < end && n < slices.length; ) {
+                    keep += chains(SLICE, 0.999f);
+                    long next = System.nanoTime();
+                    slices[n++] = (double) SLICE * CHAINS * 2 * S.length() / (next - now);
+                    now = next;
+                }
+                java.util.Arrays.sort(slices, 0, n);
+                rates[id] = n == 0 ? 0 : slices[n / 2] + (keep == 42f ? 1e-9 : 0);
+            }, "fma-peak-" + t);
+            ts[t].start();
+        }
+        start.countDown();
+        double sum = sink == 42f ? 1e-9 : 0;
+        for (int t = 0; t < threads; t++) {
+            ts[t].join();
+            sum += rates[t];
+        }
+        return sum;
+    }
+
+    /** {@code iters} rounds of CHAINS independent register FMAs; the sum keeps C2 from dropping them. */
+    private static float chains(long iters, float x) {
+        FloatVector m = FloatVector.broadcast(S, x), add = FloatVector.broadcast(S, 1e-3f);
+        FloatVector a0 = m, a1 = m, a2 = m, a3 = m, a4 = m, a5 = m, a6 = m, a7 = m;
+        FloatVector a8 = m, a9 = m, a10 = m, a11 = m, a12 = m, a13 = m, a14 = m, a15 = m;
+        for (long i = 0; i < iters; i++) {
+            a0 = a0.fma(m, add); a1 = a1.fma(m, add); a2 = a2.fma(m, add); a3 = a3.fma(m, add);
+            a4 = a4.fma(m, add); a5 = a5.fma(m, add); a6 = a6.fma(m, add); a7 = a7.fma(m, add);
+            a8 = a8.fma(m, add); a9 = a9.fma(m, add); a10 = a10.fma(m, add); a11 = a11.fma(m, add);
+            a12 = a12.fma(m, add); a13 = a13.fma(m, add); a14 = a14.fma(m, add); a15 = a15.fma(m, add);
+        }
+        return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
+                .add(a12).add(a13).add(a14).add(a15).reduceLanes(VectorOperators.ADD);
+    }
+}
