@@ -188,30 +188,98 @@ public final class Pooling {
         }
     }
 
+    /**
+     * {@link #avgLocalPlain}'s result bit for bit, 16 outputs of a row at a time where their windows
+     * lie wholly inside the row (each lane adds the same values in the same order, rows then
+     * columns, and divides by the same count), channels split over the threads. Why: the scalar
+     * loop is one chain of dependent adds (4 cycles each); InceptionV3's nine 3×3/1 branch pools took
+     * 19 of its 83 ms at two threads that way (LayerProfile, docs/kernels-benchmarks.md, session 5).
+     */
     public static void avgLocal(float[] x, int xOff, int c, int h, int w, int size, int stride, int padding, int oh, int ow,
-                                float[] y, int yOff) {
+                                float[] y, int yOff, Parallel par) {
+        if (par == null || par.threads() == 1 || (long) c * oh * ow < PARALLEL_MIN_OUTPUTS) {
+            avgChannels(0, c, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff);
+        } else {
+            par.forRange(c, (lo, hi) -> avgChannels(lo, hi, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff));
+        }
+    }
+
+    private static void avgChannels(int c0, int c1, float[] x, int xOff, int h, int w, int size, int stride, int padding,
+                                    int oh, int ow, float[] y, int yOff) {
         int off = -padding / 2;
-        for (int k = 0; k < c; k++) {
+        // Outputs [jLo, jHi) have their whole window inside the row (as in maxChannels).
+        int jLo = Math.max(0, Math.ceilDiv(-off, stride));
+        int jHi = Math.max(jLo, Math.min(ow, Math.floorDiv(w - size - off, stride) + 1));
+        boolean vector = stride <= 2 && L == 16;
+        for (int k = c0; k < c1; k++) {
             int plane = xOff + k * h * w;
             for (int i = 0; i < oh; i++) {
                 int cy0 = off + i * stride;
                 int nLo = Math.max(0, -cy0), nHi = Math.min(size, h - cy0);
                 int dst = yOff + (k * oh + i) * ow;
-                for (int j = 0; j < ow; j++) {
-                    int cx0 = off + j * stride;
-                    int mLo = Math.max(0, -cx0), mHi = Math.min(size, w - cx0);
-                    float s = 0;
-                    int count = 0;
-                    for (int n = nLo; n < nHi; n++) {
-                        int r = plane + (cy0 + n) * w + cx0;
-                        for (int m = mLo; m < mHi; m++) {
-                            s += x[r + m];
-                            count++;
-                        }
+                if (vector && nHi > nLo) {
+                    for (int j = jLo; j < jHi; j += L) {
+                        avgLanes(x, plane + cy0 * w + off + j * stride, w, nLo, nHi, size, stride, y, dst + j,
+                                Math.min(L, jHi - j));
                     }
-                    y[dst + j] = count == 0 ? 0 : s / count;
+                    avgOutputs(0, jLo, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
+                    avgOutputs(jHi, ow, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
+                } else {
+                    avgOutputs(0, ow, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
                 }
             }
+        }
+    }
+
+    /**
+     * Up to L averages of one row ({@code lanes} of them), each window wholly inside the row and
+     * rows [nLo, nHi) of it inside the image (nHi > nLo): lane l is output j+l, whose window starts
+     * at {@code base} + l·stride. Loads as in {@link #maxLanes}.
+     */
+    private static void avgLanes(float[] x, int base, int w, int nLo, int nHi, int size, int stride, float[] y, int at,
+                                 int lanes) {
+        FloatVector sum = FloatVector.zero(S);
+        boolean inside = base + (nHi - 1) * w + size - 1 + 2 * L <= x.length;
+        for (int n = nLo; n < nHi; n++) {
+            int r = base + n * w;
+            for (int m = 0; m < size; m++) {
+                int i = r + m;
+                FloatVector v;
+                if (inside) {
+                    FloatVector v0 = FloatVector.fromArray(S, x, i);
+                    v = stride == 1 ? v0 : EVEN.selectFrom(v0, FloatVector.fromArray(S, x, i + L));
+                } else {
+                    FloatVector v0 = FloatVector.fromArray(S, x, i, S.indexInRange(i, x.length));
+                    v = stride == 1 ? v0
+                            : EVEN.selectFrom(v0, FloatVector.fromArray(S, x, i + L, S.indexInRange(i + L, x.length)));
+                }
+                sum = sum.add(v);
+            }
+        }
+        FloatVector avg = sum.div((float) ((nHi - nLo) * size));
+        if (lanes == L) {
+            avg.intoArray(y, at);
+        } else {
+            avg.intoArray(y, at, S.indexInRange(0, lanes));
+        }
+    }
+
+    /** Averages [j0, j1) of one row, each window clamped to the image (padding not counted). */
+    private static void avgOutputs(int j0, int j1, float[] x, int plane, int w, int cy0, int nLo, int nHi, int off,
+                                   int size, int stride, float[] y, int dst) {
+        for (int j = j0; j < j1; j++) {
+            int cx0 = off + j * stride;
+            int mLo = Math.max(0, -cx0), mHi = Math.min(size, w - cx0);
+            float s = 0;
+            int count = 0;
+            for (int n = nLo; n < nHi; n++) {
+                int r = plane + (cy0 + n) * w + cx0;
+                for (int m = mLo; m < mHi; m++) {
+                    s += x[r + m];
+                    count++;
+                }
+            }
+            y[dst + j] = count == 0 ? 0 : s / count;
         }
     }
 

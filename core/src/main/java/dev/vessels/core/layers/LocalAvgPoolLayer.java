@@ -26,6 +26,6 @@ public final class LocalAvgPoolLayer extends WindowPoolLayer {
     @Override
     public void forward(LayerContext ctx) {
         Pooling.avgLocal(ctx.in(0), ctx.inOff(0), in.c(), in.h(), in.w(), size, stride, padding, out.h(), out.w(),
-                ctx.out(), ctx.outOff());
+                ctx.out(), ctx.outOff(), ctx.parallel());
     }
 }

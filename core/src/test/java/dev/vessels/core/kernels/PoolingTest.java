@@ -37,7 +37,7 @@ class PoolingTest {
 
         float[] fa = KernelData.uniform(seed + 2, len, 1f), ra = fa.clone();
         float[] xa = KernelData.uniform(seed + 3, x.length, 4f);
-        Pooling.avgLocal(xa, xOff, c, h, w, size, stride, padding, oh, ow, fa, yOff);
+        Pooling.avgLocal(xa, xOff, c, h, w, size, stride, padding, oh, ow, fa, yOff, twoThreads ? TWO : Parallel.SERIAL);
         Pooling.avgLocalPlain(xa, xOff, c, h, w, size, stride, padding, oh, ow, ra, yOff);
         assertThat(fa).isEqualTo(ra);
     }
@@ -86,5 +86,39 @@ class PoolingTest {
         for (int i = 0; i < ref.length; i++) {
             assertThat(Float.floatToRawIntBits(fast[i])).as("output %d", i).isEqualTo(Float.floatToRawIntBits(ref[i]));
         }
+    }
+
+    @Property(tries = 200)
+    void localAverageOnWideRowsEqualsPlainBitForBit(@ForAll @IntRange(min = 1, max = 3) int c,
+                                                    @ForAll @IntRange(min = 1, max = 9) int h,
+                                                    @ForAll @IntRange(min = 1, max = 140) int w,
+                                                    @ForAll @IntRange(min = 1, max = 5) int size,
+                                                    @ForAll @IntRange(min = 1, max = 3) int stride,
+                                                    @ForAll @IntRange(min = 0, max = 4) int padding,
+                                                    @ForAll @IntRange(min = 0, max = 5) int xOff,
+                                                    @ForAll boolean twoThreads, @ForAll boolean specials, @ForAll long seed) {
+        // Rows wide enough for the vector path (16 outputs at a time, InceptionV3's 17x17 and 35x35
+        // maps included); values of every magnitude, or with NaNs, infinities and signed zeros, so a
+        // different order of additions or a different divisor shows in the bits.
+        int oh = (h + padding - size) / stride + 1, ow = (w + padding - size) / stride + 1;
+        Assume.that(oh > 0 && ow > 0);
+        float[] x = specials ? KernelData.withSpecials(seed, xOff + c * h * w) : KernelData.uniform(seed, xOff + c * h * w, 1e4f);
+        float[] fast = new float[c * oh * ow], ref = new float[c * oh * ow];
+        Pooling.avgLocal(x, xOff, c, h, w, size, stride, padding, oh, ow, fast, 0, twoThreads ? TWO : Parallel.SERIAL);
+        Pooling.avgLocalPlain(x, xOff, c, h, w, size, stride, padding, oh, ow, ref, 0);
+        for (int i = 0; i < ref.length; i++) {
+            assertThat(Float.floatToRawIntBits(fast[i])).as("output %d", i).isEqualTo(Float.floatToRawIntBits(ref[i]));
+        }
+    }
+
+    @Property(tries = 30)
+    void localAverageOnALargeMapUsesThreadsAndStaysExact(@ForAll @IntRange(min = 60, max = 100) int c, @ForAll long seed) {
+        // InceptionV3's 3x3/1 branch pool at 17x17: enough outputs for the two-thread split.
+        int h = 17, w = 17;
+        float[] x = KernelData.uniform(seed, c * h * w, 5f);
+        float[] fast = new float[c * h * w], ref = new float[c * h * w];
+        Pooling.avgLocal(x, 0, c, h, w, 3, 1, 2, h, w, fast, 0, TWO);
+        Pooling.avgLocalPlain(x, 0, c, h, w, 3, 1, 2, h, w, ref, 0);
+        assertThat(fast).isEqualTo(ref);
     }
 }
