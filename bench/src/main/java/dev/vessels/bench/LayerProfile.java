@@ -17,7 +17,10 @@ import dev.vessels.core.zoo.ModelZoo;
 /**
  * Where a whole prediction's time goes, per layer kind: resident parameters (synthetic, seed 1),
  * Darknet-style buffers, the median per layer over the timed runs.
- * {@code java -cp benchmarks.jar dev.vessels.bench.LayerProfile MODEL THREADS [WARMUP RUNS [TOP]]}
+ * {@code java -cp benchmarks.jar dev.vessels.bench.LayerProfile MODEL THREADS [WARMUP RUNS [TOP [EXECUTOR]]]}, EXECUTOR
+ * {@code separate} (the default: Darknet-style buffers), {@code vessels-resident} (the planned arena,
+ * parameters resident) or {@code vessels:FILE} (the planned arena, parameters on demand from a
+ * {@code .weights} file, as {@code bin/vessels bench --weights FILE}).
  */
 public final class LayerProfile {
     public static void main(String[] args) {
@@ -26,13 +29,24 @@ public final class LayerProfile {
         int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         int runs = args.length > 3 ? Integer.parseInt(args[3]) : 7;
         int top = args.length > 4 ? Integer.parseInt(args[4]) : 15;
+        String executor = args.length > 5 ? args[5] : "separate";
         Network net = ModelZoo.resolve(model);
         int nl = net.layers().size();
         long[][] t = new long[runs][nl];
         long[] total = new long[runs];
-        try (Executor ex = new Executor("profile", net, new SeparateBuffers(net),
-                new ResidentParams(new SyntheticWeights(net, 1)), threads == 1 ? Parallel.SERIAL : new Parallel(threads),
-                new int[0])) {
+        dev.vessels.core.weights.WeightsFile file = executor.startsWith("vessels:")
+                ? dev.vessels.core.weights.WeightsFile.open(java.nio.file.Path.of(executor.substring(8)), net) : null;
+        try (Executor ex = switch (executor) {
+            case "separate" -> new Executor("profile", net, new SeparateBuffers(net),
+                    new ResidentParams(new SyntheticWeights(net, 1)), threads == 1 ? Parallel.SERIAL : new Parallel(threads),
+                    new int[0]);
+            case "vessels-resident" -> dev.vessels.memory.Executors.vesselsResident(net, new SyntheticWeights(net, 1), threads,
+                    dev.vessels.memory.plan.MemoryPlan.of(net));
+            default -> {
+                if (file == null) throw new IllegalArgumentException("EXECUTOR: separate, vessels-resident or vessels:FILE");
+                yield dev.vessels.memory.Executors.vessels(net, file, threads, dev.vessels.memory.plan.MemoryPlan.of(net));
+            }
+        }) {
             float[] x = new float[(int) net.input().size()];
             Arrays.fill(x, 0.5f);
             for (int w = 0; w < warmup; w++) ex.predict(x);
@@ -62,7 +76,8 @@ public final class LayerProfile {
         }
         long[] ts = total.clone();
         Arrays.sort(ts);
-        System.out.printf("%s threads=%d (%s) median %.1f ms, %.1f GFLOP/s (%.2f BFLOPs)%n", model, threads, threads == 1 ? "cpu time" : "wall time", ts[runs / 2] / 1e6,
+        if (file != null) file.close();
+        System.out.printf("%s (%s) threads=%d (%s) median %.1f ms, %.1f GFLOP/s (%.2f BFLOPs)%n", model, executor, threads, threads == 1 ? "cpu time" : "wall time", ts[runs / 2] / 1e6,
                 net.bflops() / (ts[runs / 2] / 1e9), net.bflops());
         Map<String, double[]> kinds = new TreeMap<>();
         for (Layer l : net.layers()) {

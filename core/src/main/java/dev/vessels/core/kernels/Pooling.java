@@ -34,7 +34,7 @@ public final class Pooling {
                                     int oh, int ow, float[] y, int yOff) {
         int off = -padding / 2;
         // Outputs [jLo, jHi) have their whole window inside the row.
-        int jLo = Math.max(0, Math.ceilDiv(-off, stride));
+        int jLo = Math.min(ow, Math.max(0, Math.ceilDiv(-off, stride))); // ≤ ow: a map narrower than the padding
         int jHi = Math.max(jLo, Math.min(ow, Math.floorDiv(w - size - off, stride) + 1));
         boolean vector = stride <= 2 && L == 16;
         for (int k = c0; k < c1; k++) {
@@ -208,7 +208,7 @@ public final class Pooling {
                                     int oh, int ow, float[] y, int yOff) {
         int off = -padding / 2;
         // Outputs [jLo, jHi) have their whole window inside the row (as in maxChannels).
-        int jLo = Math.max(0, Math.ceilDiv(-off, stride));
+        int jLo = Math.min(ow, Math.max(0, Math.ceilDiv(-off, stride))); // ≤ ow: a map narrower than the padding
         int jHi = Math.max(jLo, Math.min(ow, Math.floorDiv(w - size - off, stride) + 1));
         boolean vector = stride <= 2 && L == 16;
         for (int k = c0; k < c1; k++) {

@@ -76,6 +76,36 @@ class GemmTest {
         pr.assertMatches(pr.run(accumulate, twoThreads ? TWO : Parallel.SERIAL), pr.plain(accumulate), accumulate);
     }
 
+    @Property(tries = 120)
+    void narrowColumnsKeepTheScalarChainOrderBitForBit(@ForAll @IntRange(min = 1, max = 70) int m,
+                                                       @ForAll @IntRange(min = 1, max = 15) int n,
+                                                       @ForAll @IntRange(min = 1, max = 700) int k,
+                                                       @ForAll @IntRange(min = 0, max = 5) int pad,
+                                                       @ForAll boolean accumulate, @ForAll boolean twoThreads, @ForAll long seed) {
+        // Fewer columns than a vector (the last 1x1 convolution of ResNeXt152 and Darknet53: N = 1):
+        // whether rows go 16 at a time through gathers or one by one, every output must be the
+        // chain below, bit for bit: FMAs in p order within each K block, blocks added in order.
+        Random r = new Random(seed);
+        int lda = k + pad, ldb = n + pad, ldc = n + pad;
+        float[] a = fill(r, m * lda), b = fill(r, k * ldb), c = fill(r, m * ldc), want = c.clone();
+        Gemm.gemm(m, n, k, a, 0, lda, b, 0, ldb, c, 0, ldc, accumulate, twoThreads ? TWO : Parallel.SERIAL);
+        int kb = Gemm.kBlocks(k);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float acc = accumulate ? want[i * ldc + j] : 0f;
+                for (int q = 0; q < kb; q++) {
+                    float s = 0f;
+                    for (int p = Gemm.kBlockStart(k, q); p < Gemm.kBlockStart(k, q + 1); p++) s = Math.fma(a[i * lda + p], b[p * ldb + j], s);
+                    acc = q == 0 && !accumulate ? s : acc + s;
+                }
+                want[i * ldc + j] = acc;
+            }
+        }
+        for (int i = 0; i < c.length; i++) {
+            assertThat(Float.floatToRawIntBits(c[i])).as("element %d", i).isEqualTo(Float.floatToRawIntBits(want[i]));
+        }
+    }
+
     @Property(tries = 40)
     void edgeSizes(@ForAll("edge") int m, @ForAll("edge") int n, @ForAll("edge") int k, @ForAll boolean accumulate,
                    @ForAll long seed) {

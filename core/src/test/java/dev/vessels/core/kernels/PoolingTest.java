@@ -67,11 +67,13 @@ class PoolingTest {
     void maxOnWideRowsEqualsPlainBitForBitWithSignedZerosAndNaNs(@ForAll @IntRange(min = 1, max = 3) int c,
                                                                   @ForAll @IntRange(min = 1, max = 9) int h,
                                                                   @ForAll @IntRange(min = 1, max = 140) int w,
-                                                                  @ForAll @IntRange(min = 1, max = 4) int size,
+                                                                  @ForAll @IntRange(min = 1, max = 7) int size,
                                                                   @ForAll @IntRange(min = 1, max = 3) int stride,
-                                                                  @ForAll @IntRange(min = 0, max = 3) int padding,
+                                                                  @ForAll @IntRange(min = 0, max = 8) int padding,
                                                                   @ForAll @IntRange(min = 0, max = 5) int xOff,
                                                                   @ForAll boolean twoThreads, @ForAll long seed) {
+        // Sizes and paddings past 4 (YOLOv3-SPP pools 5, 9, 13 with padding size - 1) on maps narrower
+        // than half the padding: no output of a row has its whole window inside it.
         // Rows wide enough for the vector path (16 outputs at a time); values drawn from a small set
         // with ties of -0 and +0, and NaNs, so the order of comparisons shows in the bits.
         int oh = (h + padding - size) / stride + 1, ow = (w + padding - size) / stride + 1;
@@ -107,7 +109,9 @@ class PoolingTest {
         Pooling.avgLocal(x, xOff, c, h, w, size, stride, padding, oh, ow, fast, 0, twoThreads ? TWO : Parallel.SERIAL);
         Pooling.avgLocalPlain(x, xOff, c, h, w, size, stride, padding, oh, ow, ref, 0);
         for (int i = 0; i < ref.length; i++) {
-            assertThat(Float.floatToRawIntBits(fast[i])).as("output %d", i).isEqualTo(Float.floatToRawIntBits(ref[i]));
+            // Every bit but a NaN's payload and sign, which x86 takes from whichever operand C2 puts
+            // first (it may commute an add): floatToIntBits makes every NaN the same.
+            assertThat(Float.floatToIntBits(fast[i])).as("output %d", i).isEqualTo(Float.floatToIntBits(ref[i]));
         }
     }
 
