@@ -49,7 +49,7 @@ public final class Gemm {
      * Floats of packing scratch each thread holds while it runs GEMM (A block, B block and one
      * edge tile), allocated once per thread and reused: memory accounting can add it per thread.
      */
-    public static final int PACK_FLOATS_PER_THREAD = MC * KC + KC * NC + NC + MR * NR + MR * KC + L; // + L gather offsets (ints)
+    public static final int PACK_FLOATS_PER_THREAD = MC * KC + KC * NC + NC + MR * NR + MR * KC;
 
     /**
      * Bytes of packing scratch one thread holds once it has run a GEMM: the single source of truth
@@ -86,11 +86,10 @@ public final class Gemm {
         final float[] row = new float[NC];       // one im2col row segment: [NC]
         final float[] tile = new float[MR * NR];  // the spilled micro-tile: [MR][NR]
         final float[] edgeA = new float[MR * KC]; // ragged last rows of A, zero-padded: [MR][KC]
-        final int[] rows = new int[L];           // gather offsets of L rows of A in narrow(): [L]
 
         /** Floats allocated: what {@link #PACK_FLOATS_PER_THREAD} must equal (tested). */
         long floats() {
-            return (long) a.length + b.length + row.length + tile.length + edgeA.length + rows.length;
+            return (long) a.length + b.length + row.length + tile.length + edgeA.length;
         }
     }
 
@@ -120,6 +119,14 @@ public final class Gemm {
             return;
         }
         int threads = par == null ? 1 : par.threads();
+        if (n == 1 && lda == k && ldb == 1 && ldc == 1 && !accumulate) {
+            // A matrix-vector product (the last 1×1 convolution of ResNeXt152 and Darknet53, M=1000,
+            // K=2048, N=1): the GEMV kernel's row order (fixed whatever the thread split), not the
+            // narrow path's one dependent FMA chain per output (4 cycles each: 1.6 ms against 0.3).
+            Gemv.gemv(m, k, a, aOff, b, bOff, c, cOff, par);
+            if (e != null) for (int i = 0; i < m; i++) e.apply(c, cOff + i, eRow0 + i, 1);
+            return;
+        }
         if (n < NARROW_N) {
             // Too narrow for column panels (the choice depends on n only, never on m, so row chunks agree).
             if (threads == 1 || m < 2 * MR) {
@@ -150,6 +157,14 @@ public final class Gemm {
                             int cOff, int ldc, boolean accumulate, Parallel par, Epilogue e, int eRow0) {
         int n = g.oh() * g.ow(), k = g.c() * g.kh() * g.kw();
         if (m <= 0 || n <= 0) return;
+        if (n < NARROW_N && g.kh() == 1 && g.kw() == 1 && g.sh() == 1 && g.sw() == 1 && g.ph() == 0 && g.pw() == 0) {
+            // A pointwise convolution of a map under a vector wide (the last 1×1 convolution of
+            // ResNeXt152 and Darknet53 runs on 1×1): its im2col is the image itself, and the narrow
+            // GEMM computes each output with the packed path's chain (FMAs in p order per K block,
+            // blocks added in order), without 16-lane panels holding one column.
+            gemm(m, n, k, a, aOff, lda, im, imOff, n, c, cOff, ldc, accumulate, par, e, eRow0);
+            return;
+        }
         split(m, n, k, a, aOff, lda, im, imOff, 0, g, c, cOff, ldc, accumulate, par, e, eRow0);
     }
 
@@ -786,39 +801,7 @@ public final class Gemm {
     private static void narrow(int lo, int hi, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                                float[] c, int cOff, int ldc, boolean accumulate, Epilogue e, int eRow0) {
         int kb = kBlocks(k);
-        int i = lo;
-        if (L == 16 && hi - lo >= L && (long) (L - 1) * lda <= Integer.MAX_VALUE) {
-            // L rows at once, lane l = row i + l, each lane the scalar loop's chain below in its
-            // order (bit-identical): A's column p of the L rows is one gather. Why: the scalar chain
-            // waits on each FMA (4 cycles); ResNeXt152's and Darknet53's last 1×1 convolution (M=1000,
-            // K=2048, N=1) took 4.3 ms of ResNeXt152's 196 (LayerProfile, 2 threads, session 5).
-            Scratch sc = SCRATCH.get();
-            int[] rows = sc.rows;
-            float[] out = sc.tile;
-            for (int l = 0; l < L; l++) rows[l] = l * lda;
-            for (; i + L <= hi; i += L) {
-                int ai = aOff + i * lda;
-                for (int j = 0; j < n; j++) {
-                    FloatVector acc = FloatVector.zero(S);
-                    if (accumulate) {
-                        for (int l = 0; l < L; l++) out[l] = c[cOff + (i + l) * ldc + j];
-                        acc = FloatVector.fromArray(S, out, 0);
-                    }
-                    for (int q = 0; q < kb; q++) {
-                        int p0 = kBlockStart(k, q), p1 = kBlockStart(k, q + 1);
-                        FloatVector sum = FloatVector.zero(S);
-                        for (int p = p0; p < p1; p++) {
-                            sum = FloatVector.fromArray(S, a, ai + p, rows, 0).fma(FloatVector.broadcast(S, b[bOff + p * ldb + j]), sum);
-                        }
-                        acc = q == 0 && !accumulate ? sum : acc.add(sum);
-                    }
-                    acc.intoArray(out, 0);
-                    for (int l = 0; l < L; l++) c[cOff + (i + l) * ldc + j] = out[l];
-                }
-                if (e != null) for (int l = 0; l < L; l++) e.apply(c, cOff + (i + l) * ldc, eRow0 + i + l, n);
-            }
-        }
-        for (; i < hi; i++) {
+        for (int i = lo; i < hi; i++) {
             int ai = aOff + i * lda, ci = cOff + i * ldc;
             for (int j = 0; j < n; j++) {
                 float acc = accumulate ? c[ci + j] : 0f;
