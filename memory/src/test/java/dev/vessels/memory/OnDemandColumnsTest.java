@@ -168,4 +168,24 @@ class OnDemandColumnsTest {
             assertThat(floats[0]).as("every parameter went through the slot").isEqualTo(net.paramFloats());
         }
     }
+
+    /** A weights file cut short after it was opened: the convolution read in place says so, naming the file. */
+    @org.junit.jupiter.api.Test
+    void aFileCutShortAfterOpeningIsReportedNotRead(@TempDir Path dir) throws java.io.IOException {
+        Network net = GraphsAccess.cfg(CFG);
+        Path file = dir.resolve("w.weights");
+        new SyntheticWeights(net, 5).write(file);
+        try (WeightsFile wf = WeightsFile.open(file, net);
+             Executor v = Executors.vessels(net, wf, 1, MemoryPlan.of(net, 11520))) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(wf.mapped(), "weights files are mapped here");
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(ch.size() - 4); // the last convolution's last weight
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> v.predict(new float[(int) net.input().size()]))
+                    .isInstanceOf(dev.vessels.core.VesselsException.class)
+                    .hasMessageContaining(file.toString()).hasMessageContaining("ended early");
+            assertThat(((OnDemandParams) v.params()).inPlaceReads()).as("the first two read in place").isEqualTo(2);
+        }
+    }
 }

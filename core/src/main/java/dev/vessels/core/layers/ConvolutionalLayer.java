@@ -176,7 +176,18 @@ public final class ConvolutionalLayer extends Layer {
      */
     private void forwardInPlace(LayerContext ctx, java.lang.foreign.MemorySegment seg, float[] x, int xOff, float[] y,
                                 int yOff, Epilogue e, long wBase) {
-        int a = ctx.paramsInPlace(wBase, weightFloats());
+        int a = ctx.paramsInPlace(wBase, weightFloats()); // checks the file still holds them
+        try {
+            gemmsInPlace(ctx, seg, a, x, xOff, y, yOff, e);
+        } catch (InternalError err) {
+            // The JVM's report of a fault in a mapping: the file was cut short after the check above.
+            throw new dev.vessels.core.VesselsException("layer " + index() + " (conv): cannot read its weights: the weights file"
+                    + " changed since it was opened");
+        }
+    }
+
+    private void gemmsInPlace(LayerContext ctx, java.lang.foreign.MemorySegment seg, int a, float[] x, int xOff, float[] y,
+                              int yOff, Epilogue e) {
         int plane = cg * in.h() * in.w();
         if (groups > 1 && !pointwise() && ctx.parallel().threads() > 1) {
             ctx.parallel().forRange(groups, (g0, g1) -> {
