@@ -24,7 +24,10 @@ import dev.vessels.core.layers.Layer;
  * <p>Reads copy once, straight from a read-only mapping of the file into the caller's array
  * ({@link MappedFile}: why, and how little of the file stays mapped). Where mapping cannot be used
  * (not Linux, native access denied, or {@code -Dvessels.weights.io=read}) they go through a
- * staging buffer per thread, a positional {@code read} that copies twice.
+ * staging buffer per thread, a positional {@code read} that copies twice. Where mapped, an on-demand
+ * executor's convolutions do not copy their weights at all: their GEMMs pack them straight from the
+ * mapping ({@link #inPlaceFloats}, {@link #readInPlace}); {@code -Dvessels.weights.fuse=false}
+ * turns that off (the copy into the parameter slot, for A/B runs).
  */
 public final class WeightsFile implements ParamSource, AutoCloseable {
     private final Path path;
