@@ -25,6 +25,10 @@ import jdk.incubator.vector.VectorSpecies;
  * count or the element's position in a tile. The K blocking depends on K alone. So results are
  * bit-identical for any number of threads and for any split of the rows into calls (executors that
  * stream weights in row chunks compute exactly what resident ones do).
+ *
+ * <p>A may also be a {@link MemorySegment} of little-endian floats (a mapped weights file, read in
+ * place): then it is always packed, straight from the segment, with the same values and the same
+ * FMA chains, so the result is bit-identical to the float[] path's.
  */
 public final class Gemm {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
