@@ -38,7 +38,10 @@ import dev.vessels.memory.plan.MemoryPlan;
  *     matrices by filter rows): the copy alone, no mapping, no page faults;
  * <li>{@code heap-columns}: the same, large weight matrices served by columns (whole K blocks);
  * <li>{@code on-demand-rows}: on demand from the weights file, large matrices by rows (as before);
- * <li>{@code on-demand}: on demand from the weights file (the default: a mapping, see MappedFile).
+ * <li>{@code on-demand-copy}: on demand from the weights file, every piece copied into the slot
+ *     from the mapping (session 4's default; what {@code -Dvessels.weights.fuse=false} does);
+ * <li>{@code on-demand}: on demand from the weights file (the default: a mapping, see MappedFile;
+ *     since session 5 convolutions' GEMMs pack their weights straight from it).
  * </ul>
  * {@code java -cp benchmarks.jar dev.vessels.bench.OnDemandProbe MODEL WEIGHTS THREADS [ROUNDS RUNS [VARIANT...]]}
  */
@@ -104,6 +107,21 @@ public final class OnDemandProbe {
             @Override public boolean concurrentReads() { return true; }
         };
         variants.put("on-demand-rows", () -> new OnDemandParams(fileRows, buffers, par));
+        ParamSource fileCopy = new ParamSource() { // the weights file copied into the slot (session 4's default)
+            @Override public Network network() { return net; }
+            @Override public void read(int layer, long start, int count, float[] dst, int dstOff) {
+                wf.read(layer, start, count, dst, dstOff);
+            }
+            @Override public void readColumns(int layer, long start, int rows, int rowFloats, int col0, int cols, float[] dst,
+                                              int dstOff) {
+                wf.readColumns(layer, start, rows, rowFloats, col0, cols, dst, dstOff);
+            }
+            @Override public boolean cheapColumnReads() { return wf.cheapColumnReads(); }
+            @Override public String describe() { return "file, copied into the slot"; }
+            @Override public boolean synthetic() { return false; }
+            @Override public boolean concurrentReads() { return true; }
+        };
+        variants.put("on-demand-copy", () -> new OnDemandParams(fileCopy, buffers, par));
 
         // One thread: the caller's CPU time, which other processes' load disturbs far less than wall time.
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();

@@ -20,6 +20,12 @@ public final class OnDemandParams implements ParamProvider {
     private long reads;            // pieces read
     private final Parallel par;    // the prediction's threads, which large pieces are split over
     private final ReadListener listener;
+    /**
+     * The source's mapping, when convolutions read their weight matrices in place (see {@link
+     * #inPlace}); null otherwise.
+     */
+    private final java.lang.foreign.MemorySegment inPlace;
+    private long inPlaceReads;     // weight matrices served in place (for tests and reports)
 
     /**
      * Told of every piece once it is in the slot, before the layer uses it: {@code count} floats of
@@ -53,6 +59,43 @@ public final class OnDemandParams implements ParamProvider {
         this.plan = buffers.memoryPlan();
         this.arena = buffers.arena();
         SameNetwork.require(src, plan);
+        // A listener is told of every piece in the slot (the enclave trace counts each as a copy
+        // into enclave memory, an OCALL), so with one the weights keep the slot.
+        this.inPlace = listener == ReadListener.NONE ? src.inPlaceFloats() : null;
+    }
+
+    /**
+     * The mapped weights file that convolutions' GEMMs pack their weight matrices from, straight
+     * from the page cache, instead of this provider copying them into the slot first (the copy was
+     * what remained of on-demand loading's extra latency, docs/memory.md "Session 5"). Null unless
+     * the source is a mapped plain weights file ({@link ParamSource#inPlaceFloats}): sealed models,
+     * synthetic weights and the {@code read} fallback keep the slot copy, as does
+     * {@code -Dvessels.weights.fuse=false}.
+     *
+     * <p>Memory: such a layer uses its slot for its per-filter head only (biases, batch norm), yet
+     * the plan still reserves the slot for its weights, as it must for every other source; the
+     * arena holds those bytes whichever path runs, so {@code peak_bytes} (which counts the arena)
+     * neither claims bytes not held nor omits any. The weights' pages are the page cache's, mapped
+     * as the GEMM reads them and released every 16 MiB served as before ({@code MappedFile}).
+     */
+    @Override
+    public java.lang.foreign.MemorySegment inPlace() {
+        return inPlace;
+    }
+
+    @Override
+    public int paramsInPlace(int layer, long start, long count) {
+        if (inPlace == null) return ParamProvider.super.paramsInPlace(layer, start, count);
+        int at = src.readInPlace(layer, start, count);
+        floatsRead += count;
+        reads++;
+        inPlaceReads++;
+        return at;
+    }
+
+    /** Weight matrices served in place since creation ({@link #inPlace}). */
+    public long inPlaceReads() {
+        return inPlaceReads;
     }
 
     /** Where {@code layer}'s slot starts, once {@code count} floats are known to fit in it. */

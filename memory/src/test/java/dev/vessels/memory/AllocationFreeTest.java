@@ -66,19 +66,36 @@ class AllocationFreeTest {
         return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
     }
 
-    /** rows: weights in pieces of filter rows; prefetch: the same, read ahead; columns: convolutions served by columns. */
+    /**
+     * rows: weights in pieces of filter rows; prefetch: the same, read ahead; columns: convolutions
+     * served by columns; in-place: a mapped weights file, convolutions' GEMMs packing their weights
+     * straight from the mapping (asserted taken).
+     */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"rows", "prefetch", "columns"})
-    void secondPredictionAllocatesOnlyTheResultCopies(String mode) {
-        boolean prefetch = mode.equals("prefetch"), columns = mode.equals("columns");
+    @ValueSource(strings = {"rows", "prefetch", "columns", "in-place"})
+    void secondPredictionAllocatesOnlyTheResultCopies(String mode, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        boolean prefetch = mode.equals("prefetch"), columns = mode.equals("columns"), inPlace = mode.equals("in-place");
         Network net = dev.vessels.memory.plan.GraphsAccess.cfg(columns ? OnDemandColumnsTest.CFG : CFG);
-        ArrayParams src = new ArrayParams(new SyntheticWeights(net, 1), columns);
+        dev.vessels.core.weights.ParamSource src;
+        if (inPlace) {
+            java.nio.file.Path file = dir.resolve("w.weights");
+            new SyntheticWeights(net, 1).write(file);
+            dev.vessels.core.weights.WeightsFile wf = dev.vessels.core.weights.WeightsFile.open(file, net);
+            org.junit.jupiter.api.Assumptions.assumeTrue(wf.mapped(), "weights files are mapped here");
+            src = wf;
+        } else {
+            src = new ArrayParams(new SyntheticWeights(net, 1), columns);
+        }
         // A small slot bound so the pass streams weights in pieces (by columns: one K block each).
         MemoryPlan plan = MemoryPlan.of(net, columns ? 11520 : 64);
         float[] x = new float[(int) net.input().size()];
         for (int i = 0; i < x.length; i++) x[i] = (i % 17) / 17f;
         // With prefetch the hand-off to the reader thread (volatile counters, park/unpark) must not allocate either.
-        try (Executor e = prefetch ? Executors.vesselsPrefetching(net, src, 1, plan) : Executors.vessels(net, src, 1, plan)) {
+        try (src; Executor e = prefetch ? Executors.vesselsPrefetching(net, src, 1, plan) : Executors.vessels(net, src, 1, plan)) {
+            if (inPlace) {
+                e.predict(x);
+                assertThat(((OnDemandParams) e.params()).inPlaceReads()).as("convolutions read in place").isEqualTo(3);
+            }
             for (int i = 0; i < 2000; i++) e.predict(x);   // warm up (and let the JIT compile the loop)
             // The counter's own call allocates (a few hundred bytes); measure it and take it off.
             long probe = Long.MAX_VALUE;

@@ -85,6 +85,41 @@ class ExecutorEquivalenceTest {
         assertThat(max).as("a non-degenerate output").isGreaterThan(0f).isFinite();
     }
 
+    /**
+     * A plain weights file, mapped: convolutions' GEMMs pack their weights straight from the mapping
+     * (counted), with the bits of the baseline fed the same weights, at 1 and 2 threads; a small
+     * slot bound changes nothing for them (no pieces). Small Debian nets, and three paper models
+     * for their shapes: ResNeXt152's grouped convolutions (split over the threads), DenseNet201's
+     * 7×7 maps (n below the in-place A threshold), InceptionV3's 1×7 and 7×1 kernels.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"debian:yolov3-tiny", "debian:resnet18", "debian:darknet19", "resnext152", "densenet201",
+            "inceptionv3"})
+    void aMappedWeightsFileReadInPlaceIsBitIdentical(String model, @org.junit.jupiter.api.io.TempDir Path dir) {
+        Network net = model.startsWith("debian:") ? Network.parse(CFG.resolve(model.substring(7) + ".cfg"))
+                : ModelZoo.open(model);
+        SyntheticWeights w = new SyntheticWeights(net, 1);
+        Path file = dir.resolve("m.weights");
+        w.write(file);
+        float[] x = input(net);
+        Prediction b;
+        try (Executor base = Executors.create("baseline", net, w, 2)) {
+            b = base.predict(x);
+        }
+        long convs = net.layers().stream().filter(l -> l.kind().equals("conv")).count();
+        try (dev.vessels.core.weights.WeightsFile wf = dev.vessels.core.weights.WeightsFile.open(file, net)) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(wf.mapped(), "weights files are mapped here");
+            for (int threads : new int[]{1, 2}) {
+                MemoryPlan plan = model.startsWith("debian:") ? MemoryPlan.of(net, 4096) : MemoryPlan.of(net);
+                try (Executor ves = Executors.vessels(net, wf, threads, plan)) {
+                    assertBitIdentical(b, ves.predict(x));
+                    assertThat(((OnDemandParams) ves.params()).inPlaceReads()).as("convolutions read in place")
+                            .isEqualTo(convs);
+                }
+            }
+        }
+    }
+
     static List<String> paperModels() {
         return ModelZoo.PAPER_MODELS;
     }

@@ -116,4 +116,76 @@ class OnDemandColumnsTest {
             }
         }
     }
+
+    /**
+     * From a real mapped weights file, served straight (no wrapper): every convolution's GEMM packs
+     * its weights from the mapping ({@code inPlaceReads} counts them: one per convolution a
+     * prediction), whatever the slot bound, with the baseline's bits at 1 and 2 threads; the slot
+     * only serves the heads. Where mapping is unavailable (not Linux) the file is read through the
+     * slot and nothing is served in place.
+     */
+    @ParameterizedTest
+    @CsvSource({"11520, 1", "11520, 2", "2304, 1", "2304, 2"})
+    void aMappedFileIsReadInPlaceByTheGemmWithTheBaselinesBits(long slot, int threads, @TempDir Path dir) {
+        Network net = GraphsAccess.cfg(CFG);
+        SyntheticWeights syn = new SyntheticWeights(net, 5);
+        Path file = dir.resolve("w.weights");
+        syn.write(file);
+        float[] x = new float[(int) net.input().size()];
+        for (int i = 0; i < x.length; i++) x[i] = (i % 17) / 17f - 0.3f;
+        Prediction base;
+        try (Executor b = Executors.create("baseline", net, syn, 1)) {
+            base = b.predict(x);
+        }
+        try (WeightsFile wf = WeightsFile.open(file, net);
+             Executor v = Executors.vessels(net, wf, threads, MemoryPlan.of(net, slot))) {
+            ExecutorEquivalenceTest.assertBitIdentical(base, v.predict(x));
+            ExecutorEquivalenceTest.assertBitIdentical(base, v.predict(x));
+            OnDemandParams params = (OnDemandParams) v.params();
+            assertThat(params.floatsRead()).isEqualTo(2 * net.paramFloats());
+            long convs = net.layers().stream().filter(l -> l.kind().equals("conv")).count();
+            assertThat(params.inPlaceReads()).as("weight matrices read in place").isEqualTo(wf.mapped() ? 2 * convs : 0);
+            assertThat(params.inPlace() != null).isEqualTo(wf.mapped());
+        }
+    }
+
+    /** A listener that sees every piece in the slot (the enclave trace) keeps the slot copy. */
+    @org.junit.jupiter.api.Test
+    void aReadListenerKeepsTheSlotCopy(@TempDir Path dir) {
+        Network net = GraphsAccess.cfg(CFG);
+        SyntheticWeights syn = new SyntheticWeights(net, 5);
+        Path file = dir.resolve("w.weights");
+        syn.write(file);
+        AtomicInteger pieces = new AtomicInteger();
+        long[] floats = {0};
+        try (WeightsFile wf = WeightsFile.open(file, net);
+             Executor v = Executors.vessels(net, wf, 1, MemoryPlan.of(net, 11520), (layer, off, count) -> {
+                 pieces.incrementAndGet();
+                 floats[0] += count;
+             })) {
+            v.predict(new float[(int) net.input().size()]);
+            assertThat(((OnDemandParams) v.params()).inPlaceReads()).isZero();
+            assertThat(floats[0]).as("every parameter went through the slot").isEqualTo(net.paramFloats());
+        }
+    }
+
+    /** A weights file cut short after it was opened: the convolution read in place says so, naming the file. */
+    @org.junit.jupiter.api.Test
+    void aFileCutShortAfterOpeningIsReportedNotRead(@TempDir Path dir) throws java.io.IOException {
+        Network net = GraphsAccess.cfg(CFG);
+        Path file = dir.resolve("w.weights");
+        new SyntheticWeights(net, 5).write(file);
+        try (WeightsFile wf = WeightsFile.open(file, net);
+             Executor v = Executors.vessels(net, wf, 1, MemoryPlan.of(net, 11520))) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(wf.mapped(), "weights files are mapped here");
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(ch.size() - 4); // the last convolution's last weight
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> v.predict(new float[(int) net.input().size()]))
+                    .isInstanceOf(dev.vessels.core.VesselsException.class)
+                    .hasMessageContaining(file.toString()).hasMessageContaining("ended early");
+            assertThat(((OnDemandParams) v.params()).inPlaceReads()).as("the first two read in place").isEqualTo(2);
+        }
+    }
 }

@@ -136,6 +136,16 @@ public final class Executor implements AutoCloseable {
         }
 
         @Override
+        public java.lang.foreign.MemorySegment paramSegment() {
+            return params.inPlace();
+        }
+
+        @Override
+        public int paramsInPlace(long start, long count) {
+            return params.paramsInPlace(layer.index(), start, count);
+        }
+
+        @Override
         public float[] paramArray() {
             return params.array();
         }

@@ -71,6 +71,25 @@ public interface ParamProvider extends AutoCloseable {
         throw new UnsupportedOperationException(describe() + " does not serve blocks of columns");
     }
 
+    /**
+     * The segment {@link #paramsInPlace} indexes into: a mapped weights file whose matrices a
+     * kernel reads in place ({@link dev.vessels.core.weights.ParamSource#inPlaceFloats}); null (the
+     * default) where parameters are only served through {@link #array()}.
+     */
+    default java.lang.foreign.MemorySegment inPlace() {
+        return null;
+    }
+
+    /**
+     * Floats [start, start+count) of {@code layer}'s parameters, read in place: their first float's
+     * index in {@link #inPlace()} (float i at byte 4·i). No slot is filled and no bound applies (the
+     * floats are not copied); valid until the provider is closed. Only where {@link #inPlace()} is
+     * not null.
+     */
+    default int paramsInPlace(int layer, long start, long count) {
+        throw new UnsupportedOperationException(describe() + " does not serve parameters in place");
+    }
+
     /** Largest piece served at once. */
     long maxChunkFloats();
 

@@ -165,6 +165,52 @@ public final class ConvolutionalLayer extends Layer {
         return String.format("%s %s %s  %s   ->  %s", f, k, st, dims(in), dims(out));
     }
 
+    /**
+     * The weights read in place from a mapped weights file ({@link LayerContext#paramSegment}): the
+     * GEMM packs A straight from the mapping, so the weights are read once, inside the packing, as
+     * the resident executor reads them from its array, instead of being copied into the parameter
+     * slot (which here holds the head only) and read again. No piece bound applies, so the layer
+     * runs exactly the resident executor's GEMMs: one per group, the groups of a grouped convolution
+     * over the threads. Bit-identical to it (and to pieces from the slot): the segment GEMM packs A
+     * where the float[] one may read it in place, with the same FMA chains (GemmTest).
+     */
+    private void forwardInPlace(LayerContext ctx, java.lang.foreign.MemorySegment seg, float[] x, int xOff, float[] y,
+                                int yOff, Epilogue e, long wBase) {
+        int a = ctx.paramsInPlace(wBase, weightFloats()); // checks the file still holds them
+        try {
+            gemmsInPlace(ctx, seg, a, x, xOff, y, yOff, e);
+        } catch (InternalError err) {
+            // The JVM's report of a fault in a mapping: the file was cut short after the check above.
+            throw new dev.vessels.core.VesselsException("layer " + index() + " (conv): cannot read its weights: the weights file"
+                    + " changed since it was opened");
+        }
+    }
+
+    private void gemmsInPlace(LayerContext ctx, java.lang.foreign.MemorySegment seg, int a, float[] x, int xOff, float[] y,
+                              int yOff, Epilogue e) {
+        int plane = cg * in.h() * in.w();
+        if (groups > 1 && !pointwise() && ctx.parallel().threads() > 1) {
+            ctx.parallel().forRange(groups, (g0, g1) -> {
+                for (int g = g0; g < g1; g++) {
+                    int row = g * mg;
+                    Gemm.conv(mg, seg, a + row * kg, kg, geometry, x, xOff + g * plane, y, yOff + row * spatial, spatial,
+                            false, null, e, row);
+                }
+            });
+            return;
+        }
+        for (int g = 0; g < groups; g++) {
+            int row = g * mg;
+            if (pointwise()) {
+                Gemm.gemm(mg, spatial, kg, seg, a + row * kg, kg, x, xOff + g * plane, spatial, y, yOff + row * spatial,
+                        spatial, false, ctx.parallel(), e, row);
+            } else {
+                Gemm.conv(mg, seg, a + row * kg, kg, geometry, x, xOff + g * plane, y, yOff + row * spatial, spatial, false,
+                        ctx.parallel(), e, row);
+            }
+        }
+    }
+
     @Override
     public void forward(LayerContext ctx) {
         float[] x = ctx.in(0);
@@ -181,8 +227,13 @@ public final class ConvolutionalLayer extends Layer {
         } else {
             e.setBias(p, h, filters, activation);
         }
-        int rowsPerChunk = ParamProvider.rowsPerPiece(ctx.maxParamChunkFloats(), kg, mg); // whole filters per piece
         long wBase = headFloats();
+        java.lang.foreign.MemorySegment seg = ctx.paramSegment();
+        if (seg != null) {
+            forwardInPlace(ctx, seg, x, xOff, y, yOff, e, wBase);
+            return;
+        }
+        int rowsPerChunk = ParamProvider.rowsPerPiece(ctx.maxParamChunkFloats(), kg, mg); // whole filters per piece
         boolean allInOnePiece = ParamProvider.rowsPerPiece(ctx.maxParamChunkFloats(), kg, filters) == filters;
         if (groups > 1 && !pointwise() && allInOnePiece && ctx.parallel().threads() > 1) {
             // Grouped convolution (ResNeXt: 32 groups of 4–32 filters): every group's weights in one

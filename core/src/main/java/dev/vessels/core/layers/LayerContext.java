@@ -48,6 +48,24 @@ public interface LayerContext {
         throw new UnsupportedOperationException("this executor does not serve blocks of columns");
     }
 
+    /**
+     * The segment {@link #paramsInPlace} indexes into, or null (the default) when this executor
+     * serves parameters only through {@link #paramArray()}: see {@link
+     * dev.vessels.core.exec.ParamProvider#inPlace}.
+     */
+    default java.lang.foreign.MemorySegment paramSegment() {
+        return null;
+    }
+
+    /**
+     * {@code count} floats of this layer's parameters from {@code start}, read in place: the index of
+     * the first float in {@link #paramSegment()}. Not bounded by {@link #maxParamChunkFloats()}, and
+     * does not touch the parameter slot. Only where {@link #paramSegment()} is not null.
+     */
+    default int paramsInPlace(long start, long count) {
+        throw new UnsupportedOperationException("this executor does not serve parameters in place");
+    }
+
     /** The array that {@link #params} returned an offset into. */
     float[] paramArray();
 

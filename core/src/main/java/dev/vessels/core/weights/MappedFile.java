@@ -105,6 +105,24 @@ public final class MappedFile implements AutoCloseable {
         done(last, bytes, rows * bytes, keepFrom, keepTo);
     }
 
+    /** The whole file, read-only: for kernels that read in place what {@link #serveInPlace} served. */
+    public MemorySegment segment() {
+        return map;
+    }
+
+    /**
+     * Serves bytes [pos, pos + bytes) to be read in place from {@link #segment()} (a kernel reads
+     * them after this returns): they count towards the next release as a copy of them would, and a
+     * release this sets off keeps the pages of [keepFrom, keepTo) mapped (the matrix the kernel is
+     * about to read). So the discipline is {@link #readFloatRows}': pages mapped at once, at most the
+     * {@link #RELEASE_BYTES} served since the last release plus the matrix in use. Checks the file
+     * still reaches their end; a truncation while the kernel reads would fault in the kernel.
+     */
+    public void serveInPlace(long pos, long bytes, long keepFrom, long keepTo) {
+        check(pos, bytes);
+        done(pos, bytes, bytes, keepFrom, keepTo);
+    }
+
     /** {@code len} bytes at {@code pos} into {@code dst[off…]}. */
     public void readBytes(long pos, byte[] dst, int off, int len) {
         check(pos, len);

@@ -1,5 +1,7 @@
 package dev.vessels.core.weights;
 
+import java.lang.foreign.MemorySegment;
+
 import dev.vessels.core.Network;
 
 /**
@@ -48,6 +50,27 @@ public interface ParamSource extends AutoCloseable {
      */
     default boolean cheapColumnReads() {
         return false;
+    }
+
+    /**
+     * The source's floats as one read-only segment of little-endian floats, which a kernel may read
+     * a weight matrix from in place (a mapped plain weights file: its GEMM packs A straight from the
+     * mapping, no copy into a parameter slot first); null where not (the default: sealed models,
+     * generated weights, reads through a channel, or {@code -Dvessels.weights.fuse=false}).
+     */
+    default MemorySegment inPlaceFloats() {
+        return null;
+    }
+
+    /**
+     * Where floats [start, start+count) of layer {@code layer}'s parameters are in
+     * {@link #inPlaceFloats()}: the index of the first (the segment's float i at byte 4·i). Counts
+     * them as read, as {@link #read} would (a mapping's release discipline), and checks that the
+     * file still holds them. Valid until the source is closed; only where {@link #inPlaceFloats()}
+     * is not null.
+     */
+    default int readInPlace(int layer, long start, long count) {
+        throw new UnsupportedOperationException(describe() + " cannot be read in place");
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.vessels.core.weights;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -23,7 +24,10 @@ import dev.vessels.core.layers.Layer;
  * <p>Reads copy once, straight from a read-only mapping of the file into the caller's array
  * ({@link MappedFile}: why, and how little of the file stays mapped). Where mapping cannot be used
  * (not Linux, native access denied, or {@code -Dvessels.weights.io=read}) they go through a
- * staging buffer per thread, a positional {@code read} that copies twice.
+ * staging buffer per thread, a positional {@code read} that copies twice. Where mapped, an on-demand
+ * executor's convolutions do not copy their weights at all: their GEMMs pack them straight from the
+ * mapping ({@link #inPlaceFloats}, {@link #readInPlace}); {@code -Dvessels.weights.fuse=false}
+ * turns that off (the copy into the parameter slot, for A/B runs).
  */
 public final class WeightsFile implements ParamSource, AutoCloseable {
     private final Path path;
@@ -33,6 +37,9 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
     private final long headerBytes;
     private final boolean transposed;
     private final long[] layerOffset; // byte offset of each layer's first parameter
+    // Each layer's parameter count, kept: Layer.paramFloats() sums a list it builds on every call
+    // (176 bytes a read for a convolution), and reads must allocate nothing (AllocationFreeTest).
+    private final long[] layerFloats;
     private final Network net;
     private final MappedFile mapped;     // the whole file, read-only; null when reading through staging buffers
     // One staging buffer per reading thread (positional reads share the channel safely), reused:
@@ -66,9 +73,11 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
         }
         transposed = major > 1000 || minor > 1000;
         layerOffset = new long[net.layers().size()];
+        layerFloats = new long[net.layers().size()];
         long off = headerBytes;
         for (Layer l : net.layers()) {
             layerOffset[l.index()] = off;
+            layerFloats[l.index()] = l.paramFloats();
             long end = off + l.paramFloats() * 4;
             if (end > size && l.paramFloats() > 0) {
                 throw bad("is truncated: layer " + l.index() + " (" + l.kind() + ") needs bytes " + off + ".." + end
@@ -165,8 +174,8 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
     @Override
     public void read(int layer, long start, int count, float[] dst, int dstOff) {
         Layer l = net.layers().get(layer);
-        if (start < 0 || count < 0 || start + count > l.paramFloats()) {
-            throw new IndexOutOfBoundsException("layer " + layer + " has " + l.paramFloats() + " parameters; asked for "
+        if (start < 0 || count < 0 || start + count > layerFloats[layer]) {
+            throw new IndexOutOfBoundsException("layer " + layer + " has " + layerFloats[layer] + " parameters; asked for "
                     + start + "+" + count);
         }
         if (transposed && l instanceof dev.vessels.core.layers.ConnectedLayer c) {
@@ -185,13 +194,51 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
             return;
         }
         if (col0 < 0 || cols < 0 || col0 + cols > rowFloats || start < 0
-                || start + (long) (rows - 1) * rowFloats + col0 + cols > l.paramFloats()) {
-            throw new IndexOutOfBoundsException("layer " + layer + " has " + l.paramFloats() + " parameters; asked for "
+                || start + (long) (rows - 1) * rowFloats + col0 + cols > layerFloats[layer]) {
+            throw new IndexOutOfBoundsException("layer " + layer + " has " + layerFloats[layer] + " parameters; asked for "
                     + rows + " rows of " + rowFloats + " from " + start + ", columns " + col0 + "+" + cols);
         }
         // A release meanwhile keeps the layer's pages mapped: its next blocks of columns read them again.
         mapped.readFloatRows(layerOffset[layer] + (start + col0) * 4, (long) rowFloats * 4, rows, cols, dst, dstOff,
-                layerOffset[layer], layerOffset[layer] + l.paramFloats() * 4);
+                layerOffset[layer], layerOffset[layer] + layerFloats[layer] * 4);
+    }
+
+    /**
+     * Whether convolutions read their weight matrices in place from the mapping ({@link
+     * #inPlaceFloats}), their GEMM packing A straight from it: true unless {@code
+     * -Dvessels.weights.fuse=false} (the copy into the parameter slot, kept for A/B runs).
+     */
+    static final boolean FUSE = !"false".equals(System.getProperty("vessels.weights.fuse"));
+
+    /**
+     * The mapping, where reads go through one and {@link #FUSE} is on, and its floats can be
+     * indexed by int (files under 8 GiB; every layer's offset is a multiple of 4 bytes: a 16- or
+     * 20-byte header, then whole floats).
+     */
+    @Override
+    public MemorySegment inPlaceFloats() {
+        return FUSE && mapped != null && mapped.segment().byteSize() / Float.BYTES <= Integer.MAX_VALUE
+                ? mapped.segment() : null;
+    }
+
+    /**
+     * Counted as read through the mapping; a release meanwhile keeps the layer's pages mapped (the
+     * GEMM is about to read them). Not for a transposed file's connected weights (stored in another
+     * order); convolutions only ask for their weight matrix.
+     */
+    @Override
+    public int readInPlace(int layer, long start, long count) {
+        Layer l = net.layers().get(layer);
+        if (inPlaceFloats() == null || (transposed && l instanceof dev.vessels.core.layers.ConnectedLayer)) {
+            throw new UnsupportedOperationException(path + ": layer " + layer + " cannot be read in place");
+        }
+        if (start < 0 || count < 0 || start + count > layerFloats[layer]) {
+            throw new IndexOutOfBoundsException("layer " + layer + " has " + layerFloats[layer] + " parameters; asked for "
+                    + start + "+" + count);
+        }
+        long pos = layerOffset[layer] + start * 4;
+        mapped.serveInPlace(pos, count * 4, layerOffset[layer], layerOffset[layer] + layerFloats[layer] * 4);
+        return (int) (pos / Float.BYTES);
     }
 
     /** Mapped: a row's columns cost a copy, no system call (through staging buffers, a read() each). */

@@ -76,4 +76,28 @@ class MappedFileTest {
             }
         }
     }
+
+    /**
+     * Served in place (a GEMM packs the weights from the mapping): the bytes count towards the next
+     * release as a copy of them would, the segment holds the file's floats where served, and a
+     * range past the end is refused.
+     */
+    @Test
+    void servedInPlaceCountsTowardsTheReleasesAndReadsTheFloatsWritten() throws IOException {
+        int floats = (int) (2.5 * MappedFile.RELEASE_BYTES / Float.BYTES); // 40 MiB
+        Path p = counting(floats);
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ); MappedFile m = MappedFile.map(p, ch)) {
+            Assumptions.assumeTrue(m != null, "mapping with madvise is not available here");
+            java.lang.foreign.ValueLayout.OfFloat le = java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED
+                    .withOrder(ByteOrder.LITTLE_ENDIAN);
+            long mib = 1 << 20, all = (long) floats * Float.BYTES;
+            for (int k = 0; k < 40; k++) {
+                long pos = k * mib;
+                m.serveInPlace(pos, mib, pos, pos + mib);
+                assertThat(m.segment().get(le, pos + 12)).isEqualTo((float) (pos / Float.BYTES + 3));
+                assertThat(m.releases()).as("after %d MiB served", k + 1).isEqualTo((k + 1) / 16);
+            }
+            assertThatThrownBy(() -> m.serveInPlace(all - 4, 8, 0, all)).isInstanceOf(dev.vessels.core.VesselsException.class);
+        }
+    }
 }

@@ -108,6 +108,9 @@ public final class MemoryPlan {
         for (Layer l : layers) unit = Math.max(unit, minParamPiece(l));
         maxChunk = Math.max(slotCap, unit);
         slotFloats = new long[n];
+        // Sized for the weights too, whatever the source: a convolution whose GEMM reads its weights
+        // in place from a mapped weights file (OnDemandParams.inPlace) uses only the head of its slot,
+        // but the arena still holds the whole slot, and every other source fills it.
         for (Layer l : layers) slotFloats[l.index()] = Math.min(l.paramFloats(), maxChunk);
 
         // 3. Placement of everything in one arena.
