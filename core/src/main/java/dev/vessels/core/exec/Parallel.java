@@ -83,6 +83,24 @@ public final class Parallel implements AutoCloseable {
             for (int p = 0; p < parts; p++) body.accept(p);
             return;
         }
+        runJob(parts, body);
+    }
+
+    /**
+     * Runs part p on thread p for every p in [0, {@link #threads()}) at the same time — so parts may
+     * wait for each other (a barrier) — and returns true; or, when that cannot be had (a single
+     * thread, a closed pool, or a job already running: a call from inside a part or from another
+     * thread), runs nothing and returns false, and the caller does the work another way. A part
+     * that waits for another must give up when {@code body} fails elsewhere, or the job never ends.
+     */
+    public boolean forEachPartTogether(IntConsumer body) {
+        if (workers.length == 0 || closed || !busy.compareAndSet(false, true)) return false;
+        runJob(threads, body);
+        return true;
+    }
+
+    /** Runs a job while holding {@code busy}: part 0 on the caller, part i first on worker i. */
+    private void runJob(int parts, IntConsumer body) {
         Throwable t;
         try {
             this.body = body;

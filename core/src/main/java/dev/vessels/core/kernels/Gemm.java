@@ -3,6 +3,8 @@ package dev.vessels.core.kernels;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import dev.vessels.core.exec.Parallel;
 import jdk.incubator.vector.FloatVector;
@@ -231,6 +233,22 @@ public final class Gemm {
             return;
         }
         int nPanels = (n + NR - 1) / NR, mPanels = (m + MR - 1) / MR;
+        if (threads == 2 && SHARED_B && sharedB(m, n, k, q1 - q0, nPanels, mPanels, g != null)) {
+            Pair pair = new Pair();
+            boolean ran = par.forEachPartTogether(t -> {
+                try {
+                    sharedBPart(t, pair, m, n, k, q0, q1, a, aSeg, aOff, lda, b, bOff, ldb, g, c, cOff, ldc, accumulate, e,
+                            eRow0, mPanels);
+                } catch (RuntimeException | Error x) {
+                    pair.aborted = true; // the other part may be waiting at the barrier
+                    throw x;
+                }
+            });
+            if (ran) {
+                SHARED_B_RUNS.incrementAndGet();
+                return;
+            }
+        }
         if (splitColumns(m, n, k, threads, nPanels, mPanels, g != null)) {
             // Split columns on panel boundaries: each thread packs the whole A but only its own B.
             int parts = Math.min(threads, nPanels);
@@ -253,6 +271,106 @@ public final class Gemm {
                             ldc, accumulate, e, eRow0 + i0);
                 }
             });
+        }
+    }
+
+    /** GEMMs run with a shared B since start-up (tests assert the path is taken). */
+    static final AtomicLong SHARED_B_RUNS = new AtomicLong();
+
+    /** {@code -Dvessels.gemm.sharedB=false} turns the shared B off (A/B runs). */
+    private static final boolean SHARED_B = !"false".equals(System.getProperty("vessels.gemm.sharedB"));
+
+    /**
+     * Floats of packing that a barrier costs (~1 µs at ~0.8 ns a packed float): the shared B pays
+     * one per B block.
+     */
+    private static final double BARRIER_FLOATS = 1250;
+
+    /**
+     * Whether two threads should split the rows and pack each B block together ({@link #sharedBPart}):
+     * each then packs half of B and half of A, where either split alone has one thread pack all of
+     * one operand (ResNet's 3×3 convolutions at 16×16: M=256, K=2304, N=256, whose packing is about
+     * a fifth of the work). Chosen when the busiest thread's estimated work, one barrier per B block
+     * included, beats the better plain split's; the results are the same bits whichever is taken.
+     */
+    static boolean sharedB(int m, int n, int k, int kBlocks, int nPanels, int mPanels, boolean im2col) {
+        if (mPanels < 2 || nPanels < 2) return false;
+        double b = (double) k * n * (im2col ? 2 : 1), a = (double) m * k, macs = (double) m * n * k;
+        double rowShare = (double) ((mPanels + 1) / 2) / mPanels, colShare = (double) ((nPanels + 1) / 2) / nPanels;
+        double byColumns = a + b * colShare + macs * colShare / MACS_PER_PACKED_FLOAT;
+        double byRows = a * rowShare + b + macs * rowShare / MACS_PER_PACKED_FLOAT;
+        long blocks = (long) ((n + NC - 1) / NC) * kBlocks;
+        double shared = a * rowShare + b * colShare + macs * rowShare / MACS_PER_PACKED_FLOAT + blocks * BARRIER_FLOATS;
+        return shared < 0.97 * Math.min(byColumns, byRows);
+    }
+
+    /** The two parts of a shared-B GEMM: their B buffers, and a barrier one part can abort. */
+    static final class Pair {
+        final Scratch[] scratch = new Scratch[2]; // each part's scratch: B blocks alternate between their b
+        final AtomicInteger arrived = new AtomicInteger();
+        final int[] passes = new int[2];          // barriers passed, each part its own slot
+        volatile boolean aborted;
+
+        /** Waits until both parts have arrived here as many times as part {@code t} has. */
+        void await(int t) {
+            int target = 2 * ++passes[t];
+            if (arrived.incrementAndGet() >= target) return;
+            for (int spins = 0; arrived.get() < target; spins++) {
+                if (aborted) throw new IllegalStateException("the other part of a shared-B GEMM failed");
+                if (spins < 1 << 14) Thread.onSpinWait();
+                else Thread.yield();
+            }
+        }
+    }
+
+    /**
+     * Part {@code t} (of 2) of a shared-B GEMM: rows [i0, i1) of C, its own A panels, and every B
+     * block packed half by each part into one part's buffer (alternating, so a part packs the next
+     * block while the other still computes with this one), a barrier between packing and use. Each
+     * element of C gets the same operations in the same order as in {@link #blocked}.
+     */
+    private static void sharedBPart(int t, Pair pair, int m, int n, int k, int q0, int q1, float[] a, MemorySegment aSeg,
+                                    int aOff, int lda, float[] b, int bOff, int ldb, ConvGeometry g, float[] c, int cOff,
+                                    int ldc, boolean accumulate, Epilogue e, int eRow0, int mPanels) {
+        Scratch s = SCRATCH.get();
+        pair.scratch[t] = s;
+        pair.await(t); // both buffers known
+        int i0 = Parallel.partStart(mPanels, t, 2) * MR, i1 = Math.min(m, Parallel.partStart(mPanels, t + 1, 2) * MR);
+        int kb = kBlocks(k);
+        aOff -= kBlockStart(k, q0); // so that A's column p is at aOff + p, as when all of A is given
+        int step = 0;
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc), ncPanels = (nc + NR - 1) / NR;
+            int pa = Parallel.partStart(ncPanels, t, 2), pb = Parallel.partStart(ncPanels, t + 1, 2);
+            int j0 = pa * NR, j1 = Math.min(nc, pb * NR);
+            for (int q = q0; q < q1; q++, step++) {
+                int p0 = kBlockStart(k, q), p1 = kBlockStart(k, q + 1);
+                int kc = p1 - p0;
+                float[] bp = pair.scratch[step & 1].b;
+                if (j1 > j0) {
+                    if (g == null) {
+                        packB(kc, j1 - j0, b, bOff + p0 * ldb + jc + j0, ldb, bp, pa * kc * NR);
+                    } else {
+                        packIm2col(kc, j1 - j0, p0, jc + j0, b, bOff, g, s.row, bp, pa * kc * NR);
+                    }
+                }
+                pair.await(t); // the block is whole
+                boolean overwrite = q == 0 && !accumulate;
+                Epilogue fin = q == kb - 1 ? e : null; // only once C is final
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    if (aSeg != null) {
+                        packA(mc, kc, aSeg, aOff + ic * lda + p0, lda, s.a);
+                        macroKernel(mc, nc, kc, s.a, bp, c, cOff + ic * ldc + jc, ldc, overwrite, s.tile, fin, eRow0 + ic);
+                    } else if (n < DIRECT_A_MAX_N) {
+                        macroKernelDirect(mc, nc, kc, a, aOff + ic * lda + p0, lda, bp, c, cOff + ic * ldc + jc, ldc,
+                                overwrite, s.tile, s.edgeA, fin, eRow0 + ic);
+                    } else {
+                        packA(mc, kc, a, aOff + ic * lda + p0, lda, s.a);
+                        macroKernel(mc, nc, kc, s.a, bp, c, cOff + ic * ldc + jc, ldc, overwrite, s.tile, fin, eRow0 + ic);
+                    }
+                }
+            }
         }
     }
 
@@ -381,11 +499,16 @@ public final class Gemm {
 
     /** Packs B[kc×nc] into NR-wide panels, each [kc][NR], zero-padding the last panel's columns. */
     static void packB(int kc, int nc, float[] b, int bOff, int ldb, float[] dst) {
+        packB(kc, nc, b, bOff, ldb, dst, 0);
+    }
+
+    /** {@link #packB} into {@code dst} from {@code dstOff} (a range of a block's panels). */
+    static void packB(int kc, int nc, float[] b, int bOff, int ldb, float[] dst, int dstOff) {
         // Row by row, so the source is read sequentially (B may be a huge im2col matrix); each row
         // scatters NR-float pieces to the panels, which stay cache-resident.
         int full = nc / NR * NR, w = nc - full, panel = kc * NR;
         for (int p = 0; p < kc; p++) {
-            int src = bOff + p * ldb, d = p * NR;
+            int src = bOff + p * ldb, d = dstOff + p * NR;
             for (int j = 0; j < full; j += NR, d += panel) {
                 FloatVector.fromArray(S, b, src + j).intoArray(dst, d);
                 FloatVector.fromArray(S, b, src + j + L).intoArray(dst, d + L);
@@ -406,6 +529,12 @@ public final class Gemm {
      */
     static void packIm2col(int kc, int nc, int p0, int col0, float[] im, int imOff, ConvGeometry g, float[] row,
                            float[] dst) {
+        packIm2col(kc, nc, p0, col0, im, imOff, g, row, dst, 0);
+    }
+
+    /** {@link #packIm2col} into {@code dst} from {@code dstOff} (a range of a block's panels). */
+    static void packIm2col(int kc, int nc, int p0, int col0, float[] im, int imOff, ConvGeometry g, float[] row,
+                           float[] dst, int dstOff) {
         int h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), sh = g.sh(), sw = g.sw(), ph = g.ph(), pw = g.pw();
         int ow = g.ow(), taps = kh * kw;
         int full = nc / NR * NR, rem = nc - full, panel = kc * NR;
@@ -453,7 +582,7 @@ public final class Gemm {
                     col += ox1 - ox0;
                 }
             }
-            int d = p * NR;
+            int d = dstOff + p * NR;
             for (int jj = 0; jj < full; jj += NR, d += panel) {
                 FloatVector.fromArray(S, row, jj).intoArray(dst, d);
                 FloatVector.fromArray(S, row, jj + L).intoArray(dst, d + L);

@@ -22,6 +22,31 @@ class ParallelTest {
     }
 
     @Test
+    void togetherRunsEveryPartAtOnceOrNothing() throws Exception {
+        try (Parallel par = new Parallel(2)) {
+            // Both parts at the same time: each waits until the other has started.
+            java.util.concurrent.CountDownLatch both = new java.util.concurrent.CountDownLatch(2);
+            boolean[] nested = new boolean[1];
+            assertThat(par.forEachPartTogether(p -> {
+                both.countDown();
+                try {
+                    if (!both.await(10, java.util.concurrent.TimeUnit.SECONDS)) throw new IllegalStateException("not together");
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                // From inside a part the pool is busy: refused, nothing run.
+                if (p == 0) nested[0] = par.forEachPartTogether(q -> {
+                    throw new AssertionError("ran");
+                });
+            })).isTrue();
+            assertThat(nested[0]).isFalse();
+        }
+        assertThat(Parallel.SERIAL.forEachPartTogether(p -> {
+            throw new AssertionError("ran");
+        })).as("one thread: refused").isFalse();
+    }
+
+    @Test
     void aWorkersExceptionReachesTheCallerAndTheInstanceStaysUsable() {
         try (Parallel par = new Parallel(2)) {
             assertThatThrownBy(() -> par.forEachPart(2, p -> {

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Random;
 
 import dev.vessels.core.exec.Parallel;
+import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
@@ -121,6 +122,58 @@ class GemmTest {
         }
     }
 
+    @Property(tries = 40)
+    void sharedBIsTheSerialResultBitForBit(@ForAll @IntRange(min = 16, max = 300) int m, @ForAll @IntRange(min = 2, max = 40) int c,
+                                          @ForAll @IntRange(min = 4, max = 40) int side, @ForAll boolean conv,
+                                          @ForAll boolean accumulate, @ForAll long seed) {
+        // Two threads packing each B block together (half each, one barrier per block) against one
+        // thread: the same bits, as a 3x3 convolution (im2col packing) or a plain GEMM (packB), the
+        // rows split on panel boundaries, blocks of columns over NC (side up to 40: N up to 1600).
+        ConvGeometry g = new ConvGeometry(c * 8, side, side, 3, 3, 1, 1, 1, 1, side, side);
+        int k = g.k(), n = g.n();
+        Assume.that((long) m * n * k >= 1 << 20); // smaller ones run on one thread
+        Assume.that(Gemm.sharedB(m, n, k, Gemm.kBlocks(k), (n + Gemm.NR - 1) / Gemm.NR, (m + Gemm.MR - 1) / Gemm.MR, conv));
+        Random r = new Random(seed);
+        float[] a = fill(r, m * k), b = fill(r, conv ? c * 8 * side * side : k * n), c0 = fill(r, m * n);
+        float[] one = c0.clone(), two = c0.clone();
+        long before = Gemm.SHARED_B_RUNS.get();
+        if (conv) {
+            Gemm.conv(m, a, 0, k, g, b, 0, one, 0, n, accumulate, Parallel.SERIAL);
+            Gemm.conv(m, a, 0, k, g, b, 0, two, 0, n, accumulate, TWO);
+        } else {
+            Gemm.gemm(m, n, k, a, 0, k, b, 0, n, one, 0, n, accumulate, Parallel.SERIAL);
+            Gemm.gemm(m, n, k, a, 0, k, b, 0, n, two, 0, n, accumulate, TWO);
+        }
+        assertThat(Gemm.SHARED_B_RUNS.get()).as("the shared-B path ran").isGreaterThan(before);
+        assertThat(two).isEqualTo(one);
+    }
+
+    @org.junit.jupiter.api.Test
+    void sharedBIsChosenForResNetsHotConvolutions() {
+        // ResNet152's 3x3 convolutions at 16x16 (M=256, K=2304, N=256) and its 1x1 reductions there
+        // (M=256, K=1024): the split where each thread packs half of A and half of B.
+        assertThat(Gemm.sharedB(256, 256, 2304, Gemm.kBlocks(2304), 8, 32, true)).isTrue();
+        assertThat(Gemm.sharedB(256, 256, 1024, Gemm.kBlocks(1024), 8, 32, false)).isTrue();
+        // A single row panel cannot be split by rows.
+        assertThat(Gemm.sharedB(8, 4096, 576, Gemm.kBlocks(576), 128, 1, true)).isFalse();
+    }
+
+    @org.junit.jupiter.api.Test
+    void aFailingPartReleasesTheOtherFromTheBarrier() {
+        // Part 0 fails before its first barrier; part 1, waiting there, must give up rather than
+        // hang the prediction (and the failure reaches the caller).
+        Gemm.Pair pair = new Gemm.Pair();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TWO.forEachPartTogether(t -> {
+            try {
+                if (t == 0) throw new IllegalArgumentException("boom");
+                pair.await(t);
+            } catch (RuntimeException x) {
+                pair.aborted = true;
+                throw x;
+            }
+        })).isInstanceOf(RuntimeException.class);
+    }
+
     @Property(tries = 120)
     void narrowColumnsKeepTheScalarChainOrderBitForBit(@ForAll @IntRange(min = 1, max = 70) int m,
                                                        @ForAll @IntRange(min = 1, max = 15) int n,
@@ -128,7 +181,7 @@ class GemmTest {
                                                        @ForAll @IntRange(min = 0, max = 5) int pad,
                                                        @ForAll boolean accumulate, @ForAll boolean twoThreads, @ForAll long seed) {
         // Fewer columns than a vector (the last 1x1 convolution of ResNeXt152 and Darknet53: N = 1):
-        // whether rows go 16 at a time through gathers or one by one, every output must be the
+        // whether rows go eight at a time (eight interleaved chains) or one by one, every output must be the
         // chain below, bit for bit: FMAs in p order within each K block, blocks added in order.
         Random r = new Random(seed);
         int lda = k + pad, ldb = n + pad, ldc = n + pad;
