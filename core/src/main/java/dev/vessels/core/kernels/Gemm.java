@@ -291,7 +291,10 @@ public final class Gemm {
      * each then packs half of B and half of A, where either split alone has one thread pack all of
      * one operand (ResNet's 3×3 convolutions at 16×16: M=256, K=2304, N=256, whose packing is about
      * a fifth of the work). Chosen when the busiest thread's estimated work, one barrier per B block
-     * included, beats the better plain split's; the results are the same bits whichever is taken.
+     * included, is under 0.92 of the better plain split's: every B block is a barrier where the
+     * faster thread waits, so a small estimated gain measured as a loss (Darknet53's 3×3 convolutions
+     * at 32×32, estimate 0.97: 16.6 → 17.5 ms at two threads). The results are the same bits
+     * whichever is taken.
      */
     static boolean sharedB(int m, int n, int k, int kBlocks, int nPanels, int mPanels, boolean im2col) {
         if (mPanels < 2 || nPanels < 2) return false;
@@ -301,7 +304,7 @@ public final class Gemm {
         double byRows = a * rowShare + b + macs * rowShare / MACS_PER_PACKED_FLOAT;
         long blocks = (long) ((n + NC - 1) / NC) * kBlocks;
         double shared = a * rowShare + b * colShare + macs * rowShare / MACS_PER_PACKED_FLOAT + blocks * BARRIER_FLOATS;
-        return shared < 0.97 * Math.min(byColumns, byRows);
+        return shared < 0.92 * Math.min(byColumns, byRows);
     }
 
     /** The two parts of a shared-B GEMM: their B buffers, and a barrier one part can abort. */
