@@ -190,6 +190,18 @@ public final class SideBySide {
     /** The FMA ceiling measured before each model (GFLOP/s, 2 threads). */
     private final List<Double> peaks = new ArrayList<>();
 
+    /** Memory read bandwidth measured before each model (GB/s, 2 threads). */
+    private final List<Double> streams = new ArrayList<>();
+
+    private static double stream() {
+        try {
+            return dev.vessels.core.kernels.MachinePeak.streamGBps(2, 300);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static double peak() {
         try {
             return dev.vessels.core.kernels.MachinePeak.gflops(2, 300);
@@ -209,9 +221,10 @@ public final class SideBySide {
         for (String m : models) {
             try {
                 // The machine's FMA ceiling (2 threads) before each model: on this shared VM it moves.
-                double peak = peak();
+                double peak = peak(), stream = stream();
                 peaks.add(peak);
-                progress("%s: FMA peak on 2 threads now %.0f GFLOP/s", m, peak);
+                streams.add(stream);
+                progress("%s: FMA peak on 2 threads now %.0f GFLOP/s, memory read %.1f GB/s", m, peak, stream);
                 model(m);
             } catch (RuntimeException | IOException | OutOfMemoryError e) {
                 // One model's failure (an export the exporter refuses, a file system full) must not lose the others' figures.
@@ -448,6 +461,9 @@ public final class SideBySide {
             out.printf(Locale.ROOT, "FMA peak on 2 threads, measured before each model: %.0f–%.0f GFLOP/s%n",
                     peaks.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
                     peaks.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+            out.printf(Locale.ROOT, "Memory read on 2 threads, measured before each model: %.1f–%.1f GB/s%n",
+                    streams.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
+                    streams.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
         }
         out.printf(Locale.ROOT, "(%d s, load average at the end %s)%n", end.getEpochSecond() - start.getEpochSecond(), loadAverage());
         out.flush();

@@ -68,8 +68,10 @@ public final class BenchCommand implements Callable<Integer> {
         List<Map<String, Object>> results = new ArrayList<>();
         // The machine's FMA ceiling on the prediction's threads, before and after: on a shared VM it moves.
         double peakBefore = MachinePeak.gflops(exec.threads(), PEAK_MILLIS);
+        double streamBefore = MachinePeak.streamGBps(exec.threads(), PEAK_MILLIS);
         if (!json) {
-            out.printf("FMA peak on %d thread(s), measured now: %.0f GFLOP/s%n", exec.threads(), peakBefore);
+            out.printf("FMA peak on %d thread(s), measured now: %.0f GFLOP/s; memory read: %.1f GB/s%n", exec.threads(),
+                    peakBefore, streamBefore);
             out.printf("%-20s %-9s %7s %10s %10s %10s %8s %9s  %s%n", "model", "executor", "threads", "median ms", "min ms",
                     "max ms", "GFLOPs", "GFLOP/s", "weights");
             out.flush();
@@ -121,17 +123,20 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         double peakAfter = MachinePeak.gflops(exec.threads(), PEAK_MILLIS);
+        double streamAfter = MachinePeak.streamGBps(exec.threads(), PEAK_MILLIS);
         if (json) {
             Map<String, Object> machine = new LinkedHashMap<>();
             machine.put("threads", exec.threads());
             machine.put("fma_peak_gflops_per_s", Map.of("before", peakBefore, "after", peakAfter));
+            machine.put("memory_read_gb_per_s", Map.of("before", streamBefore, "after", streamAfter));
             Map<String, Object> all = new LinkedHashMap<>();
             all.put("models", results);
             all.put("machine", machine);
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(all));
             out.flush();
         } else {
-            out.printf("FMA peak on %d thread(s) after the runs: %.0f GFLOP/s%n", exec.threads(), peakAfter);
+            out.printf("FMA peak on %d thread(s) after the runs: %.0f GFLOP/s; memory read: %.1f GB/s%n", exec.threads(),
+                    peakAfter, streamAfter);
             out.flush();
         }
         return 0;

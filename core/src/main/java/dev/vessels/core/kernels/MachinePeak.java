@@ -11,7 +11,9 @@ import jdk.incubator.vector.VectorSpecies;
  * on registers only (no memory traffic), so the figure is what the cores deliver at this moment.
  * Why: on a shared VM the same prediction's latency moved by up to a third between JVM launches an
  * hour apart (docs/benchmarks.md, session 4); a bench run that also reports the ceiling it ran
- * under tells a slower machine from a slower engine.
+ * under tells a slower machine from a slower engine. The FMA ceiling alone did not move between two
+ * runs an hour apart whose predictions differed by 12 % (session 5), so {@link #streamGBps} measures
+ * the other resource a prediction needs, memory bandwidth, the same way.
  */
 public final class MachinePeak {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -68,6 +70,69 @@ public final class MachinePeak {
             sum += rates[t];
         }
         return sum;
+    }
+
+    /** Floats each thread streams: 32 MiB, far past the caches (L2 2 MiB a core here). */
+    private static final int STREAM_FLOATS = 8 << 20;
+
+    /**
+     * GB/s (10^9 bytes) that {@code threads} threads read side by side, each summing its own
+     * 32 MiB array again and again for about {@code millis} ms: the sum over threads of each
+     * thread's median pass. What the weights' reads and the GEMM's packing of A compete for.
+     */
+    public static double streamGBps(int threads, int millis) throws InterruptedException {
+        float[][] data = new float[threads][STREAM_FLOATS]; // [thread][floats], zeroed (touched) by the JVM
+        float sink = 0;
+        long warmUntil = System.nanoTime() + 100_000_000L;
+        for (int calls = 0; calls < 20 || System.nanoTime() < warmUntil; calls++) sink += sum(data[0], 1 << 12);
+        long duration = millis * 1_000_000L;
+        double[] rates = new double[threads];
+        CountDownLatch start = new CountDownLatch(1);
+        Thread[] ts = new Thread[threads];
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            ts[t] = new Thread(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                double[] passes = new double[1024];
+                int n = 0;
+                float keep = 0;
+                long end = System.nanoTime() + duration;
+                for (long now = System.nanoTime(); (now < end || n < 3) && n < passes.length; ) {
+                    keep += sum(data[id], STREAM_FLOATS);
+                    long next = System.nanoTime();
+                    passes[n++] = (double) STREAM_FLOATS * Float.BYTES / (next - now);
+                    now = next;
+                }
+                java.util.Arrays.sort(passes, 0, n);
+                rates[id] = passes[n / 2] + (keep == 42f ? 1e-9 : 0);
+            }, "stream-" + t);
+            ts[t].start();
+        }
+        start.countDown();
+        double total = sink == 42f ? 1e-9 : 0;
+        for (int t = 0; t < threads; t++) {
+            ts[t].join();
+            total += rates[t];
+        }
+        return total;
+    }
+
+    /** The first {@code len} floats of {@code x} summed in four vector chains (a multiple of 4L). */
+    private static float sum(float[] x, int len) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        int l = S.length();
+        for (int i = 0; i + 4 * l <= len; i += 4 * l) {
+            a0 = a0.add(FloatVector.fromArray(S, x, i));
+            a1 = a1.add(FloatVector.fromArray(S, x, i + l));
+            a2 = a2.add(FloatVector.fromArray(S, x, i + 2 * l));
+            a3 = a3.add(FloatVector.fromArray(S, x, i + 3 * l));
+        }
+        return a0.add(a1).add(a2).add(a3).reduceLanes(VectorOperators.ADD);
     }
 
     /** {@code iters} rounds of CHAINS independent register FMAs; the sum keeps C2 from dropping them. */

@@ -16,4 +16,13 @@ class MachinePeakTest {
         double two = MachinePeak.gflops(2, 50);
         assertThat(two).isFinite().isGreaterThan(0.5 * one);
     }
+
+    @Test
+    void measuresAPlausibleStreamingBandwidth() throws InterruptedException {
+        // Any machine that runs this reads memory faster than 0.1 GB/s and slower than 10 TB/s: far
+        // outside means bytes or nanoseconds are miscounted.
+        double one = MachinePeak.streamGBps(1, 50);
+        assertThat(one).isBetween(0.1, 10_000.0);
+        assertThat(MachinePeak.streamGBps(2, 50)).isBetween(0.1, 10_000.0);
+    }
 }
