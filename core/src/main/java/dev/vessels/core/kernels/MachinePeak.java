@@ -35,6 +35,23 @@ public final class MachinePeak {
         long warmUntil = System.nanoTime() + 150_000_000L;
         float sink = 0;
         for (int calls = 0; calls < 30_000 || System.nanoTime() < warmUntil; calls++) sink += chains(64, 0.999f);
+        double flopsPerSlice = (double) SLICE * CHAINS * 2 * S.length();
+        return sideBySide(threads, millis, 1, id -> chains(SLICE, 0.999f), flopsPerSlice) + (sink == 42f ? 1e-9 : 0);
+    }
+
+    /** One timed unit of work of thread {@code id}; its result keeps C2 from dropping the work. */
+    @FunctionalInterface
+    private interface Pass {
+        float run(int id);
+    }
+
+    /**
+     * Runs {@code pass} on {@code threads} threads side by side for about {@code millis} ms (and at
+     * least {@code minPasses} times each) and returns the sum over threads of each thread's median
+     * rate, {@code unitsPerPass} per pass (FLOPs, bytes) per nanosecond.
+     */
+    private static double sideBySide(int threads, int millis, int minPasses, Pass pass, double unitsPerPass)
+            throws InterruptedException {
         long duration = millis * 1_000_000L;
         double[] rates = new double[threads];
         CountDownLatch start = new CountDownLatch(1);
@@ -48,23 +65,23 @@ public final class MachinePeak {
                     Thread.currentThread().interrupt();
                     return;
                 }
-                double[] slices = new double[4096];
+                double[] passes = new double[4096];
                 int n = 0;
                 float keep = 0;
                 long end = System.nanoTime() + duration;
-                for (long now = System.nanoTime(); now < end && n < slices.length; ) {
-                    keep += chains(SLICE, 0.999f);
+                for (long now = System.nanoTime(); (now < end || n < minPasses) && n < passes.length; ) {
+                    keep += pass.run(id);
                     long next = System.nanoTime();
-                    slices[n++] = (double) SLICE * CHAINS * 2 * S.length() / (next - now);
+                    passes[n++] = unitsPerPass / (next - now);
                     now = next;
                 }
-                java.util.Arrays.sort(slices, 0, n);
-                rates[id] = n == 0 ? 0 : slices[n / 2] + (keep == 42f ? 1e-9 : 0);
-            }, "fma-peak-" + t);
+                java.util.Arrays.sort(passes, 0, n);
+                rates[id] = n == 0 ? 0 : passes[n / 2] + (keep == 42f ? 1e-9 : 0);
+            }, "machine-peak-" + t);
             ts[t].start();
         }
         start.countDown();
-        double sum = sink == 42f ? 1e-9 : 0;
+        double sum = 0;
         for (int t = 0; t < threads; t++) {
             ts[t].join();
             sum += rates[t];
@@ -85,41 +102,8 @@ public final class MachinePeak {
         float sink = 0;
         long warmUntil = System.nanoTime() + 100_000_000L;
         for (int calls = 0; calls < 20 || System.nanoTime() < warmUntil; calls++) sink += sum(data[0], 1 << 12);
-        long duration = millis * 1_000_000L;
-        double[] rates = new double[threads];
-        CountDownLatch start = new CountDownLatch(1);
-        Thread[] ts = new Thread[threads];
-        for (int t = 0; t < threads; t++) {
-            int id = t;
-            ts[t] = new Thread(() -> {
-                try {
-                    start.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                double[] passes = new double[1024];
-                int n = 0;
-                float keep = 0;
-                long end = System.nanoTime() + duration;
-                for (long now = System.nanoTime(); (now < end || n < 3) && n < passes.length; ) {
-                    keep += sum(data[id], STREAM_FLOATS);
-                    long next = System.nanoTime();
-                    passes[n++] = (double) STREAM_FLOATS * Float.BYTES / (next - now);
-                    now = next;
-                }
-                java.util.Arrays.sort(passes, 0, n);
-                rates[id] = passes[n / 2] + (keep == 42f ? 1e-9 : 0);
-            }, "stream-" + t);
-            ts[t].start();
-        }
-        start.countDown();
-        double total = sink == 42f ? 1e-9 : 0;
-        for (int t = 0; t < threads; t++) {
-            ts[t].join();
-            total += rates[t];
-        }
-        return total;
+        return sideBySide(threads, millis, 3, id -> sum(data[id], STREAM_FLOATS), (double) STREAM_FLOATS * Float.BYTES)
+                + (sink == 42f ? 1e-9 : 0);
     }
 
     /** The first {@code len} floats of {@code x} summed in four vector chains (a multiple of 4L). */

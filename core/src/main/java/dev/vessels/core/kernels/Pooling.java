@@ -24,14 +24,19 @@ public final class Pooling {
     public static void max(float[] x, int xOff, int c, int h, int w, int size, int stride, int padding, int oh, int ow,
                            float[] y, int yOff, Parallel par) {
         if (par == null || par.threads() == 1 || (long) c * oh * ow < PARALLEL_MIN_OUTPUTS) {
-            maxChannels(0, c, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff);
+            windows(false, 0, c, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff);
         } else {
-            par.forRange(c, (lo, hi) -> maxChannels(lo, hi, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff));
+            par.forRange(c, (lo, hi) -> windows(false, lo, hi, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff));
         }
     }
 
-    private static void maxChannels(int c0, int c1, float[] x, int xOff, int h, int w, int size, int stride, int padding,
-                                    int oh, int ow, float[] y, int yOff) {
+    /**
+     * Channels [c0, c1) of a window pooling, max or average: per output row, the outputs whose
+     * window lies wholly inside the row L at a time ({@link #maxLanes}, {@link #avgLanes}), the
+     * rest one by one, every output's result the same bits as the plain twin's.
+     */
+    private static void windows(boolean average, int c0, int c1, float[] x, int xOff, int h, int w, int size, int stride,
+                                int padding, int oh, int ow, float[] y, int yOff) {
         int off = -padding / 2;
         // Outputs [jLo, jHi) have their whole window inside the row.
         int jLo = Math.min(ow, Math.max(0, Math.ceilDiv(-off, stride))); // ≤ ow: a map narrower than the padding
@@ -43,18 +48,25 @@ public final class Pooling {
                 int cy0 = off + i * stride;
                 int nLo = Math.max(0, -cy0), nHi = Math.min(size, h - cy0);
                 int dst = yOff + (k * oh + i) * ow;
-                if (vector) {
+                if (vector && nHi > nLo) {
                     for (int j = jLo; j < jHi; j += L) {
-                        maxLanes(x, plane + cy0 * w + off + j * stride, w, nLo, nHi, size, stride, y, dst + j,
-                                Math.min(L, jHi - j));
+                        int base = plane + cy0 * w + off + j * stride, lanes = Math.min(L, jHi - j);
+                        if (average) avgLanes(x, base, w, nLo, nHi, size, stride, y, dst + j, lanes);
+                        else maxLanes(x, base, w, nLo, nHi, size, stride, y, dst + j, lanes);
                     }
-                    scalarOutputs(0, jLo, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
-                    scalarOutputs(jHi, ow, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
+                    outputs(average, 0, jLo, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
+                    outputs(average, jHi, ow, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
                 } else {
-                    scalarOutputs(0, ow, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
+                    outputs(average, 0, ow, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
                 }
             }
         }
+    }
+
+    private static void outputs(boolean average, int j0, int j1, float[] x, int plane, int w, int cy0, int nLo, int nHi,
+                                int off, int size, int stride, float[] y, int dst) {
+        if (average) avgOutputs(j0, j1, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
+        else scalarOutputs(j0, j1, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
     }
 
     /**
@@ -198,43 +210,18 @@ public final class Pooling {
     public static void avgLocal(float[] x, int xOff, int c, int h, int w, int size, int stride, int padding, int oh, int ow,
                                 float[] y, int yOff, Parallel par) {
         if (par == null || par.threads() == 1 || (long) c * oh * ow < PARALLEL_MIN_OUTPUTS) {
-            avgChannels(0, c, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff);
+            windows(true, 0, c, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff);
         } else {
-            par.forRange(c, (lo, hi) -> avgChannels(lo, hi, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff));
-        }
-    }
-
-    private static void avgChannels(int c0, int c1, float[] x, int xOff, int h, int w, int size, int stride, int padding,
-                                    int oh, int ow, float[] y, int yOff) {
-        int off = -padding / 2;
-        // Outputs [jLo, jHi) have their whole window inside the row (as in maxChannels).
-        int jLo = Math.min(ow, Math.max(0, Math.ceilDiv(-off, stride))); // ≤ ow: a map narrower than the padding
-        int jHi = Math.max(jLo, Math.min(ow, Math.floorDiv(w - size - off, stride) + 1));
-        boolean vector = stride <= 2 && L == 16;
-        for (int k = c0; k < c1; k++) {
-            int plane = xOff + k * h * w;
-            for (int i = 0; i < oh; i++) {
-                int cy0 = off + i * stride;
-                int nLo = Math.max(0, -cy0), nHi = Math.min(size, h - cy0);
-                int dst = yOff + (k * oh + i) * ow;
-                if (vector && nHi > nLo) {
-                    for (int j = jLo; j < jHi; j += L) {
-                        avgLanes(x, plane + cy0 * w + off + j * stride, w, nLo, nHi, size, stride, y, dst + j,
-                                Math.min(L, jHi - j));
-                    }
-                    avgOutputs(0, jLo, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
-                    avgOutputs(jHi, ow, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
-                } else {
-                    avgOutputs(0, ow, x, plane, w, cy0, nLo, nHi, off, size, stride, y, dst);
-                }
-            }
+            par.forRange(c, (lo, hi) -> windows(true, lo, hi, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff));
         }
     }
 
     /**
      * Up to L averages of one row ({@code lanes} of them), each window wholly inside the row and
      * rows [nLo, nHi) of it inside the image (nHi > nLo): lane l is output j+l, whose window starts
-     * at {@code base} + l·stride. Loads as in {@link #maxLanes}.
+     * at {@code base} + l·stride. Loads as in {@link #maxLanes}, written out again: a helper returning
+     * the loaded vector was not always inlined, and a vector that crosses a call is boxed (max pooling
+     * went from 0.8 to 5 ms in InceptionV3 that way).
      */
     private static void avgLanes(float[] x, int base, int w, int nLo, int nHi, int size, int stride, float[] y, int at,
                                  int lanes) {
