@@ -80,6 +80,22 @@ class OnDemandColumnsTest {
         @Override public boolean synthetic() { return false; }
     }
 
+    /** The test input: a fixed ramp of values in [-0.3, 0.7). */
+    static float[] input(Network net) {
+        float[] x = new float[(int) net.input().size()];
+        for (int i = 0; i < x.length; i++) x[i] = (i % 17) / 17f - 0.3f;
+        return x;
+    }
+
+    /** Writes synthetic weights (seed 5) to {@code file}, and returns the baseline's prediction with them. */
+    static Prediction writeAndPredictBaseline(Network net, Path file, float[] x) {
+        SyntheticWeights syn = new SyntheticWeights(net, 5);
+        syn.write(file);
+        try (Executor b = Executors.create("baseline", net, syn, 1)) {
+            return b.predict(x);
+        }
+    }
+
     /**
      * Slot 11520 floats: L0 and L1 by columns (one K block a piece), L2 in one piece. Slot 2304: L0
      * and L1 by rows (one K block of every filter does not fit), L2 by columns, group by group.
@@ -88,15 +104,9 @@ class OnDemandColumnsTest {
     @CsvSource({"11520, 1", "11520, 2", "2304, 1", "2304, 2"})
     void servedByColumnsWithTheBaselinesBitsReadingEachParameterOnce(long slot, int threads, @TempDir Path dir) {
         Network net = GraphsAccess.cfg(CFG);
-        SyntheticWeights syn = new SyntheticWeights(net, 5);
         Path file = dir.resolve("w.weights");
-        syn.write(file);
-        float[] x = new float[(int) net.input().size()];
-        for (int i = 0; i < x.length; i++) x[i] = (i % 17) / 17f - 0.3f;
-        Prediction base;
-        try (Executor b = Executors.create("baseline", net, syn, 1)) {
-            base = b.predict(x);
-        }
+        float[] x = input(net);
+        Prediction base = writeAndPredictBaseline(net, file, x);
         MemoryPlan plan = MemoryPlan.of(net, slot);
         assertThat(plan.maxChunkFloats()).isEqualTo(slot);
         for (boolean cheap : new boolean[]{true, false}) {
@@ -128,15 +138,9 @@ class OnDemandColumnsTest {
     @CsvSource({"11520, 1", "11520, 2", "2304, 1", "2304, 2"})
     void aMappedFileIsReadInPlaceByTheGemmWithTheBaselinesBits(long slot, int threads, @TempDir Path dir) {
         Network net = GraphsAccess.cfg(CFG);
-        SyntheticWeights syn = new SyntheticWeights(net, 5);
         Path file = dir.resolve("w.weights");
-        syn.write(file);
-        float[] x = new float[(int) net.input().size()];
-        for (int i = 0; i < x.length; i++) x[i] = (i % 17) / 17f - 0.3f;
-        Prediction base;
-        try (Executor b = Executors.create("baseline", net, syn, 1)) {
-            base = b.predict(x);
-        }
+        float[] x = input(net);
+        Prediction base = writeAndPredictBaseline(net, file, x);
         try (WeightsFile wf = WeightsFile.open(file, net);
              Executor v = Executors.vessels(net, wf, threads, MemoryPlan.of(net, slot))) {
             ExecutorEquivalenceTest.assertBitIdentical(base, v.predict(x));
