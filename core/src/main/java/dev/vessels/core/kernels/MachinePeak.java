@@ -98,7 +98,10 @@ public final class MachinePeak {
      * thread's median pass. What the weights' reads and the GEMM's packing of A compete for.
      */
     public static double streamGBps(int threads, int millis) throws InterruptedException {
-        float[][] data = new float[threads][STREAM_FLOATS]; // [thread][floats], zeroed (touched) by the JVM
+        float[][] data = new float[threads][STREAM_FLOATS]; // [thread][floats]
+        // Written first, so every page is the thread's own: pages of a fresh array the JVM has not
+        // written could all map the kernel's one zero page, which stays in cache.
+        for (float[] d : data) java.util.Arrays.fill(d, 1f);
         float sink = 0;
         long warmUntil = System.nanoTime() + 100_000_000L;
         for (int calls = 0; calls < 20 || System.nanoTime() < warmUntil; calls++) sink += sum(data[0], 1 << 12);
