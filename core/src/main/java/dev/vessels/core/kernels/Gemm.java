@@ -297,7 +297,8 @@ public final class Gemm {
      * whichever is taken.
      */
     static boolean sharedB(int m, int n, int k, int kBlocks, int nPanels, int mPanels, boolean im2col) {
-        if (mPanels < 2 || nPanels < 2) return false;
+        // One block of columns at most: where the estimate ever picks it (maps up to 32×32), measured and tested.
+        if (mPanels < 2 || nPanels < 2 || n > NC) return false;
         double b = (double) k * n * (im2col ? 2 : 1), a = (double) m * k, macs = (double) m * n * k;
         double rowShare = (double) ((mPanels + 1) / 2) / mPanels, colShare = (double) ((nPanels + 1) / 2) / nPanels;
         double byColumns = a + b * colShare + macs * colShare / MACS_PER_PACKED_FLOAT;
