@@ -159,20 +159,7 @@ public final class Gemm {
                             int cOff, int ldc, boolean accumulate, Parallel par, Epilogue e, int eRow0) {
         int n = g.oh() * g.ow(), k = g.c() * g.kh() * g.kw();
         if (m <= 0 || n <= 0) return;
-        if (n < NARROW_N && pointwise(g)) {
-            // A pointwise convolution of a map under a vector wide (the last 1×1 convolution of
-            // ResNeXt152 and Darknet53 runs on 1×1): its im2col is the image itself, and the narrow
-            // GEMM computes each output with the packed path's chain (FMAs in p order per K block,
-            // blocks added in order), without 16-lane panels holding one column.
-            gemm(m, n, k, a, aOff, lda, im, imOff, n, c, cOff, ldc, accumulate, par, e, eRow0);
-            return;
-        }
         split(m, n, k, 0, kBlocks(k), a, null, aOff, lda, im, imOff, 0, g, c, cOff, ldc, accumulate, par, e, eRow0);
-    }
-
-    /** A 1×1, stride-1, unpadded convolution: its im2col is the image itself. */
-    private static boolean pointwise(ConvGeometry g) {
-        return g.kh() == 1 && g.kw() == 1 && g.sh() == 1 && g.sw() == 1 && g.ph() == 0 && g.pw() == 0;
     }
 
     /**
@@ -194,10 +181,6 @@ public final class Gemm {
                             int cOff, int ldc, boolean accumulate, Parallel par, Epilogue e, int eRow0) {
         int n = g.oh() * g.ow(), k = g.c() * g.kh() * g.kw();
         if (m <= 0 || n <= 0) return;
-        if (n < NARROW_N && pointwise(g)) { // as the float[] conv does, so both give the same bits
-            gemm(m, n, k, a, aOff, lda, im, imOff, n, c, cOff, ldc, accumulate, par, e, eRow0);
-            return;
-        }
         split(m, n, k, 0, kBlocks(k), null, a, aOff, lda, im, imOff, 0, g, c, cOff, ldc, accumulate, par, e, eRow0);
     }
 

@@ -105,9 +105,9 @@ class GemmTest {
                                                       @ForAll @IntRange(min = 1, max = 700) int channels,
                                                       @ForAll @IntRange(min = 1, max = 3) int side,
                                                       @ForAll boolean pointwise, @ForAll boolean twoThreads, @ForAll long seed) {
-        // Maps of 1..9 outputs: a 1x1 convolution goes through the narrow GEMM on the image itself,
-        // a 3x3 pad-1 one through the packed panels; both must give the chain's bits (so switching
-        // the pointwise ones to the narrow GEMM changed no result).
+        // Maps of 1..9 outputs (fewer than a vector), 1x1 and 3x3 pad 1, through the packed panels:
+        // the chain's bits, the same the narrow GEMM gives the pointwise layers the executor runs
+        // as a GEMM on the image itself.
         int ks = pointwise ? 1 : 3, pad = pointwise ? 0 : 1;
         ConvGeometry g = new ConvGeometry(channels, side, side, ks, ks, 1, 1, pad, pad, side, side);
         Random r = new Random(seed);
