@@ -344,19 +344,7 @@ public final class Gemm {
                 pair.await(t); // the block is whole
                 boolean overwrite = q == 0 && !accumulate;
                 Epilogue fin = q == kb - 1 ? e : null; // only once C is final
-                for (int ic = i0; ic < i1; ic += MC) {
-                    int mc = Math.min(MC, i1 - ic);
-                    if (aSeg != null) {
-                        packA(mc, kc, aSeg, aOff + ic * lda + p0, lda, s.a);
-                        macroKernel(mc, nc, kc, s.a, bp, c, cOff + ic * ldc + jc, ldc, overwrite, s.tile, fin, eRow0 + ic);
-                    } else if (n < DIRECT_A_MAX_N) {
-                        macroKernelDirect(mc, nc, kc, a, aOff + ic * lda + p0, lda, bp, c, cOff + ic * ldc + jc, ldc,
-                                overwrite, s.tile, s.edgeA, fin, eRow0 + ic);
-                    } else {
-                        packA(mc, kc, a, aOff + ic * lda + p0, lda, s.a);
-                        macroKernel(mc, nc, kc, s.a, bp, c, cOff + ic * ldc + jc, ldc, overwrite, s.tile, fin, eRow0 + ic);
-                    }
-                }
+                rowBlocks(i0, i1, n, nc, kc, a, aSeg, aOff + p0, lda, bp, c, cOff + jc, ldc, overwrite, s, fin, eRow0);
             }
         }
     }
@@ -463,24 +451,34 @@ public final class Gemm {
                 }
                 boolean overwrite = q == 0 && !accumulate;
                 Epilogue fin = q == kb - 1 ? e : null; // only once C is final
-                for (int ic = 0; ic < m; ic += MC) {
-                    int mc = Math.min(MC, m - ic);
-                    if (aSeg != null) {
-                        // A in a segment (a mapped weights file) is always packed, whatever n: its
-                        // bytes are read once, here, rather than copied to a slot and read again.
-                        packA(mc, kc, aSeg, aOff + ic * lda + p0, lda, s.a);
-                        macroKernel(mc, nc, kc, s.a, s.b, c, cOff + ic * ldc + jc, ldc, overwrite, s.tile, fin, eRow0 + ic);
-                        continue;
-                    }
-                    if (n < DIRECT_A_MAX_N) {
-                        macroKernelDirect(mc, nc, kc, a, aOff + ic * lda + p0, lda, s.b, c, cOff + ic * ldc + jc, ldc,
-                                overwrite, s.tile, s.edgeA, fin, eRow0 + ic);
-                        continue;
-                    }
-                    packA(mc, kc, a, aOff + ic * lda + p0, lda, s.a);
-                    macroKernel(mc, nc, kc, s.a, s.b, c, cOff + ic * ldc + jc, ldc, overwrite, s.tile, fin, eRow0 + ic);
-                }
+                rowBlocks(0, m, n, nc, kc, a, aSeg, aOff + p0, lda, s.b, c, cOff + jc, ldc, overwrite, s, fin, eRow0);
             }
+        }
+    }
+
+    /**
+     * Rows [i0, i1) of C (+)= A · one packed B block ({@code bp}: kc rows, nc columns), MC rows at a
+     * time: A's row i, column p of the block at {@code aOff + i·lda + p}, C's row i at
+     * {@code cOff + i·ldc}. A in a segment (a mapped weights file) is always packed, whatever n:
+     * its bytes are read once, here, rather than copied to a slot and read again; a float[] A is
+     * read in place below {@link #DIRECT_A_MAX_N} columns ({@code n}: the whole GEMM's), else
+     * packed. The same FMA chains whichever way.
+     */
+    private static void rowBlocks(int i0, int i1, int n, int nc, int kc, float[] a, MemorySegment aSeg, int aOff, int lda,
+                                  float[] bp, float[] c, int cOff, int ldc, boolean overwrite, Scratch s, Epilogue fin,
+                                  int eRow0) {
+        for (int ic = i0; ic < i1; ic += MC) {
+            int mc = Math.min(MC, i1 - ic);
+            if (aSeg != null) {
+                packA(mc, kc, aSeg, aOff + ic * lda, lda, s.a);
+            } else if (n < DIRECT_A_MAX_N) {
+                macroKernelDirect(mc, nc, kc, a, aOff + ic * lda, lda, bp, c, cOff + ic * ldc, ldc, overwrite, s.tile, s.edgeA,
+                        fin, eRow0 + ic);
+                continue;
+            } else {
+                packA(mc, kc, a, aOff + ic * lda, lda, s.a);
+            }
+            macroKernel(mc, nc, kc, s.a, bp, c, cOff + ic * ldc, ldc, overwrite, s.tile, fin, eRow0 + ic);
         }
     }
 
