@@ -87,8 +87,7 @@ public final class OnDemandParams implements ParamProvider {
     public int paramsInPlace(int layer, long start, long count) {
         if (inPlace == null) return ParamProvider.super.paramsInPlace(layer, start, count);
         int at = src.readInPlace(layer, start, count);
-        floatsRead += count;
-        reads++;
+        counted(count);
         inPlaceReads++;
         return at;
     }
@@ -109,10 +108,15 @@ public final class OnDemandParams implements ParamProvider {
 
     /** Counts a read of {@code count} floats into the slot at {@code off} and reports it. */
     private int served(int layer, int off, int count) {
-        floatsRead += count;
-        reads++;
+        counted(count);
         listener.read(layer, off, count);
         return off;
+    }
+
+    /** One read of {@code count} floats, into the slot or in place. */
+    private void counted(long count) {
+        floatsRead += count;
+        reads++;
     }
 
     @Override

@@ -174,10 +174,7 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
     @Override
     public void read(int layer, long start, int count, float[] dst, int dstOff) {
         Layer l = net.layers().get(layer);
-        if (start < 0 || count < 0 || start + count > layerFloats[layer]) {
-            throw new IndexOutOfBoundsException("layer " + layer + " has " + layerFloats[layer] + " parameters; asked for "
-                    + start + "+" + count);
-        }
+        checkRange(layer, start, count);
         if (transposed && l instanceof dev.vessels.core.layers.ConnectedLayer c) {
             readTransposedConnected(c, start, count, dst, dstOff);
             return;
@@ -201,6 +198,14 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
         // A release meanwhile keeps the layer's pages mapped: its next blocks of columns read them again.
         mapped.readFloatRows(layerOffset[layer] + (start + col0) * 4, (long) rowFloats * 4, rows, cols, dst, dstOff,
                 layerOffset[layer], layerOffset[layer] + layerFloats[layer] * 4);
+    }
+
+    /** Floats [start, start+count) must lie within layer {@code layer}'s parameters. */
+    private void checkRange(int layer, long start, long count) {
+        if (start < 0 || count < 0 || start + count > layerFloats[layer]) {
+            throw new IndexOutOfBoundsException("layer " + layer + " has " + layerFloats[layer] + " parameters; asked for "
+                    + start + "+" + count);
+        }
     }
 
     /**
@@ -232,10 +237,7 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
         if (inPlaceFloats() == null || (transposed && l instanceof dev.vessels.core.layers.ConnectedLayer)) {
             throw new UnsupportedOperationException(path + ": layer " + layer + " cannot be read in place");
         }
-        if (start < 0 || count < 0 || start + count > layerFloats[layer]) {
-            throw new IndexOutOfBoundsException("layer " + layer + " has " + layerFloats[layer] + " parameters; asked for "
-                    + start + "+" + count);
-        }
+        checkRange(layer, start, count);
         long pos = layerOffset[layer] + start * 4;
         mapped.serveInPlace(pos, count * 4, layerOffset[layer], layerOffset[layer] + layerFloats[layer] * 4);
         return (int) (pos / Float.BYTES);
