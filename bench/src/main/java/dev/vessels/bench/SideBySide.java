@@ -193,22 +193,24 @@ public final class SideBySide {
     /** Memory read bandwidth measured before each model (GB/s, 2 threads). */
     private final List<Double> streams = new ArrayList<>();
 
-    private static double stream() {
+    /** Measures both ceilings on 2 threads (300 ms each) and keeps them: {FMA GFLOP/s, read GB/s}. */
+    private double[] ceilings() {
         try {
-            return dev.vessels.core.kernels.MachinePeak.streamGBps(2, 300);
+            double[] c = {dev.vessels.core.kernels.MachinePeak.gflops(2, 300), dev.vessels.core.kernels.MachinePeak.streamGBps(2, 300)};
+            peaks.add(c[0]);
+            streams.add(c[1]);
+            return c;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
     }
 
-    private static double peak() {
-        try {
-            return dev.vessels.core.kernels.MachinePeak.gflops(2, 300);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    /** "min–max" of {@code xs}, in {@code format}. */
+    private static String range(List<Double> xs, String format) {
+        double lo = xs.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+        double hi = xs.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+        return String.format(Locale.ROOT, format + "–" + format, lo, hi);
     }
 
     void run() throws IOException {
@@ -221,10 +223,8 @@ public final class SideBySide {
         for (String m : models) {
             try {
                 // The machine's FMA ceiling (2 threads) before each model: on this shared VM it moves.
-                double peak = peak(), stream = stream();
-                peaks.add(peak);
-                streams.add(stream);
-                progress("%s: FMA peak on 2 threads now %.0f GFLOP/s, memory read %.1f GB/s", m, peak, stream);
+                double[] c = ceilings();
+                progress("%s: FMA peak on 2 threads now %.0f GFLOP/s, memory read %.1f GB/s", m, c[0], c[1]);
                 model(m);
             } catch (RuntimeException | IOException | OutOfMemoryError e) {
                 // One model's failure (an export the exporter refuses, a file system full) must not lose the others' figures.
@@ -458,12 +458,8 @@ public final class SideBySide {
         }
         for (Map.Entry<String, String> f : failures.entrySet()) out.println("FAILED " + f.getKey() + ": " + f.getValue());
         if (!peaks.isEmpty()) {
-            out.printf(Locale.ROOT, "FMA peak on 2 threads, measured before each model: %.0f–%.0f GFLOP/s%n",
-                    peaks.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
-                    peaks.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
-            out.printf(Locale.ROOT, "Memory read on 2 threads, measured before each model: %.1f–%.1f GB/s%n",
-                    streams.stream().mapToDouble(Double::doubleValue).min().orElseThrow(),
-                    streams.stream().mapToDouble(Double::doubleValue).max().orElseThrow());
+            out.println("FMA peak on 2 threads, measured before each model: " + range(peaks, "%.0f") + " GFLOP/s");
+            out.println("Memory read on 2 threads, measured before each model: " + range(streams, "%.1f") + " GB/s");
         }
         out.printf(Locale.ROOT, "(%d s, load average at the end %s)%n", end.getEpochSecond() - start.getEpochSecond(), loadAverage());
         out.flush();
