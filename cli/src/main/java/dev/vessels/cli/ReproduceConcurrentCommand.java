@@ -96,8 +96,10 @@ public final class ReproduceConcurrentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (clients < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--clients must be >= 1, got " + clients);
-        if (!enclaveReuse.equals("any") && !enclaveReuse.equals("model")) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--enclave-reuse must be model or any, got '" + enclaveReuse + "'");
+        try {
+            Serving.sharedEnclaves(enclaveReuse, "vessels"); // it applies to the vessels configurations only
+        } catch (dev.vessels.core.VesselsException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         Duration d = parseDuration(duration);
         List<String> mix = models == null || models.isEmpty() ? ModelZoo.PAPER_MODELS : models;

@@ -76,12 +76,10 @@ public final class ServeCommand implements Callable<Integer> {
     InferenceServer start() {
         if (threads < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--threads must be >= 1, got " + threads);
         if (queue < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--queue must be >= 0, got " + queue);
-        if (enclaveReuse != null && !enclaveReuse.equals("any") && !enclaveReuse.equals("model")) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--enclave-reuse must be model or any, got '" + enclaveReuse + "'");
-        }
-        if ("any".equals(enclaveReuse) && executor != ExecutorOptions.Kind.vessels) {
-            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--enclave-reuse any needs --executor vessels: a "
-                    + executor + " enclave loads its model's parameters when it is built, so it serves only that model");
+        try {
+            Serving.sharedEnclaves(enclaveReuse, executor.name());
+        } catch (dev.vessels.core.VesselsException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         InferenceServer s = Serving.start(new Serving.Options(models, "0.0.0.0", port, executor.name(), scheduler.name(), epcMb,
                 epcBoundMb, queue, threads, keyFile, Serving.DEFAULT_MAX_LIVE, 300_000, false, enclaveReuse, solo));

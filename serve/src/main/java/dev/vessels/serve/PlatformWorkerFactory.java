@@ -80,6 +80,12 @@ public final class PlatformWorkerFactory implements WorkerFactory {
         this(platform, served, kind, threads, traced, false);
     }
 
+    /** Why a {@code kind} enclave (not vessels) cannot be shared between models. */
+    static VesselsException sharingNeedsVessels(String kind) {
+        return new VesselsException("--enclave-reuse any needs --executor vessels: a " + kind
+                + " enclave loads its model's parameters when it is built, so it serves only that model");
+    }
+
     /**
      * As {@link #PlatformWorkerFactory(TrustedPlatform, List, String, int, boolean)}; with {@code shared}
      * (vessels only) an idle enclave may switch to another model whose commit its own covers.
@@ -89,10 +95,7 @@ public final class PlatformWorkerFactory implements WorkerFactory {
     public PlatformWorkerFactory(TrustedPlatform platform, List<ServedModel> served, String kind, int threads, boolean traced,
                                  boolean shared) {
         if (served.isEmpty()) throw new VesselsException("no models to serve");
-        if (shared && !kind.equals("vessels")) {
-            throw new VesselsException("--enclave-reuse any needs --executor vessels: a " + kind
-                    + " enclave loads its model's parameters when it is built, so it serves only that model");
-        }
+        if (shared && !kind.equals("vessels")) throw sharingNeedsVessels(kind);
         this.shared = shared;
         this.platform = platform;
         this.kind = kind;

@@ -73,12 +73,25 @@ public final class Serving {
 
     /** The reuse rule {@code o} asks for, with its default resolved: true when enclaves are shared between models. */
     static boolean sharedEnclaves(Options o) {
-        String r = o.enclaveReuse() != null ? o.enclaveReuse() : o.executor().equals("vessels") ? "any" : "model";
-        return switch (r) {
+        return sharedEnclaves(o.enclaveReuse(), o.executor());
+    }
+
+    /**
+     * {@code --enclave-reuse} ({@code model}, {@code any}, or null for the executor's default:
+     * {@code any} for vessels) for {@code executor}: true when enclaves are shared between models.
+     * The one check of the flag, which the commands turn into usage errors.
+     *
+     * @throws VesselsException for another value, or {@code any} with an executor whose enclaves hold their model
+     */
+    public static boolean sharedEnclaves(String enclaveReuse, String executor) {
+        String r = enclaveReuse != null ? enclaveReuse : executor.equals("vessels") ? "any" : "model";
+        boolean shared = switch (r) {
             case "any" -> true;
             case "model" -> false;
             default -> throw new VesselsException("--enclave-reuse must be model or any, got '" + r + "'");
         };
+        if (shared && !executor.equals("vessels")) throw PlatformWorkerFactory.sharingNeedsVessels(executor);
+        return shared;
     }
 
     /**
