@@ -78,13 +78,15 @@ public final class BenchCommand implements Callable<Integer> {
         }
         for (int i = 0; i < models.size(); i++) {
             double[] ms = new double[runs];
-            String desc;
+            String desc, pageCache;
             boolean synthetic;
             Network net;
             try (ModelOptions.Opened opened = weights.open(models.get(i)); Executor ex = exec.create(opened.network(), opened.params())) {
                 net = opened.network();
                 desc = opened.weights();
                 synthetic = opened.synthetic();
+                // the weights file's page cache, arranged at open (huge pages, HugePageCache); null: no file mapped
+                pageCache = opened.params() instanceof dev.vessels.core.weights.WeightsFile wf && wf.mapped() ? wf.pageCache() : null;
                 float[] x = input(net);
                 for (int w = 0; w < warmup; w++) {
                     if (dropCache) PageCache.evict(evict);
@@ -113,6 +115,7 @@ public final class BenchCommand implements Callable<Integer> {
             r.put("warmup", warmup);
             r.put("weights", desc);
             r.put("synthetic_weights", synthetic);
+            r.put("weights_page_cache", pageCache);
             results.add(r);
             if (!json) {
                 String kind = exec.executor + (exec.params().equals("prefetch") || exec.residentParams ? "+" + exec.params() : "");

@@ -45,12 +45,19 @@ public final class MappedFile implements AutoCloseable {
     private final MemorySegment map; // the whole file, read-only
     private final AtomicLong unreleased = new AtomicLong();
     private volatile int releases;   // times all pages were unmapped (for tests)
+    private final HugePageCache.Outcome pageCache; // whether the file's page cache is in huge pages
+    // A release keeps [keepFrom, keepTo) mapped widened to this: a huge page cut at a boundary would be
+    // unmapped whole and its head or tail faulted in again in small pieces.
+    private final long keepAlign;
 
     private MappedFile(Path path, FileChannel ch, Arena arena, MemorySegment map) {
         this.path = path;
         this.ch = ch;
         this.arena = arena;
         this.map = map;
+        this.pageCache = HugePageCache.enabled() ? HugePageCache.arrange(path, map, RELEASE_BYTES, MADVISE)
+                : HugePageCache.Outcome.skipped("-Dvessels.weights.hugepages=false");
+        this.keepAlign = pageCache.hugeBytes() > 0 ? pageCache.pageBytes() : PAGE;
     }
 
     /** The whole of {@code ch} mapped, or null when mapping cannot be used here (read through {@code ch}). */
@@ -178,7 +185,7 @@ public final class MappedFile implements AutoCloseable {
         // Exactly one of the threads that cross the mark gets the whole count back and releases.
         if (unreleased.addAndGet(bytes) < RELEASE_BYTES || unreleased.getAndSet(0) < RELEASE_BYTES) return;
         long size = (map.byteSize() + PAGE - 1) / PAGE * PAGE;
-        long from = Math.min(size, keepFrom / PAGE * PAGE), to = Math.min(size, (keepTo + PAGE - 1) / PAGE * PAGE);
+        long from = Math.min(size, keepFrom / keepAlign * keepAlign), to = Math.min(size, (keepTo + keepAlign - 1) / keepAlign * keepAlign);
         if (to <= from) from = to = 0; // nothing to keep: one call for the whole mapping
         int rc = 0;
         try {
@@ -189,6 +196,15 @@ public final class MappedFile implements AutoCloseable {
         }
         if (rc != 0) throw new VesselsException(path + ": madvise failed unmapping pages already read");
         releases++; // only the one thread that got the count back gets here
+    }
+
+    /** How the file's page cache was arranged at open (huge pages or not), for reports and tests. */
+    public String pageCache() {
+        return pageCache.toString();
+    }
+
+    HugePageCache.Outcome pageCacheOutcome() {
+        return pageCache;
     }
 
     /** How many times all of the mapping's pages have been unmapped since it was opened. */

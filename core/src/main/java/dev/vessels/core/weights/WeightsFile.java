@@ -139,6 +139,9 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
 
     /** Whether reads copy straight from a mapping of the file (else through staging buffers). */
     public boolean mapped() { return mapped != null; }
+
+    /** How the file's page cache was arranged at open: huge pages or not, and why (see {@code HugePageCache}). */
+    public String pageCache() { return mapped == null ? "not mapped" : mapped.pageCache(); }
     public int major() { return major; }
     public int minor() { return minor; }
     public int revision() { return revision; }
