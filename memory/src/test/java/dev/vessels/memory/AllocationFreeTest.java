@@ -69,7 +69,7 @@ class AllocationFreeTest {
     /**
      * rows: weights in pieces of filter rows; prefetch: the same, read ahead; columns: convolutions
      * served by columns; in-place: a mapped weights file, convolutions' GEMMs packing their weights
-     * straight from the mapping (asserted taken).
+     * straight from the mapping and the connected layer's GEMV reading its rows there (asserted taken).
      */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"rows", "prefetch", "columns", "in-place"})
@@ -94,7 +94,8 @@ class AllocationFreeTest {
         try (src; Executor e = prefetch ? Executors.vesselsPrefetching(net, src, 1, plan) : Executors.vessels(net, src, 1, plan)) {
             if (inPlace) {
                 e.predict(x);
-                assertThat(((OnDemandParams) e.params()).inPlaceReads()).as("convolutions read in place").isEqualTo(3);
+                // three convolutions' matrices and the connected layer's rows (one block)
+                assertThat(((OnDemandParams) e.params()).inPlaceReads()).as("weights read in place").isEqualTo(4);
             }
             for (int i = 0; i < 2000; i++) e.predict(x);   // warm up (and let the JIT compile the loop)
             // The counter's own call allocates (a few hundred bytes); measure it and take it off.

@@ -1,5 +1,9 @@
 package dev.vessels.core.kernels;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
 import dev.vessels.core.exec.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
@@ -78,6 +82,78 @@ public final class Gemv {
             a0.add(b0).intoArray(lanes, 0);
             y[yOff + i] = finish(lanes, 0, w, w0, x, xOff, kv, k);
         }
+    }
+
+    /**
+     * The same product with W read in place from {@code w}, a segment of little-endian floats (a
+     * mapped weights file), W's first float being the segment's float {@code wIdx}: the connected
+     * layer's weights streamed straight from the page cache, with no copy into a parameter slot.
+     * Each row gets the arithmetic of the float[] kernel, so the bits are the same.
+     */
+    public static void gemv(int m, int k, MemorySegment w, int wIdx, float[] x, int xOff, float[] y, int yOff, Parallel par) {
+        if (m <= 0) return;
+        if (par == null || par.threads() == 1 || !worthSplitting(m, k)) {
+            rows(0, m, k, w, wIdx, x, xOff, y, yOff);
+        } else {
+            par.forRange(m, (lo, hi) -> rows(lo, hi, k, w, wIdx, x, xOff, y, yOff));
+        }
+    }
+
+    // rows() of the float[] kernel, loads from the segment; kept a separate method so C2 compiles
+    // each with its own kind of load (one body over both would read W through a layout it cannot fold).
+    private static void rows(int lo, int hi, int k, MemorySegment w, int wIdx, float[] x, int xOff, float[] y, int yOff) {
+        float[] lanes = LANES.get();
+        int kv = k / (2 * L) * (2 * L);
+        long rowBytes = (long) k * Float.BYTES, vb = (long) L * Float.BYTES;
+        int i = lo;
+        for (; i + 4 <= hi; i += 4) {
+            long w0 = ((long) wIdx + (long) i * k) * Float.BYTES, w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
+            FloatVector a0 = FloatVector.zero(S), a1 = FloatVector.zero(S), a2 = FloatVector.zero(S), a3 = FloatVector.zero(S);
+            FloatVector b0 = FloatVector.zero(S), b1 = FloatVector.zero(S), b2 = FloatVector.zero(S), b3 = FloatVector.zero(S);
+            for (int p = 0; p < kv; p += 2 * L) {
+                long pb = (long) p * Float.BYTES;
+                FloatVector xv = FloatVector.fromArray(S, x, xOff + p);
+                FloatVector xu = FloatVector.fromArray(S, x, xOff + p + L);
+                a0 = FloatVector.fromMemorySegment(S, w, w0 + pb, ByteOrder.LITTLE_ENDIAN).fma(xv, a0);
+                a1 = FloatVector.fromMemorySegment(S, w, w1 + pb, ByteOrder.LITTLE_ENDIAN).fma(xv, a1);
+                a2 = FloatVector.fromMemorySegment(S, w, w2 + pb, ByteOrder.LITTLE_ENDIAN).fma(xv, a2);
+                a3 = FloatVector.fromMemorySegment(S, w, w3 + pb, ByteOrder.LITTLE_ENDIAN).fma(xv, a3);
+                b0 = FloatVector.fromMemorySegment(S, w, w0 + pb + vb, ByteOrder.LITTLE_ENDIAN).fma(xu, b0);
+                b1 = FloatVector.fromMemorySegment(S, w, w1 + pb + vb, ByteOrder.LITTLE_ENDIAN).fma(xu, b1);
+                b2 = FloatVector.fromMemorySegment(S, w, w2 + pb + vb, ByteOrder.LITTLE_ENDIAN).fma(xu, b2);
+                b3 = FloatVector.fromMemorySegment(S, w, w3 + pb + vb, ByteOrder.LITTLE_ENDIAN).fma(xu, b3);
+            }
+            a0.add(b0).intoArray(lanes, 0);
+            a1.add(b1).intoArray(lanes, L);
+            a2.add(b2).intoArray(lanes, 2 * L);
+            a3.add(b3).intoArray(lanes, 3 * L);
+            y[yOff + i] = finish(lanes, 0, w, w0, x, xOff, kv, k);
+            y[yOff + i + 1] = finish(lanes, L, w, w1, x, xOff, kv, k);
+            y[yOff + i + 2] = finish(lanes, 2 * L, w, w2, x, xOff, kv, k);
+            y[yOff + i + 3] = finish(lanes, 3 * L, w, w3, x, xOff, kv, k);
+        }
+        for (; i < hi; i++) {
+            long w0 = ((long) wIdx + (long) i * k) * Float.BYTES;
+            FloatVector a0 = FloatVector.zero(S), b0 = FloatVector.zero(S);
+            for (int p = 0; p < kv; p += 2 * L) {
+                long pb = (long) p * Float.BYTES;
+                a0 = FloatVector.fromMemorySegment(S, w, w0 + pb, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(S, x, xOff + p), a0);
+                b0 = FloatVector.fromMemorySegment(S, w, w0 + pb + vb, ByteOrder.LITTLE_ENDIAN)
+                        .fma(FloatVector.fromArray(S, x, xOff + p + L), b0);
+            }
+            a0.add(b0).intoArray(lanes, 0);
+            y[yOff + i] = finish(lanes, 0, w, w0, x, xOff, kv, k);
+        }
+    }
+
+    private static final ValueLayout.OfFloat LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** {@link #finish} with the row's tail read from the segment (row at byte {@code wRow}). */
+    private static float finish(float[] lanes, int l0, MemorySegment w, long wRow, float[] x, int xOff, int kv, int k) {
+        float s = 0f;
+        for (int l = 0; l < L; l++) s += lanes[l0 + l];
+        for (int p = kv; p < k; p++) s = Math.fma(w.get(LE, wRow + (long) p * Float.BYTES), x[xOff + p], s);
+        return s;
     }
 
     /** Sums the spilled lanes in index order, then adds the scalar FMA tail over [kv, k). */

@@ -75,7 +75,10 @@ public final class ConnectedLayer extends Layer {
         float[] y = ctx.out();
         int yOff = ctx.outOff();
         Parallel par = ctx.parallel();
-        if (par.threads() > 1 && Gemv.worthSplitting(outputs, inputsN)) {
+        java.lang.foreign.MemorySegment seg = ctx.paramSegment();
+        if (seg != null) {
+            forwardInPlace(ctx, seg, x, xOff, y, yOff, par);
+        } else if (par.threads() > 1 && Gemv.worthSplitting(outputs, inputsN)) {
             // Each thread streams its own rows of W through its cache and multiplies them at once;
             // every row's sum is computed the same way whatever block it falls in (Gemv's contract).
             float[] w = ctx.paramArray();
@@ -89,6 +92,38 @@ public final class ConnectedLayer extends Layer {
                 Gemv.gemv(rows, inputsN, ctx.paramArray(), wOff, x, xOff, y, yOff + r0, Parallel.SERIAL);
             }
         }
+        epilogue(ctx, y, yOff);
+    }
+
+    /**
+     * Rows of the weights read in place from a mapped weights file ({@link LayerContext#paramSegment}):
+     * the GEMV streams them straight from the page cache, as the resident executor streams its array,
+     * instead of one thread copying each piece into the parameter slot and both then reading it again
+     * (AlexNet's and VGG16's fully connected layers are most of their on-demand cost). In blocks of at
+     * most {@link #IN_PLACE_BLOCK_FLOATS}: each block is served (and counted towards the mapping's
+     * release mark) just before it is read, so no more of VGG16's 411 MB fc6 is mapped at once than a
+     * block or two. Same bits as the other paths: every row is computed alike wherever it falls.
+     */
+    private void forwardInPlace(LayerContext ctx, java.lang.foreign.MemorySegment seg, float[] x, int xOff, float[] y,
+                                int yOff, Parallel par) {
+        int rowsPerBlock = ParamProvider.rowsPerPiece(IN_PLACE_BLOCK_FLOATS, inputsN, outputs);
+        try {
+            for (int r0 = 0; r0 < outputs; r0 += rowsPerBlock) {
+                int rows = Math.min(rowsPerBlock, outputs - r0);
+                int w = ctx.paramsInPlace(outputs + (long) r0 * inputsN, (long) rows * inputsN);
+                Gemv.gemv(rows, inputsN, seg, w, x, xOff, y, yOff + r0, par);
+            }
+        } catch (InternalError err) {
+            // The JVM's report of a fault in a mapping: the file was cut short after the check.
+            throw new dev.vessels.core.VesselsException("layer " + index() + " (connected): cannot read its weights: the"
+                    + " weights file changed since it was opened");
+        }
+    }
+
+    /** 16 MiB of weights per block read in place: the mapping's release mark (MappedFile.RELEASE_BYTES). */
+    private static final long IN_PLACE_BLOCK_FLOATS = 4L << 20;
+
+    private void epilogue(LayerContext ctx, float[] y, int yOff) {
         if (batchNorm) {
             // Darknet: normalize, scale, then add the biases (read first in the file, applied last).
             int b = ctx.params(outputs + (long) outputs * inputsN, 3 * outputs);

@@ -36,6 +36,9 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
     private final long seen;
     private final long headerBytes;
     private final boolean transposed;
+    // A transposed file's connected weights are stored in another order than the GEMV reads in place:
+    // such a file keeps every read in the slot (files from Darknet before 0.2; rare).
+    private final boolean transposedConnected;
     private final long[] layerOffset; // byte offset of each layer's first parameter
     // Each layer's parameter count, kept: Layer.paramFloats() sums a list it builds on every call
     // (176 bytes a read for a convolution), and reads must allocate nothing (AllocationFreeTest).
@@ -72,6 +75,7 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
             headerBytes = 16;
         }
         transposed = major > 1000 || minor > 1000;
+        transposedConnected = transposed && net.layers().stream().anyMatch(l -> l instanceof dev.vessels.core.layers.ConnectedLayer);
         layerOffset = new long[net.layers().size()];
         layerFloats = new long[net.layers().size()];
         long off = headerBytes;
@@ -225,24 +229,21 @@ public final class WeightsFile implements ParamSource, AutoCloseable {
      */
     @Override
     public MemorySegment inPlaceFloats() {
-        return FUSE && mapped != null && mapped.segment().byteSize() / Float.BYTES <= Integer.MAX_VALUE
+        return FUSE && mapped != null && !transposedConnected && mapped.segment().byteSize() / Float.BYTES <= Integer.MAX_VALUE
                 ? mapped.segment() : null;
     }
 
     /**
-     * Counted as read through the mapping; a release meanwhile keeps the layer's pages mapped (the
-     * GEMM is about to read them). Not for a transposed file's connected weights (stored in another
-     * order); convolutions only ask for their weight matrix.
+     * Counted as read through the mapping; a release meanwhile keeps the range's pages mapped (the
+     * kernel is about to read them: a convolution's whole weight matrix, or a block of a connected
+     * layer's rows).
      */
     @Override
     public int readInPlace(int layer, long start, long count) {
-        Layer l = net.layers().get(layer);
-        if (inPlaceFloats() == null || (transposed && l instanceof dev.vessels.core.layers.ConnectedLayer)) {
-            throw new UnsupportedOperationException(path + ": layer " + layer + " cannot be read in place");
-        }
+        if (inPlaceFloats() == null) throw new UnsupportedOperationException(path + ": layer " + layer + " cannot be read in place");
         checkRange(layer, start, count);
         long pos = layerOffset[layer] + start * 4;
-        mapped.serveInPlace(pos, count * 4, layerOffset[layer], layerOffset[layer] + layerFloats[layer] * 4);
+        mapped.serveInPlace(pos, count * 4, pos, pos + count * 4);
         return (int) (pos / Float.BYTES);
     }
 

@@ -38,6 +38,27 @@ class GemvTest {
         }
     }
 
+    /** W read in place from a segment of little-endian floats (a mapped weights file): the same bits. */
+    @Property(tries = 100)
+    void segmentWIsBitIdenticalToArrayW(@ForAll @IntRange(min = 1, max = 70) int m, @ForAll @IntRange(min = 1, max = 1200) int k,
+                                        @ForAll @IntRange(min = 0, max = 9) int wIdx, @ForAll @IntRange(min = 0, max = 9) int xOff,
+                                        @ForAll boolean twoThreads, @ForAll long seed) {
+        float[] w = KernelData.uniform(seed, wIdx + m * k + 2, 1f);
+        float[] x = KernelData.uniform(seed + 1, xOff + k + 2, 1f);
+        float[] fromArray = new float[m + 1], fromSegment = new float[m + 1];
+        Parallel par = twoThreads ? TWO : Parallel.SERIAL;
+        Gemv.gemv(m, k, w, wIdx, x, xOff, fromArray, 1, par);
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            // a byte buffer's order, not the machine's: the file's floats are little-endian
+            java.lang.foreign.MemorySegment seg = arena.allocate((long) w.length * Float.BYTES);
+            java.lang.foreign.ValueLayout.OfFloat le = java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED
+                    .withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < w.length; i++) seg.set(le, (long) i * Float.BYTES, w[i]);
+            Gemv.gemv(m, k, seg, wIdx, x, xOff, fromSegment, 1, par);
+        }
+        assertThat(fromSegment).isEqualTo(fromArray);
+    }
+
     @Test
     void bitIdenticalAcrossThreadsAndRowChunks() {
         // The connected layer streams weight rows in chunks: any chunking and thread count, same bits.
