@@ -69,9 +69,10 @@ public final class BenchCommand implements Callable<Integer> {
         // The machine's FMA ceiling on the prediction's threads, before and after: on a shared VM it moves.
         double peakBefore = MachinePeak.gflops(exec.threads(), PEAK_MILLIS);
         double streamBefore = MachinePeak.streamGBps(exec.threads(), PEAK_MILLIS);
+        double cacheBefore = MachinePeak.cacheStreamGBps(exec.threads(), PEAK_MILLIS);
         if (!json) {
-            out.printf("FMA peak on %d thread(s), measured now: %.0f GFLOP/s; memory read: %.1f GB/s%n", exec.threads(),
-                    peakBefore, streamBefore);
+            out.printf("FMA peak on %d thread(s), measured now: %.0f GFLOP/s; memory read: %.1f GB/s (%.1f from 32 MiB a thread)%n",
+                    exec.threads(), peakBefore, streamBefore, cacheBefore);
             out.printf("%-20s %-9s %7s %10s %10s %10s %8s %9s  %s%n", "model", "executor", "threads", "median ms", "min ms",
                     "max ms", "GFLOPs", "GFLOP/s", "weights");
             out.flush();
@@ -127,19 +128,21 @@ public final class BenchCommand implements Callable<Integer> {
         }
         double peakAfter = MachinePeak.gflops(exec.threads(), PEAK_MILLIS);
         double streamAfter = MachinePeak.streamGBps(exec.threads(), PEAK_MILLIS);
+        double cacheAfter = MachinePeak.cacheStreamGBps(exec.threads(), PEAK_MILLIS);
         if (json) {
             Map<String, Object> machine = new LinkedHashMap<>();
             machine.put("threads", exec.threads());
             machine.put("fma_peak_gflops_per_s", Map.of("before", peakBefore, "after", peakAfter));
             machine.put("memory_read_gb_per_s", Map.of("before", streamBefore, "after", streamAfter));
+            machine.put("cache_read_gb_per_s", Map.of("before", cacheBefore, "after", cacheAfter));
             Map<String, Object> all = new LinkedHashMap<>();
             all.put("models", results);
             all.put("machine", machine);
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(all));
             out.flush();
         } else {
-            out.printf("FMA peak on %d thread(s) after the runs: %.0f GFLOP/s; memory read: %.1f GB/s%n", exec.threads(),
-                    peakAfter, streamAfter);
+            out.printf("FMA peak on %d thread(s) after the runs: %.0f GFLOP/s; memory read: %.1f GB/s (%.1f from 32 MiB a thread)%n",
+                    exec.threads(), peakAfter, streamAfter, cacheAfter);
             out.flush();
         }
         return 0;

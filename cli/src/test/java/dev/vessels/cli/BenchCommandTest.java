@@ -43,6 +43,8 @@ class BenchCommandTest {
         assertThat(machine.get("fma_peak_gflops_per_s").get("after").asDouble()).isGreaterThan(1.0);
         assertThat(machine.get("memory_read_gb_per_s").get("before").asDouble()).isGreaterThan(0.1);
         assertThat(machine.get("memory_read_gb_per_s").get("after").asDouble()).isGreaterThan(0.1);
+        assertThat(machine.get("cache_read_gb_per_s").get("before").asDouble()).isGreaterThan(0.1);
+        assertThat(machine.get("cache_read_gb_per_s").get("after").asDouble()).isGreaterThan(0.1);
         assertThat(m.get("peak_fraction").asDouble()).isCloseTo(m.get("gflops_per_s").asDouble() / before,
                 org.assertj.core.data.Offset.offset(1e-9));
     }

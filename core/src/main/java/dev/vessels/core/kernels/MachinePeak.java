@@ -89,23 +89,42 @@ public final class MachinePeak {
         return sum;
     }
 
-    /** Floats each thread streams: 32 MiB, far past the caches (L2 2 MiB a core here). */
-    private static final int STREAM_FLOATS = 8 << 20;
+    /**
+     * Bytes each thread streams for {@link #streamGBps}: 256 MiB, past every cache. Not 32 MiB, as
+     * until session 6: this VM's last-level cache holds that (reads of 16–32 MiB a thread ran at
+     * 29–31 GB/s on one thread, 64 MiB at 24, 128 MiB and more at 13.2–13.5), so the old figure
+     * (57 GB/s on two threads) was the cache's, not the memory's.
+     */
+    public static final long MEMORY_STREAM_BYTES = 256L << 20;
+    /** Bytes each thread streams for {@link #cacheStreamGBps}: 32 MiB, past L2 (2 MiB a core here). */
+    public static final long CACHE_STREAM_BYTES = 32L << 20;
 
     /**
-     * GB/s (10^9 bytes) that {@code threads} threads read side by side, each summing its own
-     * 32 MiB array again and again for about {@code millis} ms: the sum over threads of each
-     * thread's median pass. What the weights' reads and the GEMM's packing of A compete for.
+     * GB/s (10^9 bytes) that {@code threads} threads read from memory side by side, each summing its
+     * own {@link #MEMORY_STREAM_BYTES} array again and again for about {@code millis} ms: the sum over
+     * threads of each thread's median pass. What weights read once a prediction are bound by.
      */
     public static double streamGBps(int threads, int millis) throws InterruptedException {
-        float[][] data = new float[threads][STREAM_FLOATS]; // [thread][floats]
+        return stream(threads, millis, (int) (MEMORY_STREAM_BYTES / Float.BYTES));
+    }
+
+    /**
+     * The same with {@link #CACHE_STREAM_BYTES} a thread: past the cores' own caches, within a large
+     * shared last-level cache where there is one (then well above {@link #streamGBps}).
+     */
+    public static double cacheStreamGBps(int threads, int millis) throws InterruptedException {
+        return stream(threads, millis, (int) (CACHE_STREAM_BYTES / Float.BYTES));
+    }
+
+    private static double stream(int threads, int millis, int floats) throws InterruptedException {
+        float[][] data = new float[threads][floats]; // [thread][floats]
         // Written first, so every page is the thread's own: pages of a fresh array the JVM has not
         // written could all map the kernel's one zero page, which stays in cache.
         for (float[] d : data) java.util.Arrays.fill(d, 1f);
         float sink = 0;
         long warmUntil = System.nanoTime() + 100_000_000L;
         for (int calls = 0; calls < 20 || System.nanoTime() < warmUntil; calls++) sink += sum(data[0], 1 << 12);
-        return sideBySide(threads, millis, 3, id -> sum(data[id], STREAM_FLOATS), (double) STREAM_FLOATS * Float.BYTES)
+        return sideBySide(threads, millis, 3, id -> sum(data[id], floats), (double) floats * Float.BYTES)
                 + (sink == 42f ? 1e-9 : 0);
     }
 

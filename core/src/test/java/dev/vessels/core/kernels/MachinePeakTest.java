@@ -24,5 +24,6 @@ class MachinePeakTest {
         double one = MachinePeak.streamGBps(1, 50);
         assertThat(one).isBetween(0.1, 10_000.0);
         assertThat(MachinePeak.streamGBps(2, 50)).isBetween(0.1, 10_000.0);
+        assertThat(MachinePeak.cacheStreamGBps(1, 50)).isBetween(0.1, 10_000.0);
     }
 }
