@@ -26,6 +26,10 @@ import dev.vessels.core.VesselsException;
  * a VM, and a model reads its parameters in hundreds of pieces (DenseNet201: ~400 a prediction,
  * which cost ~25 ms of its ~110). A page another thread is still copying is simply mapped again.
  *
+ * <p>At open the file's page cache is arranged in 2 MiB pages where the kernel allows it
+ * ({@link HugePageCache}): every page is mapped again after each release, and a huge page costs one
+ * fault where small ones cost one per 64 KiB.
+ *
  * <p>Only where {@code madvise} can be called (Linux, native access allowed) and unless
  * {@code -Dvessels.weights.io=read}: {@link #map} returns null otherwise, and callers read through
  * their channel. Thread-safe: several threads may copy at once.
