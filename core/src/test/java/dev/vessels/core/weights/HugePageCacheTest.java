@@ -123,17 +123,20 @@ class HugePageCacheTest {
 
     /** This thread's minor faults while it reads a float of every page of {@code s}. */
     private static long faultsToReadEveryPage(MemorySegment s) throws IOException {
-        long before = minorFaultsOfThisThread();
+        long before = faultsOfThisThread();
         float sum = 0;
         for (long q = 0; q + 4 <= s.byteSize(); q += 4096) sum += s.get(ValueLayout.JAVA_FLOAT_UNALIGNED, q);
-        long faults = minorFaultsOfThisThread() - before;
+        long faults = faultsOfThisThread() - before;
         return sum == -1f ? faults + 1 : faults; // the sum is used, so the reads are not dropped
     }
 
-    /** Field 10 (minflt) of /proc/thread-self/stat: this thread's minor page faults. */
-    private static long minorFaultsOfThisThread() throws IOException {
+    /**
+     * Fields 10 and 12 (minflt, majflt) of /proc/thread-self/stat: this thread's page faults, minor
+     * and major (a fault that waits for the disk, as a cold file's first ones do).
+     */
+    private static long faultsOfThisThread() throws IOException {
         String stat = Files.readString(Path.of("/proc/thread-self/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[7]);
+        return Long.parseLong(f[7]) + Long.parseLong(f[9]);
     }
 }
