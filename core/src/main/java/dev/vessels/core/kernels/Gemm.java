@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import dev.vessels.core.exec.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -55,11 +56,19 @@ public final class Gemm {
      * every shape (the 2 MB block overflows the 1 MB L2) and two-thread wall minima did not differ.
      */
     static final int NC = 1024 / NR * NR;
+    /** Largest kernel side the masked im2col packing ({@link #packShifted}) serves. */
+    static final int SHIFT_MAX_K = 7;
+    /**
+     * Lane-mask words of {@link #packShifted}: kh + kw words per vector of a B block (4 bytes each,
+     * counted with the floats of {@link #PACK_FLOATS_PER_THREAD}).
+     */
+    static final int MASK_INTS = 2 * SHIFT_MAX_K * (NC / L) + 3 * KC;
+
     /**
      * Floats of packing scratch each thread holds while it runs GEMM (A block, B block and one
      * edge tile), allocated once per thread and reused: memory accounting can add it per thread.
      */
-    public static final int PACK_FLOATS_PER_THREAD = MC * KC + KC * NC + NC + MR * NR + MR * KC;
+    public static final int PACK_FLOATS_PER_THREAD = MC * KC + KC * NC + NC + MR * NR + MR * KC + MASK_INTS;
 
     /**
      * Bytes of packing scratch one thread holds once it has run a GEMM: the single source of truth
@@ -96,10 +105,11 @@ public final class Gemm {
         final float[] row = new float[NC];       // one im2col row segment: [NC]
         final float[] tile = new float[MR * NR];  // the spilled micro-tile: [MR][NR]
         final float[] edgeA = new float[MR * KC]; // ragged last rows of A, zero-padded: [MR][KC]
+        final int[] masks = new int[MASK_INTS];   // packShifted's lane masks: [kh + kw][vectors of the block]
 
-        /** Floats allocated: what {@link #PACK_FLOATS_PER_THREAD} must equal (tested). */
+        /** 4-byte elements allocated: what {@link #PACK_FLOATS_PER_THREAD} must equal (tested). */
         long floats() {
-            return (long) a.length + b.length + row.length + tile.length + edgeA.length;
+            return (long) a.length + b.length + row.length + tile.length + edgeA.length + masks.length;
         }
     }
 
@@ -338,7 +348,7 @@ public final class Gemm {
                     if (g == null) {
                         packB(kc, j1 - j0, b, bOff + p0 * ldb + jc + j0, ldb, bp, pa * kc * NR);
                     } else {
-                        packIm2col(kc, j1 - j0, p0, jc + j0, b, bOff, g, s.row, bp, pa * kc * NR);
+                        packConvB(kc, j1 - j0, p0, jc + j0, b, bOff, g, s, bp, pa * kc * NR);
                     }
                 }
                 pair.await(t); // the block is whole
@@ -447,7 +457,7 @@ public final class Gemm {
                 if (g == null) {
                     packB(kc, nc, b, bOff + p0 * ldb + jc, ldb, s.b);
                 } else {
-                    packIm2col(kc, nc, p0, col0 + jc, b, bOff, g, s.row, s.b);
+                    packConvB(kc, nc, p0, col0 + jc, b, bOff, g, s, s.b, 0);
                 }
                 boolean overwrite = q == 0 && !accumulate;
                 Epilogue fin = q == kb - 1 ? e : null; // only once C is final
@@ -501,6 +511,85 @@ public final class Gemm {
             if (w > 0) {
                 System.arraycopy(b, src + full, dst, d, w);
                 java.util.Arrays.fill(dst, d + w, d + NR, 0f);
+            }
+        }
+    }
+
+    /** {@code -Dvessels.gemm.maskedIm2col=false} packs every im2col block through the row buffer (A/B runs). */
+    private static final boolean MASKED_IM2COL = !"false".equals(System.getProperty("vessels.gemm.maskedIm2col"));
+
+    /** Whether {@link #packShifted} serves geometry {@code g}: stride 1, output as wide as the input. */
+    static boolean shiftedFits(ConvGeometry g) {
+        return g.sh() == 1 && g.sw() == 1 && g.ow() == g.w() && g.kh() <= SHIFT_MAX_K && g.kw() <= SHIFT_MAX_K;
+    }
+
+    /** Packs an im2col block: {@link #packShifted} where it serves, else {@link #packIm2col}; the same panels. */
+    private static void packConvB(int kc, int nc, int p0, int col0, float[] im, int imOff, ConvGeometry g, Scratch s,
+                                  float[] dst, int dstOff) {
+        if (MASKED_IM2COL && shiftedFits(g)) {
+            packShifted(kc, nc, p0, col0, im, imOff, g, s.masks, dst, dstOff);
+        } else {
+            packIm2col(kc, nc, p0, col0, im, imOff, g, s.row, dst, dstOff);
+        }
+    }
+
+    /** Bits [lo, hi) of a lane mask (none when hi <= lo; 0 <= lo, hi <= L). */
+    private static int laneBits(int lo, int hi) {
+        return hi <= lo ? 0 : (int) ((1L << hi) - (1L << lo));
+    }
+
+    /**
+     * {@link #packIm2col} for stride-1 geometries whose output is as wide as the input (3×3 pad 1,
+     * 5×5 pad 2, …), straight from the image into the panels, one vector at a time: im2col row
+     * (ch, i, j) at column col is the plane at col + (i − ph)·w + (j − pw) wherever the input row
+     * and column lie inside, else 0, so each vector of a panel row is one contiguous load, masked
+     * where lanes fall outside (or past the block's last column: the panel's zero padding). The
+     * masks depend on (i, vector) and (j, vector) only, so they are made once per block into
+     * {@code masks} ([kh + kw][vectors]). Why: the row-buffer path spends ~0.3 ns a float on small
+     * maps in per-output-row bookkeeping (16×16: an arraycopy and two scalar zero loops per 16
+     * floats) and copies every value twice; VGG16's second layer (M = 64) spent about half its time
+     * packing. Masked-off lanes load as +0.0f, what the plain path writes: the same panels, bit for bit.
+     */
+    static void packShifted(int kc, int nc, int p0, int col0, float[] im, int imOff, ConvGeometry g, int[] masks,
+                            float[] dst, int dstOff) {
+        int h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), ph = g.ph(), pw = g.pw(), taps = kh * kw, plane = h * w;
+        int nv = 2 * ((nc + NR - 1) / NR), panel = kc * NR, end = col0 + nc;
+        for (int v = 0; v < nv; v++) {
+            int c0 = col0 + v * L, c1 = Math.min(c0 + L, end); // lanes [0, c1 − c0) lie in the block
+            for (int i = 0; i < kh; i++) {
+                // Output rows oy with oy + i − ph in [0, h): columns [(ph − i)·w, (h + ph − i)·w).
+                int lo = Math.max(c0, (ph - i) * w), hi = Math.min(c1, (h + ph - i) * w);
+                masks[i * nv + v] = laneBits(lo - c0, hi - c0);
+            }
+            for (int j = 0; j < kw; j++) {
+                int dx = j - pw, bits = laneBits(0, c1 - c0);
+                if (dx != 0 && c1 > c0) {
+                    // Clear the lanes whose input column ox + dx leaves [0, w): the first −dx or the
+                    // last dx columns of every output row the vector touches.
+                    for (int rs = c0 / w * w; rs < c1; rs += w) {
+                        int lo = dx < 0 ? rs : rs + w - dx, hi = dx < 0 ? rs - dx : rs + w;
+                        bits &= ~laneBits(Math.max(lo, c0) - c0, Math.min(hi, c1) - c0);
+                    }
+                }
+                masks[(kh + j) * nv + v] = bits;
+            }
+        }
+        // Per row p of the block: its source offset at col0, and where its row and column masks start.
+        int tb = (kh + kw) * nv;
+        for (int p = 0; p < kc; p++) {
+            int tap = p0 + p, ch = tap / taps, i = tap % taps / kw, j = tap % kw;
+            masks[tb + 3 * p] = imOff + ch * plane + (i - ph) * w + (j - pw) + col0;
+            masks[tb + 3 * p + 1] = i * nv;
+            masks[tb + 3 * p + 2] = (kh + j) * nv;
+        }
+        // Panel by panel, so the writes are sequential.
+        for (int v = 0, d = dstOff; v < nv; v += 2, d += panel) {
+            int off = v * L;
+            for (int p = 0, q = tb, o = d; p < kc; p++, q += 3, o += NR) {
+                int src = masks[q] + off, ri = masks[q + 1] + v, ci = masks[q + 2] + v;
+                int b0 = masks[ri] & masks[ci], b1 = masks[ri + 1] & masks[ci + 1];
+                FloatVector.fromArray(S, im, src, VectorMask.fromLong(S, b0)).intoArray(dst, o);
+                FloatVector.fromArray(S, im, src + L, VectorMask.fromLong(S, b1)).intoArray(dst, o + L);
             }
         }
     }
