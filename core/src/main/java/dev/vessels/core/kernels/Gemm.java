@@ -228,10 +228,16 @@ public final class Gemm {
         int nPanels = (n + NR - 1) / NR, mPanels = (m + MR - 1) / MR;
         if (threads == 2 && SHARED_B && sharedB(m, n, k, q1 - q0, nPanels, mPanels, g != null)) {
             Pair pair = new Pair();
+            pair.scratch[0] = SCRATCH.get(); // part 0 runs on this thread; published by the job's start
             boolean ran = par.forEachPartTogether(t -> {
                 try {
-                    sharedBPart(t, pair, m, n, k, q0, q1, a, aSeg, aOff, lda, b, bOff, ldb, g, c, cOff, ldc, accumulate, e,
-                            eRow0, mPanels);
+                    if (SHARED_B_OVERLAP) {
+                        sharedBOverlapped(t, pair, m, n, k, q0, q1, a, aSeg, aOff, lda, b, bOff, ldb, g, c, cOff, ldc,
+                                accumulate, e, eRow0, mPanels);
+                    } else {
+                        sharedBPart(t, pair, m, n, k, q0, q1, a, aSeg, aOff, lda, b, bOff, ldb, g, c, cOff, ldc, accumulate,
+                                e, eRow0, mPanels);
+                    }
                 } catch (RuntimeException | Error x) {
                     pair.aborted = true; // the other part may be waiting at the barrier
                     throw x;
@@ -270,6 +276,12 @@ public final class Gemm {
     /** GEMMs run with a shared B since start-up (tests assert the path is taken). */
     static final AtomicLong SHARED_B_RUNS = new AtomicLong();
 
+    /**
+     * {@code -Dvessels.gemm.sharedBOverlap=false}: the shared B with one barrier per block
+     * ({@link #sharedBPart}) instead of {@link #sharedBOverlapped} (A/B runs).
+     */
+    private static final boolean SHARED_B_OVERLAP = !"false".equals(System.getProperty("vessels.gemm.sharedBOverlap"));
+
     /** {@code -Dvessels.gemm.sharedB=false} turns the shared B off (A/B runs). */
     private static final boolean SHARED_B = !"false".equals(System.getProperty("vessels.gemm.sharedB"));
 
@@ -307,6 +319,19 @@ public final class Gemm {
         final AtomicInteger arrived = new AtomicInteger();
         final int[] passes = new int[2];          // barriers passed, each part its own slot
         volatile boolean aborted;
+        // The overlapped schedule's progress: steps packed by part t at [PAD·t], steps computed at
+        // [PAD·(2 + t)] (a cache line apart, so one part's updates do not evict the other's).
+        final java.util.concurrent.atomic.AtomicIntegerArray progress = new java.util.concurrent.atomic.AtomicIntegerArray(4 * PAD);
+        static final int PAD = 16;
+
+        /** Waits until counter {@code slot} of {@link #progress} reaches {@code target}, or the other part failed. */
+        void awaitProgress(int slot, int target) {
+            for (int spins = 0; progress.get(slot * PAD) < target; spins++) {
+                if (aborted) throw new IllegalStateException("the other part of a shared-B GEMM failed");
+                if (spins < 1 << 14) Thread.onSpinWait();
+                else Thread.yield();
+            }
+        }
 
         /** Waits until both parts have arrived here as many times as part {@code t} has. */
         void await(int t) {
@@ -355,6 +380,77 @@ public final class Gemm {
                 boolean overwrite = q == 0 && !accumulate;
                 Epilogue fin = q == kb - 1 ? e : null; // only once C is final
                 rowBlocks(i0, i1, n, nc, kc, a, aSeg, aOff + p0, lda, bp, c, cOff + jc, ldc, overwrite, s, fin, eRow0);
+            }
+        }
+    }
+
+    /**
+     * {@link #sharedBPart} without a barrier: after packing its half of a block, a part multiplies
+     * its rows by the panels it packed itself, and only then waits for the other part's half (by
+     * then usually packed), so neither waits for the other at every block (ResNet152, two threads:
+     * the barriers' waits were 4–7 % of the shared-B layers' time, the caller waiting most, also for
+     * the worker to start). A part packs block s + 2 into the buffer of block s once the other part
+     * has finished computing block s. Part 1's scratch is seen by part 0 through the first "packed"
+     * counter it waits for. Each element of C gets the same operations in the same order as in
+     * {@link #blocked}: only the order of the tiles changes.
+     */
+    private static void sharedBOverlapped(int t, Pair pair, int m, int n, int k, int q0, int q1, float[] a,
+                                          MemorySegment aSeg, int aOff, int lda, float[] b, int bOff, int ldb, ConvGeometry g,
+                                          float[] c, int cOff, int ldc, boolean accumulate, Epilogue e, int eRow0, int mPanels) {
+        Scratch s = SCRATCH.get();
+        if (t == 1) pair.scratch[1] = s;
+        int o = 1 - t;
+        int i0 = Parallel.partStart(mPanels, t, 2) * MR, i1 = Math.min(m, Parallel.partStart(mPanels, t + 1, 2) * MR);
+        int kb = kBlocks(k);
+        aOff -= kBlockStart(k, q0); // so that A's column p is at aOff + p, as when all of A is given
+        int step = 0;
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc), ncPanels = (nc + NR - 1) / NR;
+            int pa = Parallel.partStart(ncPanels, t, 2), pb = Parallel.partStart(ncPanels, t + 1, 2);
+            int j0 = pa * NR, j1 = Math.min(nc, pb * NR);
+            for (int q = q0; q < q1; q++, step++) {
+                int p0 = kBlockStart(k, q), p1 = kBlockStart(k, q + 1);
+                int kc = p1 - p0;
+                if (step >= 2) pair.awaitProgress(2 + o, step - 1); // the other is done with block step − 2
+                float[] bp = pair.scratch[step & 1].b;
+                if (j1 > j0) {
+                    if (g == null) {
+                        packB(kc, j1 - j0, b, bOff + p0 * ldb + jc + j0, ldb, bp, pa * kc * NR);
+                    } else {
+                        packConvB(kc, j1 - j0, p0, jc + j0, b, bOff, g, s, bp, pa * kc * NR);
+                    }
+                }
+                pair.progress.set(t * Pair.PAD, step + 1);
+                boolean overwrite = q == 0 && !accumulate;
+                Epilogue fin = q == kb - 1 ? e : null; // only once C is final
+                boolean waited = false;
+                int ao = aOff + p0, co = cOff + jc;
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    boolean direct = aSeg == null && n < DIRECT_A_MAX_N;
+                    if (aSeg != null) {
+                        packA(mc, kc, aSeg, ao + ic * lda, lda, s.a);
+                    } else if (!direct) {
+                        packA(mc, kc, a, ao + ic * lda, lda, s.a);
+                    }
+                    // Own panels [j0, j1) first, then the other's: [j1, nc) for part 0, [0, j0) for part 1.
+                    for (int r = 0; r < 2; r++) {
+                        int lo = r == 0 ? j0 : t == 0 ? j1 : 0, hi = r == 0 ? j1 : t == 0 ? nc : j0;
+                        if (r == 1 && !waited) {
+                            pair.awaitProgress(o, step + 1);
+                            waited = true;
+                        }
+                        if (hi <= lo) continue;
+                        if (direct) {
+                            macroKernelDirect(mc, lo, hi, kc, a, ao + ic * lda, lda, bp, c, co + ic * ldc, ldc, overwrite, s.tile,
+                                    s.edgeA, fin, eRow0 + ic);
+                        } else {
+                            macroKernel(mc, lo, hi, kc, s.a, bp, c, co + ic * ldc, ldc, overwrite, s.tile, fin, eRow0 + ic);
+                        }
+                    }
+                }
+                if (!waited) pair.awaitProgress(o, step + 1); // no rows here: still see the other's scratch
+                pair.progress.set((2 + t) * Pair.PAD, step + 1);
             }
         }
     }
@@ -852,7 +948,13 @@ public final class Gemm {
      */
     static void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
                             boolean overwrite, float[] tile, Epilogue e, int eRow0) {
-        for (int jr = 0; jr < nc; jr += NR) {
+        macroKernel(mc, 0, nc, kc, ap, bp, c, cOff, ldc, overwrite, tile, e, eRow0);
+    }
+
+    /** {@link #macroKernel} on the block's columns [jr0, nc) only ({@code jr0} a multiple of NR). */
+    static void macroKernel(int mc, int jr0, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
+                            boolean overwrite, float[] tile, Epilogue e, int eRow0) {
+        for (int jr = jr0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int bBase = jr / NR * kc * NR;
             if (nr <= L) {
@@ -929,6 +1031,12 @@ public final class Gemm {
      */
     static void macroKernelDirect(int mc, int nc, int kc, float[] a, int aOff, int lda, float[] bp, float[] c, int cOff,
                                   int ldc, boolean overwrite, float[] tile, float[] edge, Epilogue e, int eRow0) {
+        macroKernelDirect(mc, 0, nc, kc, a, aOff, lda, bp, c, cOff, ldc, overwrite, tile, edge, e, eRow0);
+    }
+
+    /** {@link #macroKernelDirect} on the block's columns [jr0, nc) only ({@code jr0} a multiple of NR). */
+    static void macroKernelDirect(int mc, int jr0, int nc, int kc, float[] a, int aOff, int lda, float[] bp, float[] c,
+                                  int cOff, int ldc, boolean overwrite, float[] tile, float[] edge, Epilogue e, int eRow0) {
         int mFull = mc / MR * MR;
         if (mFull < mc) {
             for (int r = 0; r < MR; r++) {
@@ -939,7 +1047,7 @@ public final class Gemm {
                 }
             }
         }
-        for (int jr = 0; jr < nc; jr += NR) {
+        for (int jr = jr0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int bBase = jr / NR * kc * NR;
             if (nr <= L) {

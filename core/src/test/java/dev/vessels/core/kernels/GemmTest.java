@@ -175,6 +175,22 @@ class GemmTest {
         })).isInstanceOf(RuntimeException.class);
     }
 
+    @org.junit.jupiter.api.Test
+    void aFailingPartReleasesTheOtherFromTheOverlappedWait() {
+        // The overlapped shared B waits on the other part's progress instead of a barrier: part 0
+        // fails before packing anything; part 1, waiting for its first block, must give up.
+        Gemm.Pair pair = new Gemm.Pair();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TWO.forEachPartTogether(t -> {
+            try {
+                if (t == 0) throw new IllegalArgumentException("boom");
+                pair.awaitProgress(0, 1);
+            } catch (RuntimeException x) {
+                pair.aborted = true;
+                throw x;
+            }
+        })).isInstanceOf(RuntimeException.class);
+    }
+
     @Property(tries = 120)
     void narrowColumnsKeepTheScalarChainOrderBitForBit(@ForAll @IntRange(min = 1, max = 70) int m,
                                                        @ForAll @IntRange(min = 1, max = 15) int n,
