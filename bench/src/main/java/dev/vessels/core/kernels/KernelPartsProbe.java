@@ -30,7 +30,7 @@ public final class KernelPartsProbe {
         ThreadMXBean tb = ManagementFactory.getThreadMXBean();
         int reps = 20;
         for (int round = 0; round < 12; round++) {
-            long tB = 0, tA = 0, tK = 0, tAll = 0;
+            long tB = 0, tM = 0, tA = 0, tK = 0, tAll = 0;
             for (int rep = 0; rep < reps; rep++) {
                 long t0 = tb.getCurrentThreadCpuTime();
                 for (int q = 0; q < kb; q++) {
@@ -38,6 +38,14 @@ public final class KernelPartsProbe {
                     Gemm.packIm2col(p1 - p0, nc, p0, 0, im, 0, g, s.row, bp[q]);
                 }
                 long t1 = tb.getCurrentThreadCpuTime();
+                if (Gemm.shiftedFits(g)) {
+                    for (int q = 0; q < kb; q++) {
+                        int p0 = Gemm.kBlockStart(k, q), p1 = Gemm.kBlockStart(k, q + 1);
+                        Gemm.packShifted(p1 - p0, nc, p0, 0, im, 0, g, s.masks, bp[q], 0);
+                    }
+                }
+                tM += tb.getCurrentThreadCpuTime() - t1;
+                t1 = tb.getCurrentThreadCpuTime();
                 for (int q = 0; q < kb; q++) {
                     int p0 = Gemm.kBlockStart(k, q), p1 = Gemm.kBlockStart(k, q + 1);
                     Gemm.packA(mc, p1 - p0, a, p0, k, ap[q]);
@@ -53,9 +61,9 @@ public final class KernelPartsProbe {
                 tAll += t4 - t3;
             }
             if (round >= 9) {
-                System.out.printf("packIm2col %.1f us (%.2f ns/float)  packA %.1f us (%.2f ns/float)  macroKernel %.1f us (%.0f GFLOP/s)"
+                System.out.printf("packIm2col %.1f us (%.2f ns/float)  packShifted %.1f us  packA %.1f us (%.2f ns/float)  macroKernel %.1f us (%.0f GFLOP/s)"
                                 + "  | whole conv M=%d: %.1f us (%.0f GFLOP/s)%n",
-                        tB / 1e3 / reps, tB / (double) reps / ((double) k * nc), tA / 1e3 / reps, tA / (double) reps / ((double) mc * k),
+                        tB / 1e3 / reps, tB / (double) reps / ((double) k * nc), tM / 1e3 / reps, tA / 1e3 / reps, tA / (double) reps / ((double) mc * k),
                         tK / 1e3 / reps, 2.0 * mc * nc * k / (tK / (double) reps), m, tAll / 1e3 / reps,
                         2.0 * m * n * k / (tAll / (double) reps));
             }

@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import dev.vessels.core.exec.Parallel;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -55,11 +56,19 @@ public final class Gemm {
      * every shape (the 2 MB block overflows the 1 MB L2) and two-thread wall minima did not differ.
      */
     static final int NC = 1024 / NR * NR;
+    /** Largest kernel side the masked im2col packing ({@link #packShifted}) serves. */
+    static final int SHIFT_MAX_K = 7;
+    /**
+     * Lane-mask words of {@link #packShifted}: kh + kw words per vector of a B block (4 bytes each,
+     * counted with the floats of {@link #PACK_FLOATS_PER_THREAD}).
+     */
+    static final int MASK_INTS = 2 * SHIFT_MAX_K * (NC / L) + 3 * KC;
+
     /**
      * Floats of packing scratch each thread holds while it runs GEMM (A block, B block and one
      * edge tile), allocated once per thread and reused: memory accounting can add it per thread.
      */
-    public static final int PACK_FLOATS_PER_THREAD = MC * KC + KC * NC + NC + MR * NR + MR * KC;
+    public static final int PACK_FLOATS_PER_THREAD = MC * KC + KC * NC + NC + MR * NR + MR * KC + MASK_INTS;
 
     /**
      * Bytes of packing scratch one thread holds once it has run a GEMM: the single source of truth
@@ -96,10 +105,11 @@ public final class Gemm {
         final float[] row = new float[NC];       // one im2col row segment: [NC]
         final float[] tile = new float[MR * NR];  // the spilled micro-tile: [MR][NR]
         final float[] edgeA = new float[MR * KC]; // ragged last rows of A, zero-padded: [MR][KC]
+        final int[] masks = new int[MASK_INTS];   // packShifted's lane masks: [kh + kw][vectors of the block]
 
-        /** Floats allocated: what {@link #PACK_FLOATS_PER_THREAD} must equal (tested). */
+        /** 4-byte elements allocated: what {@link #PACK_FLOATS_PER_THREAD} must equal (tested). */
         long floats() {
-            return (long) a.length + b.length + row.length + tile.length + edgeA.length;
+            return (long) a.length + b.length + row.length + tile.length + edgeA.length + masks.length;
         }
     }
 
@@ -218,10 +228,16 @@ public final class Gemm {
         int nPanels = (n + NR - 1) / NR, mPanels = (m + MR - 1) / MR;
         if (threads == 2 && SHARED_B && sharedB(m, n, k, q1 - q0, nPanels, mPanels, g != null)) {
             Pair pair = new Pair();
+            pair.scratch[0] = SCRATCH.get(); // part 0 runs on this thread; published by the job's start
             boolean ran = par.forEachPartTogether(t -> {
                 try {
-                    sharedBPart(t, pair, m, n, k, q0, q1, a, aSeg, aOff, lda, b, bOff, ldb, g, c, cOff, ldc, accumulate, e,
-                            eRow0, mPanels);
+                    if (SHARED_B_OVERLAP) {
+                        sharedBOverlapped(t, pair, m, n, k, q0, q1, a, aSeg, aOff, lda, b, bOff, ldb, g, c, cOff, ldc,
+                                accumulate, e, eRow0, mPanels);
+                    } else {
+                        sharedBPart(t, pair, m, n, k, q0, q1, a, aSeg, aOff, lda, b, bOff, ldb, g, c, cOff, ldc, accumulate,
+                                e, eRow0, mPanels);
+                    }
                 } catch (RuntimeException | Error x) {
                     pair.aborted = true; // the other part may be waiting at the barrier
                     throw x;
@@ -260,6 +276,12 @@ public final class Gemm {
     /** GEMMs run with a shared B since start-up (tests assert the path is taken). */
     static final AtomicLong SHARED_B_RUNS = new AtomicLong();
 
+    /**
+     * {@code -Dvessels.gemm.sharedBOverlap=false}: the shared B with one barrier per block
+     * ({@link #sharedBPart}) instead of {@link #sharedBOverlapped} (A/B runs).
+     */
+    private static final boolean SHARED_B_OVERLAP = !"false".equals(System.getProperty("vessels.gemm.sharedBOverlap"));
+
     /** {@code -Dvessels.gemm.sharedB=false} turns the shared B off (A/B runs). */
     private static final boolean SHARED_B = !"false".equals(System.getProperty("vessels.gemm.sharedB"));
 
@@ -297,6 +319,19 @@ public final class Gemm {
         final AtomicInteger arrived = new AtomicInteger();
         final int[] passes = new int[2];          // barriers passed, each part its own slot
         volatile boolean aborted;
+        // The overlapped schedule's progress: steps packed by part t at [PAD·t], steps computed at
+        // [PAD·(2 + t)] (a cache line apart, so one part's updates do not evict the other's).
+        final java.util.concurrent.atomic.AtomicIntegerArray progress = new java.util.concurrent.atomic.AtomicIntegerArray(4 * PAD);
+        static final int PAD = 16;
+
+        /** Waits until counter {@code slot} of {@link #progress} reaches {@code target}, or the other part failed. */
+        void awaitProgress(int slot, int target) {
+            for (int spins = 0; progress.get(slot * PAD) < target; spins++) {
+                if (aborted) throw new IllegalStateException("the other part of a shared-B GEMM failed");
+                if (spins < 1 << 14) Thread.onSpinWait();
+                else Thread.yield();
+            }
+        }
 
         /** Waits until both parts have arrived here as many times as part {@code t} has. */
         void await(int t) {
@@ -338,13 +373,84 @@ public final class Gemm {
                     if (g == null) {
                         packB(kc, j1 - j0, b, bOff + p0 * ldb + jc + j0, ldb, bp, pa * kc * NR);
                     } else {
-                        packIm2col(kc, j1 - j0, p0, jc + j0, b, bOff, g, s.row, bp, pa * kc * NR);
+                        packConvB(kc, j1 - j0, p0, jc + j0, b, bOff, g, s, bp, pa * kc * NR);
                     }
                 }
                 pair.await(t); // the block is whole
                 boolean overwrite = q == 0 && !accumulate;
                 Epilogue fin = q == kb - 1 ? e : null; // only once C is final
                 rowBlocks(i0, i1, n, nc, kc, a, aSeg, aOff + p0, lda, bp, c, cOff + jc, ldc, overwrite, s, fin, eRow0);
+            }
+        }
+    }
+
+    /**
+     * {@link #sharedBPart} without a barrier: after packing its half of a block, a part multiplies
+     * its rows by the panels it packed itself, and only then waits for the other part's half (by
+     * then usually packed), so neither waits for the other at every block (ResNet152, two threads:
+     * the barriers' waits were 4–7 % of the shared-B layers' time, the caller waiting most, also for
+     * the worker to start). A part packs block s + 2 into the buffer of block s once the other part
+     * has finished computing block s. Part 1's scratch is seen by part 0 through the first "packed"
+     * counter it waits for. Each element of C gets the same operations in the same order as in
+     * {@link #blocked}: only the order of the tiles changes.
+     */
+    private static void sharedBOverlapped(int t, Pair pair, int m, int n, int k, int q0, int q1, float[] a,
+                                          MemorySegment aSeg, int aOff, int lda, float[] b, int bOff, int ldb, ConvGeometry g,
+                                          float[] c, int cOff, int ldc, boolean accumulate, Epilogue e, int eRow0, int mPanels) {
+        Scratch s = SCRATCH.get();
+        if (t == 1) pair.scratch[1] = s;
+        int o = 1 - t;
+        int i0 = Parallel.partStart(mPanels, t, 2) * MR, i1 = Math.min(m, Parallel.partStart(mPanels, t + 1, 2) * MR);
+        int kb = kBlocks(k);
+        aOff -= kBlockStart(k, q0); // so that A's column p is at aOff + p, as when all of A is given
+        int step = 0;
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc), ncPanels = (nc + NR - 1) / NR;
+            int pa = Parallel.partStart(ncPanels, t, 2), pb = Parallel.partStart(ncPanels, t + 1, 2);
+            int j0 = pa * NR, j1 = Math.min(nc, pb * NR);
+            for (int q = q0; q < q1; q++, step++) {
+                int p0 = kBlockStart(k, q), p1 = kBlockStart(k, q + 1);
+                int kc = p1 - p0;
+                if (step >= 2) pair.awaitProgress(2 + o, step - 1); // the other is done with block step − 2
+                float[] bp = pair.scratch[step & 1].b;
+                if (j1 > j0) {
+                    if (g == null) {
+                        packB(kc, j1 - j0, b, bOff + p0 * ldb + jc + j0, ldb, bp, pa * kc * NR);
+                    } else {
+                        packConvB(kc, j1 - j0, p0, jc + j0, b, bOff, g, s, bp, pa * kc * NR);
+                    }
+                }
+                pair.progress.set(t * Pair.PAD, step + 1);
+                boolean overwrite = q == 0 && !accumulate;
+                Epilogue fin = q == kb - 1 ? e : null; // only once C is final
+                boolean waited = false;
+                int ao = aOff + p0, co = cOff + jc;
+                for (int ic = i0; ic < i1; ic += MC) {
+                    int mc = Math.min(MC, i1 - ic);
+                    boolean direct = aSeg == null && n < DIRECT_A_MAX_N;
+                    if (aSeg != null) {
+                        packA(mc, kc, aSeg, ao + ic * lda, lda, s.a);
+                    } else if (!direct) {
+                        packA(mc, kc, a, ao + ic * lda, lda, s.a);
+                    }
+                    // Own panels [j0, j1) first, then the other's: [j1, nc) for part 0, [0, j0) for part 1.
+                    for (int r = 0; r < 2; r++) {
+                        int lo = r == 0 ? j0 : t == 0 ? j1 : 0, hi = r == 0 ? j1 : t == 0 ? nc : j0;
+                        if (r == 1 && !waited) {
+                            pair.awaitProgress(o, step + 1);
+                            waited = true;
+                        }
+                        if (hi <= lo) continue;
+                        if (direct) {
+                            macroKernelDirect(mc, lo, hi, kc, a, ao + ic * lda, lda, bp, c, co + ic * ldc, ldc, overwrite, s.tile,
+                                    s.edgeA, fin, eRow0 + ic);
+                        } else {
+                            macroKernel(mc, lo, hi, kc, s.a, bp, c, co + ic * ldc, ldc, overwrite, s.tile, fin, eRow0 + ic);
+                        }
+                    }
+                }
+                if (!waited) pair.awaitProgress(o, step + 1); // no rows here: still see the other's scratch
+                pair.progress.set((2 + t) * Pair.PAD, step + 1);
             }
         }
     }
@@ -447,7 +553,7 @@ public final class Gemm {
                 if (g == null) {
                     packB(kc, nc, b, bOff + p0 * ldb + jc, ldb, s.b);
                 } else {
-                    packIm2col(kc, nc, p0, col0 + jc, b, bOff, g, s.row, s.b);
+                    packConvB(kc, nc, p0, col0 + jc, b, bOff, g, s, s.b, 0);
                 }
                 boolean overwrite = q == 0 && !accumulate;
                 Epilogue fin = q == kb - 1 ? e : null; // only once C is final
@@ -501,6 +607,85 @@ public final class Gemm {
             if (w > 0) {
                 System.arraycopy(b, src + full, dst, d, w);
                 java.util.Arrays.fill(dst, d + w, d + NR, 0f);
+            }
+        }
+    }
+
+    /** {@code -Dvessels.gemm.maskedIm2col=false} packs every im2col block through the row buffer (A/B runs). */
+    private static final boolean MASKED_IM2COL = !"false".equals(System.getProperty("vessels.gemm.maskedIm2col"));
+
+    /** Whether {@link #packShifted} serves geometry {@code g}: stride 1, output as wide as the input. */
+    static boolean shiftedFits(ConvGeometry g) {
+        return g.sh() == 1 && g.sw() == 1 && g.ow() == g.w() && g.kh() <= SHIFT_MAX_K && g.kw() <= SHIFT_MAX_K;
+    }
+
+    /** Packs an im2col block: {@link #packShifted} where it serves, else {@link #packIm2col}; the same panels. */
+    private static void packConvB(int kc, int nc, int p0, int col0, float[] im, int imOff, ConvGeometry g, Scratch s,
+                                  float[] dst, int dstOff) {
+        if (MASKED_IM2COL && shiftedFits(g)) {
+            packShifted(kc, nc, p0, col0, im, imOff, g, s.masks, dst, dstOff);
+        } else {
+            packIm2col(kc, nc, p0, col0, im, imOff, g, s.row, dst, dstOff);
+        }
+    }
+
+    /** Bits [lo, hi) of a lane mask (none when hi <= lo; 0 <= lo, hi <= L). */
+    private static int laneBits(int lo, int hi) {
+        return hi <= lo ? 0 : (int) ((1L << hi) - (1L << lo));
+    }
+
+    /**
+     * {@link #packIm2col} for stride-1 geometries whose output is as wide as the input (3×3 pad 1,
+     * 5×5 pad 2, …), straight from the image into the panels, one vector at a time: im2col row
+     * (ch, i, j) at column col is the plane at col + (i − ph)·w + (j − pw) wherever the input row
+     * and column lie inside, else 0, so each vector of a panel row is one contiguous load, masked
+     * where lanes fall outside (or past the block's last column: the panel's zero padding). The
+     * masks depend on (i, vector) and (j, vector) only, so they are made once per block into
+     * {@code masks} ([kh + kw][vectors]). Why: the row-buffer path spends ~0.3 ns a float on small
+     * maps in per-output-row bookkeeping (16×16: an arraycopy and two scalar zero loops per 16
+     * floats) and copies every value twice; VGG16's second layer (M = 64) spent about half its time
+     * packing. Masked-off lanes load as +0.0f, what the plain path writes: the same panels, bit for bit.
+     */
+    static void packShifted(int kc, int nc, int p0, int col0, float[] im, int imOff, ConvGeometry g, int[] masks,
+                            float[] dst, int dstOff) {
+        int h = g.h(), w = g.w(), kh = g.kh(), kw = g.kw(), ph = g.ph(), pw = g.pw(), taps = kh * kw, plane = h * w;
+        int nv = 2 * ((nc + NR - 1) / NR), panel = kc * NR, end = col0 + nc;
+        for (int v = 0; v < nv; v++) {
+            int c0 = col0 + v * L, c1 = Math.min(c0 + L, end); // lanes [0, c1 − c0) lie in the block
+            for (int i = 0; i < kh; i++) {
+                // Output rows oy with oy + i − ph in [0, h): columns [(ph − i)·w, (h + ph − i)·w).
+                int lo = Math.max(c0, (ph - i) * w), hi = Math.min(c1, (h + ph - i) * w);
+                masks[i * nv + v] = laneBits(lo - c0, hi - c0);
+            }
+            for (int j = 0; j < kw; j++) {
+                int dx = j - pw, bits = laneBits(0, c1 - c0);
+                if (dx != 0 && c1 > c0) {
+                    // Clear the lanes whose input column ox + dx leaves [0, w): the first −dx or the
+                    // last dx columns of every output row the vector touches.
+                    for (int rs = c0 / w * w; rs < c1; rs += w) {
+                        int lo = dx < 0 ? rs : rs + w - dx, hi = dx < 0 ? rs - dx : rs + w;
+                        bits &= ~laneBits(Math.max(lo, c0) - c0, Math.min(hi, c1) - c0);
+                    }
+                }
+                masks[(kh + j) * nv + v] = bits;
+            }
+        }
+        // Per row p of the block: its source offset at col0, and where its row and column masks start.
+        int tb = (kh + kw) * nv;
+        for (int p = 0; p < kc; p++) {
+            int tap = p0 + p, ch = tap / taps, i = tap % taps / kw, j = tap % kw;
+            masks[tb + 3 * p] = imOff + ch * plane + (i - ph) * w + (j - pw) + col0;
+            masks[tb + 3 * p + 1] = i * nv;
+            masks[tb + 3 * p + 2] = (kh + j) * nv;
+        }
+        // Panel by panel, so the writes are sequential.
+        for (int v = 0, d = dstOff; v < nv; v += 2, d += panel) {
+            int off = v * L;
+            for (int p = 0, q = tb, o = d; p < kc; p++, q += 3, o += NR) {
+                int src = masks[q] + off, ri = masks[q + 1] + v, ci = masks[q + 2] + v;
+                int b0 = masks[ri] & masks[ci], b1 = masks[ri + 1] & masks[ci + 1];
+                FloatVector.fromArray(S, im, src, VectorMask.fromLong(S, b0)).intoArray(dst, o);
+                FloatVector.fromArray(S, im, src + L, VectorMask.fromLong(S, b1)).intoArray(dst, o + L);
             }
         }
     }
@@ -763,7 +948,13 @@ public final class Gemm {
      */
     static void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
                             boolean overwrite, float[] tile, Epilogue e, int eRow0) {
-        for (int jr = 0; jr < nc; jr += NR) {
+        macroKernel(mc, 0, nc, kc, ap, bp, c, cOff, ldc, overwrite, tile, e, eRow0);
+    }
+
+    /** {@link #macroKernel} on the block's columns [jr0, nc) only ({@code jr0} a multiple of NR). */
+    static void macroKernel(int mc, int jr0, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
+                            boolean overwrite, float[] tile, Epilogue e, int eRow0) {
+        for (int jr = jr0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int bBase = jr / NR * kc * NR;
             if (nr <= L) {
@@ -840,6 +1031,12 @@ public final class Gemm {
      */
     static void macroKernelDirect(int mc, int nc, int kc, float[] a, int aOff, int lda, float[] bp, float[] c, int cOff,
                                   int ldc, boolean overwrite, float[] tile, float[] edge, Epilogue e, int eRow0) {
+        macroKernelDirect(mc, 0, nc, kc, a, aOff, lda, bp, c, cOff, ldc, overwrite, tile, edge, e, eRow0);
+    }
+
+    /** {@link #macroKernelDirect} on the block's columns [jr0, nc) only ({@code jr0} a multiple of NR). */
+    static void macroKernelDirect(int mc, int jr0, int nc, int kc, float[] a, int aOff, int lda, float[] bp, float[] c,
+                                  int cOff, int ldc, boolean overwrite, float[] tile, float[] edge, Epilogue e, int eRow0) {
         int mFull = mc / MR * MR;
         if (mFull < mc) {
             for (int r = 0; r < MR; r++) {
@@ -850,7 +1047,7 @@ public final class Gemm {
                 }
             }
         }
-        for (int jr = 0; jr < nc; jr += NR) {
+        for (int jr = jr0; jr < nc; jr += NR) {
             int nr = Math.min(NR, nc - jr);
             int bBase = jr / NR * kc * NR;
             if (nr <= L) {

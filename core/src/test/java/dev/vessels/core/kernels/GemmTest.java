@@ -175,6 +175,22 @@ class GemmTest {
         })).isInstanceOf(RuntimeException.class);
     }
 
+    @org.junit.jupiter.api.Test
+    void aFailingPartReleasesTheOtherFromTheOverlappedWait() {
+        // The overlapped shared B waits on the other part's progress instead of a barrier: part 0
+        // fails before packing anything; part 1, waiting for its first block, must give up.
+        Gemm.Pair pair = new Gemm.Pair();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TWO.forEachPartTogether(t -> {
+            try {
+                if (t == 0) throw new IllegalArgumentException("boom");
+                pair.awaitProgress(0, 1);
+            } catch (RuntimeException x) {
+                pair.aborted = true;
+                throw x;
+            }
+        })).isInstanceOf(RuntimeException.class);
+    }
+
     @Property(tries = 120)
     void narrowColumnsKeepTheScalarChainOrderBitForBit(@ForAll @IntRange(min = 1, max = 70) int m,
                                                        @ForAll @IntRange(min = 1, max = 15) int n,
@@ -580,6 +596,48 @@ class GemmTest {
         java.util.Arrays.fill(row, Float.NaN); // stale values must never leak into the panels
         Gemm.packIm2col(kc, nc, p0, col0, im, imOff, g, row, got);
         assertThat(got).isEqualTo(want);
+    }
+
+    @Property(tries = 300)
+    void maskedIm2colPackingWritesThePlainPanels(@ForAll @IntRange(min = 1, max = 4) int c,
+                                                 @ForAll @IntRange(min = 1, max = 40) int h,
+                                                 @ForAll @IntRange(min = 1, max = 70) int w,
+                                                 @ForAll @IntRange(min = 0, max = 3) int pw,
+                                                 @ForAll @IntRange(min = 1, max = 7) int kh,
+                                                 @ForAll @IntRange(min = 0, max = 3) int ph,
+                                                 @ForAll @IntRange(min = 0, max = 5) int imOff,
+                                                 @ForAll @IntRange(min = 0, max = 5) int tail,
+                                                 @ForAll long seed) {
+        // Stride 1, output as wide as the input (kw = 2·pw + 1), any kh/ph (rows above or below the
+        // image), maps narrower and wider than a vector, blocks starting and ending mid row, the
+        // image at the start of its array (masked loads reaching before index 0) or anywhere.
+        int kw = 2 * pw + 1;
+        net.jqwik.api.Assume.that(h + 2 * ph >= kh);
+        ConvGeometry g = new ConvGeometry(c, h, w, kh, kw, 1, 1, ph, pw, h + 2 * ph - kh + 1, w);
+        assertThat(Gemm.shiftedFits(g)).isTrue();
+        Random r = new Random(seed);
+        int p0 = r.nextInt(g.k()), kc = 1 + r.nextInt(g.k() - p0);
+        int col0 = r.nextInt(g.n()), nc = 1 + r.nextInt(Math.min(Gemm.NC, g.n() - col0));
+        float[] im = fill(r, imOff + c * h * w + tail); // values after the image must not leak in either
+        float[] col = new float[g.k() * g.n()];
+        Im2col.im2colPlain(im, imOff, c, h, w, kh, kw, 1, 1, ph, pw, g.oh(), g.ow(), col, 0);
+        int len = (nc + Gemm.NR - 1) / Gemm.NR * Gemm.NR * kc, off = r.nextInt(3);
+        float[] want = new float[off + len + 5], got = new float[off + len + 5];
+        java.util.Arrays.fill(got, Float.NaN);
+        java.util.Arrays.fill(want, Float.NaN);
+        Gemm.packB(kc, nc, col, p0 * g.n() + col0, g.n(), want, off);
+        int[] masks = new int[Gemm.MASK_INTS];
+        java.util.Arrays.fill(masks, -1); // stale masks must never leak into the panels
+        Gemm.packShifted(kc, nc, p0, col0, im, imOff, g, masks, got, off);
+        assertThat(got).isEqualTo(want);
+    }
+
+    @Test
+    void maskedIm2colPackingServesOnlyStrideOneSameWidthKernelsUpToSeven() {
+        assertThat(Gemm.shiftedFits(new ConvGeometry(8, 16, 16, 3, 3, 1, 1, 1, 1, 16, 16))).isTrue();
+        assertThat(Gemm.shiftedFits(new ConvGeometry(8, 16, 16, 3, 3, 2, 2, 1, 1, 8, 8))).isFalse();
+        assertThat(Gemm.shiftedFits(new ConvGeometry(8, 16, 16, 3, 3, 1, 1, 0, 0, 14, 14))).isFalse();
+        assertThat(Gemm.shiftedFits(new ConvGeometry(8, 20, 20, 9, 9, 1, 1, 4, 4, 20, 20))).isFalse();
     }
 
     @Property(tries = 200)
