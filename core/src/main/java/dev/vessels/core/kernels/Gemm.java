@@ -231,7 +231,7 @@ public final class Gemm {
             pair.scratch[0] = SCRATCH.get(); // part 0 runs on this thread; published by the job's start
             boolean ran = par.forEachPartTogether(t -> {
                 try {
-                    if (SHARED_B_OVERLAP) {
+                    if (sharedBOverlap) {
                         sharedBOverlapped(t, pair, m, n, k, q0, q1, a, aSeg, aOff, lda, b, bOff, ldb, g, c, cOff, ldc,
                                 accumulate, e, eRow0, mPanels);
                     } else {
@@ -280,7 +280,8 @@ public final class Gemm {
      * {@code -Dvessels.gemm.sharedBOverlap=false}: the shared B with one barrier per block
      * ({@link #sharedBPart}) instead of {@link #sharedBOverlapped} (A/B runs).
      */
-    private static final boolean SHARED_B_OVERLAP = !"false".equals(System.getProperty("vessels.gemm.sharedBOverlap"));
+    // Not final: GemmTest runs the property over both schedules (restoring it after).
+    static boolean sharedBOverlap = !"false".equals(System.getProperty("vessels.gemm.sharedBOverlap"));
 
     /** {@code -Dvessels.gemm.sharedB=false} turns the shared B off (A/B runs). */
     private static final boolean SHARED_B = !"false".equals(System.getProperty("vessels.gemm.sharedB"));

@@ -125,7 +125,18 @@ class GemmTest {
     @Property(tries = 40)
     void sharedBIsTheSerialResultBitForBit(@ForAll @IntRange(min = 64, max = 300) int m, @ForAll @IntRange(min = 8, max = 40) int c,
                                           @ForAll @IntRange(min = 8, max = 20) int side, @ForAll boolean conv,
-                                          @ForAll boolean accumulate, @ForAll long seed) {
+                                          @ForAll boolean accumulate, @ForAll boolean overlapped, @ForAll long seed) {
+        // Both schedules: overlapped (the default) and one barrier per block (the A/B fallback).
+        boolean was = Gemm.sharedBOverlap;
+        Gemm.sharedBOverlap = overlapped;
+        try {
+            sharedBAgainstOneThread(m, c, side, conv, accumulate, seed);
+        } finally {
+            Gemm.sharedBOverlap = was;
+        }
+    }
+
+    private static void sharedBAgainstOneThread(int m, int c, int side, boolean conv, boolean accumulate, long seed) {
         // Two threads packing each B block together (half each, one barrier per block) against one
         // thread: the same bits, as a 3x3 convolution (im2col packing) or a plain GEMM (packB), the
         // rows split on panel boundaries (M not a multiple of 8 included). The ranges are where the
