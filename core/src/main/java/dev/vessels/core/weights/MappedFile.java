@@ -131,7 +131,10 @@ public final class MappedFile implements AutoCloseable {
      */
     public void serveInPlace(long pos, long bytes, long keepFrom, long keepTo) {
         check(pos, bytes);
-        done(pos, bytes, bytes, keepFrom, keepTo);
+        // A range of half the mark or more counts as a whole mark, so serving it unmaps all else:
+        // a connected layer's last, shorter block of rows would otherwise leave the block before it
+        // mapped too (AlexNet's fc6: 33 MB mapped at once instead of 17).
+        done(pos, bytes, bytes >= RELEASE_BYTES / 2 ? Math.max(bytes, RELEASE_BYTES) : bytes, keepFrom, keepTo);
     }
 
     /** {@code len} bytes at {@code pos} into {@code dst[off…]}. */
@@ -184,7 +187,12 @@ public final class MappedFile implements AutoCloseable {
         released(counted, keepFrom, keepTo);
     }
 
-    /** Counts {@code bytes} as read; at the mark, unmaps every page but those of [keepFrom, keepTo). */
+    /**
+     * Counts {@code bytes} as read; at the mark, unmaps every page but those of [keepFrom, keepTo),
+     * which then count towards the next release (up to half the mark: a matrix larger than the mark,
+     * read a block of columns at a time, would otherwise release at each block). Without that a
+     * range kept at one release stayed mapped, uncounted, beside a whole mark of new reads.
+     */
     private void released(long bytes, long keepFrom, long keepTo) {
         // Exactly one of the threads that cross the mark gets the whole count back and releases.
         if (unreleased.addAndGet(bytes) < RELEASE_BYTES || unreleased.getAndSet(0) < RELEASE_BYTES) return;
@@ -199,6 +207,7 @@ public final class MappedFile implements AutoCloseable {
             throw new IllegalStateException("madvise", t);
         }
         if (rc != 0) throw new VesselsException(path + ": madvise failed unmapping pages already read");
+        unreleased.addAndGet(Math.min(to - from, RELEASE_BYTES / 2)); // still mapped
         releases++; // only the one thread that got the count back gets here
     }
 
@@ -209,6 +218,11 @@ public final class MappedFile implements AutoCloseable {
 
     HugePageCache.Outcome pageCacheOutcome() {
         return pageCache;
+    }
+
+    /** What a release widens a kept range to: 2 MiB over a huge-page cache, else 4 KiB (for tests). */
+    long keepAlign() {
+        return keepAlign;
     }
 
     /** How many times all of the mapping's pages have been unmapped since it was opened. */

@@ -14,7 +14,10 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Pages read through the mapping are unmapped in batches of RELEASE_BYTES, not after every read. */
+/**
+ * Pages read through the mapping are unmapped in batches of RELEASE_BYTES, not after every read;
+ * what a release keeps mapped counts towards the next one.
+ */
 class MappedFileTest {
     @TempDir
     Path dir;
@@ -44,6 +47,15 @@ class MappedFileTest {
         }
     }
 
+    /**
+     * Releases after n pieces of 1 MiB, each kept at the release it sets off (widened to the huge
+     * page holding it over a huge-page cache): at 16, 31, 46 MiB … (30, 44 … with 2 MiB pages).
+     */
+    private static int releasesAfter(int mib, MappedFile m) {
+        long kept = Math.max(1, m.keepAlign() >> 20);
+        return mib < 16 ? 0 : 1 + (int) ((mib - 16) / (16 - kept));
+    }
+
     /** A file of {@code floats} little-endian floats, float i holding i. */
     Path counting(int floats) throws IOException {
         Path p = dir.resolve("c" + floats + ".bin");
@@ -71,8 +83,9 @@ class MappedFileTest {
                 m.readFloats((long) k * piece.length * Float.BYTES, piece, 0, piece.length);
                 assertThat(piece[0]).isEqualTo((float) (k * piece.length));
                 assertThat(piece[piece.length - 1]).isEqualTo((float) ((k + 1) * piece.length - 1));
-                // 16 pieces make one release: none before, one at the 16th, two at the 32nd
-                assertThat(m.releases()).as("after %d MiB", k + 1).isEqualTo((k + 1) / 16);
+                // 16 pieces make the first release; the piece it keeps mapped counts towards the
+                // next, so 15 (14 over 2 MiB pages) more make each of the others
+                assertThat(m.releases()).as("after %d MiB", k + 1).isEqualTo(releasesAfter(k + 1, m));
             }
         }
     }
@@ -95,9 +108,31 @@ class MappedFileTest {
                 long pos = k * mib;
                 m.serveInPlace(pos, mib, pos, pos + mib);
                 assertThat(m.segment().get(le, pos + 12)).isEqualTo((float) (pos / Float.BYTES + 3));
-                assertThat(m.releases()).as("after %d MiB served", k + 1).isEqualTo((k + 1) / 16);
+                assertThat(m.releases()).as("after %d MiB served", k + 1).isEqualTo(releasesAfter(k + 1, m));
             }
             assertThatThrownBy(() -> m.serveInPlace(all - 4, 8, 0, all)).isInstanceOf(dev.vessels.core.VesselsException.class);
+        }
+    }
+
+    /**
+     * A range of half the release mark or more, served in place, unmaps everything else at once: a
+     * connected layer's blocks of rows each replace the one before, the last, shorter one too.
+     */
+    @Test
+    void aLargeRangeServedInPlaceReleasesAllElseAtOnce() throws IOException {
+        int floats = (int) (2.5 * MappedFile.RELEASE_BYTES / Float.BYTES); // 40 MiB
+        Path p = counting(floats);
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ); MappedFile m = MappedFile.map(p, ch)) {
+            Assumptions.assumeTrue(m != null, "mapping with madvise is not available here");
+            long mib = 1 << 20;
+            m.serveInPlace(0, mib, 0, mib);
+            assertThat(m.releases()).as("1 MiB served").isZero();
+            m.serveInPlace(mib, 7 * mib, mib, 8 * mib);
+            assertThat(m.releases()).as("7 MiB more: under half the mark").isZero();
+            m.serveInPlace(8 * mib, 8 * mib, 8 * mib, 16 * mib);
+            assertThat(m.releases()).as("8 MiB: half the mark").isEqualTo(1);
+            m.serveInPlace(16 * mib, 9 * mib, 16 * mib, 25 * mib);
+            assertThat(m.releases()).as("9 MiB, right after a release").isEqualTo(2);
         }
     }
 }
