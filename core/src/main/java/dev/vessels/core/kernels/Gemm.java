@@ -370,18 +370,27 @@ public final class Gemm {
                 int p0 = kBlockStart(k, q), p1 = kBlockStart(k, q + 1);
                 int kc = p1 - p0;
                 float[] bp = pair.scratch[step & 1].b;
-                if (j1 > j0) {
-                    if (g == null) {
-                        packB(kc, j1 - j0, b, bOff + p0 * ldb + jc + j0, ldb, bp, pa * kc * NR);
-                    } else {
-                        packConvB(kc, j1 - j0, p0, jc + j0, b, bOff, g, s, bp, pa * kc * NR);
-                    }
-                }
+                packHalf(kc, p0, jc, j0, j1, pa, b, bOff, ldb, g, s, bp);
                 pair.await(t); // the block is whole
                 boolean overwrite = q == 0 && !accumulate;
                 Epilogue fin = q == kb - 1 ? e : null; // only once C is final
                 rowBlocks(i0, i1, n, nc, kc, a, aSeg, aOff + p0, lda, bp, c, cOff + jc, ldc, overwrite, s, fin, eRow0);
             }
+        }
+    }
+
+    /**
+     * A part's half of a shared B block: columns [j0, j1) of the block starting at column jc, K rows
+     * from p0, packed (B or the im2col of image b) into {@code bp} at panel {@code pa}, where the
+     * whole block's packing would put them.
+     */
+    private static void packHalf(int kc, int p0, int jc, int j0, int j1, int pa, float[] b, int bOff, int ldb, ConvGeometry g,
+                                 Scratch s, float[] bp) {
+        if (j1 <= j0) return;
+        if (g == null) {
+            packB(kc, j1 - j0, b, bOff + p0 * ldb + jc + j0, ldb, bp, pa * kc * NR);
+        } else {
+            packConvB(kc, j1 - j0, p0, jc + j0, b, bOff, g, s, bp, pa * kc * NR);
         }
     }
 
@@ -414,13 +423,7 @@ public final class Gemm {
                 int kc = p1 - p0;
                 if (step >= 2) pair.awaitProgress(2 + o, step - 1); // the other is done with block step − 2
                 float[] bp = pair.scratch[step & 1].b;
-                if (j1 > j0) {
-                    if (g == null) {
-                        packB(kc, j1 - j0, b, bOff + p0 * ldb + jc + j0, ldb, bp, pa * kc * NR);
-                    } else {
-                        packConvB(kc, j1 - j0, p0, jc + j0, b, bOff, g, s, bp, pa * kc * NR);
-                    }
-                }
+                packHalf(kc, p0, jc, j0, j1, pa, b, bOff, ldb, g, s, bp);
                 pair.progress.set(t * Pair.PAD, step + 1);
                 boolean overwrite = q == 0 && !accumulate;
                 Epilogue fin = q == kb - 1 ? e : null; // only once C is final
