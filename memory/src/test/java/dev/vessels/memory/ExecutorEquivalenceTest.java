@@ -106,12 +106,12 @@ class ExecutorEquivalenceTest {
         try (Executor base = Executors.create("baseline", net, w, 2)) {
             b = base.predict(x);
         }
-        // every convolution's matrix at once; a connected layer's rows in blocks of 16 MiB (whole rows, rounded up)
+        // every convolution's matrix at once; a connected layer's rows in blocks of at most 16 MiB (whole rows)
         long reads = 0;
         for (var l : net.layers()) {
             if (l.kind().equals("conv")) reads++;
             if (l instanceof dev.vessels.core.layers.ConnectedLayer c) {
-                long rowsPerBlock = Math.min(c.outputs(), ((4L << 20) + c.inputs() - 1) / c.inputs());
+                long rowsPerBlock = Math.min(c.outputs(), Math.max(1, (4L << 20) / c.inputs()));
                 reads += (c.outputs() + rowsPerBlock - 1) / rowsPerBlock;
             }
         }

@@ -100,16 +100,14 @@ public final class ConnectedLayer extends Layer {
      * the GEMV streams them straight from the page cache, as the resident executor streams its array,
      * instead of one thread copying each piece into the parameter slot and both then reading it again
      * (AlexNet's and VGG16's fully connected layers are most of their on-demand cost). In blocks of
-     * {@link #IN_PLACE_BLOCK_FLOATS} (whole rows, rounded up): each block is served (and counted towards
-     * the mapping's release mark, which it reaches, so the block before is unmapped) just before it is
-     * read, so no more of VGG16's 411 MB fc6 is mapped at once than one block. Same bits as the other
-     * paths: every row is computed alike wherever it falls.
+     * whole rows, at most {@link #IN_PLACE_BLOCK_FLOATS}: each block is served just before it is read,
+     * and the mapping unmaps all else when a range that large is served, so no more of VGG16's 411 MB
+     * fc6 is mapped at once than one block. Same bits as the other paths: every row is computed alike
+     * wherever it falls.
      */
     private void forwardInPlace(LayerContext ctx, java.lang.foreign.MemorySegment seg, float[] x, int xOff, float[] y,
                                 int yOff, Parallel par) {
-        // At least the release mark a block (rounded up to whole rows), so serving each block unmaps
-        // the one before: just under it, every other block would leave two blocks mapped (32 MiB).
-        int rowsPerBlock = (int) Math.min(outputs, (IN_PLACE_BLOCK_FLOATS + inputsN - 1) / inputsN);
+        int rowsPerBlock = ParamProvider.rowsPerPiece(IN_PLACE_BLOCK_FLOATS, inputsN, outputs);
         try {
             for (int r0 = 0; r0 < outputs; r0 += rowsPerBlock) {
                 int rows = Math.min(rowsPerBlock, outputs - r0);
