@@ -105,7 +105,7 @@ public final class MachinePeak {
      * threads of each thread's median pass. What weights read once a prediction are bound by.
      */
     public static double streamGBps(int threads, int millis) throws InterruptedException {
-        return stream(threads, millis, (int) (MEMORY_STREAM_BYTES / Float.BYTES));
+        return streamGBps(threads, millis, MEMORY_STREAM_BYTES);
     }
 
     /**
@@ -113,10 +113,12 @@ public final class MachinePeak {
      * shared last-level cache where there is one (then well above {@link #streamGBps}).
      */
     public static double cacheStreamGBps(int threads, int millis) throws InterruptedException {
-        return stream(threads, millis, (int) (CACHE_STREAM_BYTES / Float.BYTES));
+        return streamGBps(threads, millis, CACHE_STREAM_BYTES);
     }
 
-    private static double stream(int threads, int millis, int floats) throws InterruptedException {
+    /** The same with {@code bytesPerThread} a thread (a multiple of 64 bytes, under 8 GiB). */
+    public static double streamGBps(int threads, int millis, long bytesPerThread) throws InterruptedException {
+        int floats = (int) (bytesPerThread / Float.BYTES);
         float[][] data = new float[threads][floats]; // [thread][floats]
         // Written first, so every page is the thread's own: pages of a fresh array the JVM has not
         // written could all map the kernel's one zero page, which stays in cache.
