@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 
 import dev.vessels.core.Network;
 import dev.vessels.core.exec.Executor;
+import dev.vessels.core.exec.JitWatch;
 import dev.vessels.core.kernels.MachinePeak;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,6 +41,13 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "3", description = "Untimed predictions first (default ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--jit-warmup", paramLabel = "N", defaultValue = "50",
+            description = {"After the --warmup predictions, more untimed ones until one passes with the JIT compiler"
+                    + " quiet (under 5 ms compiling), at most N (default ${DEFAULT-VALUE}; 0: off). At two threads the"
+                    + " compiler competes with the prediction for the cores and finishes late: ResNet152 needs ~10"
+                    + " predictions in a fresh JVM."})
+    int jitWarmup;
+
     @Option(names = "--runs", paramLabel = "N", defaultValue = "10", description = "Timed predictions (default ${DEFAULT-VALUE}).")
     int runs;
 
@@ -57,6 +65,7 @@ public final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (warmup < 0) throw new ParameterException(spec.commandLine(), "--warmup must be >= 0");
         if (runs < 1) throw new ParameterException(spec.commandLine(), "--runs must be >= 1");
+        if (jitWarmup < 0) throw new ParameterException(spec.commandLine(), "--jit-warmup must be >= 0");
         java.nio.file.Path evict = weights.source == null ? null : weights.source.weights;
         if (dropCache && evict == null) throw new ParameterException(spec.commandLine(), "--drop-cache needs --weights FILE");
         for (String m : models) {
@@ -80,6 +89,7 @@ public final class BenchCommand implements Callable<Integer> {
         for (int i = 0; i < models.size(); i++) {
             double[] ms = new double[runs];
             String desc, pageCache;
+            int warmedUp;
             boolean synthetic;
             Network net;
             try (ModelOptions.Opened opened = weights.open(models.get(i)); Executor ex = exec.create(opened.network(), opened.params())) {
@@ -89,10 +99,10 @@ public final class BenchCommand implements Callable<Integer> {
                 // the weights file's page cache, arranged at open (huge pages, HugePageCache); null: no file mapped
                 pageCache = opened.params() instanceof dev.vessels.core.weights.WeightsFile wf && wf.mapped() ? wf.pageCache() : null;
                 float[] x = input(net);
-                for (int w = 0; w < warmup; w++) {
+                warmedUp = JitWatch.warmUp(warmup, jitWarmup, () -> {
                     if (dropCache) PageCache.evict(evict);
                     ex.predict(x);
-                }
+                });
                 for (int r = 0; r < runs; r++) {
                     if (dropCache) PageCache.evict(evict);
                     ms[r] = ex.predict(x).nanos() / 1e6;
@@ -114,6 +124,7 @@ public final class BenchCommand implements Callable<Integer> {
             r.put("peak_fraction", gflops / (median / 1e3) / peakBefore);
             r.put("runs", runs);
             r.put("warmup", warmup);
+            r.put("warmup_done", warmedUp); // warmup, then until the JIT was quiet (--jit-warmup)
             r.put("weights", desc);
             r.put("synthetic_weights", synthetic);
             r.put("weights_page_cache", pageCache);

@@ -47,6 +47,20 @@ class BenchCommandTest {
         assertThat(machine.get("cache_read_gb_per_s").get("after").asDouble()).isGreaterThan(0.1);
         assertThat(m.get("peak_fraction").asDouble()).isCloseTo(m.get("gflops_per_s").asDouble() / before,
                 org.assertj.core.data.Offset.offset(1e-9));
+        // The warm-up asked for, then at least one more watched for the JIT (--jit-warmup, default 50).
+        assertThat(m.get("warmup").asInt()).isEqualTo(1);
+        assertThat(m.get("warmup_done").asInt()).isBetween(2, 51);
+    }
+
+    @Test
+    void jitWarmupOffRunsExactlyTheWarmupAskedFor() throws IOException {
+        Path cfg = dir.resolve("c.cfg");
+        Files.writeString(cfg, "[net]\nwidth=8\nheight=8\nchannels=3\n[convolutional]\nfilters=4\nsize=1\nactivation=relu\n");
+        CliRun r = CliRun.of("bench", cfg.toString(), "--runs", "1", "--warmup", "2", "--jit-warmup", "0", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode m = new ObjectMapper().readTree(r.out()).get("models").get(0);
+        assertThat(m.get("warmup_done").asInt()).isEqualTo(2);
+        assertThat(CliRun.of("bench", cfg.toString(), "--jit-warmup", "-1").exit()).isEqualTo(2);
     }
 
     @Test

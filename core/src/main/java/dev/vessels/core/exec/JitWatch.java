@@ -1,0 +1,78 @@
+package dev.vessels.core.exec;
+
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.function.LongSupplier;
+
+/**
+ * Whether the JIT compiler is still busy: the basis of "after warm-up" in the benchmarks.
+ *
+ * <p>Why a fixed number of warm-up predictions is not enough: a fresh JVM compiles for the first
+ * several predictions, and at two threads the compiler threads compete with the two prediction
+ * threads for this VM's two cores, so compilation finishes late. Measured (ResNet152, two
+ * threads, five warm-ups first): the predictions during which the JIT compiled for 30–70 ms took
+ * 159–189 ms, and every one after it fell quiet (≤ 7 ms) took 135–145 ms; at one thread the
+ * compiler has a core to itself and there is no such tail. So benchmarks warm up for at least the
+ * requested predictions and then until one passes with the compiler (nearly) quiet.
+ */
+public final class JitWatch {
+    /** Compilation during one prediction below which the JIT counts as quiet. */
+    public static final long QUIET_MILLIS = 5;
+
+    private final LongSupplier totalMillis; // the JVM's total compilation time so far; null: not reported
+    private long last;
+
+    public JitWatch() {
+        this(compilationClock());
+    }
+
+    /** A watch over {@code totalMillis} (cumulative compilation milliseconds; null: not reported). */
+    JitWatch(LongSupplier totalMillis) {
+        this.totalMillis = totalMillis;
+        last = totalMillis == null ? 0 : totalMillis.getAsLong();
+    }
+
+    private static LongSupplier compilationClock() {
+        CompilationMXBean mx = ManagementFactory.getCompilationMXBean();
+        return mx != null && mx.isCompilationTimeMonitoringSupported() ? mx::getTotalCompilationTime : null;
+    }
+
+    /** Whether this JVM reports its compilation time (HotSpot does). */
+    public boolean supported() {
+        return totalMillis != null;
+    }
+
+    /** Milliseconds the JIT compiled since the previous call (or since this watch was made); 0 where unreported. */
+    public long compiledMillis() {
+        if (totalMillis == null) return 0;
+        long now = totalMillis.getAsLong(), d = now - last;
+        last = now;
+        return d;
+    }
+
+    /**
+     * Runs {@code prediction} {@code min} times, then again until one run sees less than
+     * {@link #QUIET_MILLIS} of compilation, at most {@code maxExtra} more times. {@code min = 0}
+     * runs nothing (a cold measurement).
+     *
+     * @return how many times it ran
+     */
+    public static int warmUp(int min, int maxExtra, Runnable prediction) {
+        return warmUp(min, maxExtra, prediction, new JitWatch());
+    }
+
+    static int warmUp(int min, int maxExtra, Runnable prediction, JitWatch watch) {
+        if (min <= 0) return 0;
+        for (int i = 0; i < min; i++) prediction.run();
+        int done = min;
+        if (!watch.supported()) return done;
+        watch.compiledMillis();
+        // At least one watched run (when allowed), so a compiler still busy from the minimum is caught.
+        for (int extra = 0; extra < maxExtra; extra++) {
+            prediction.run();
+            done++;
+            if (watch.compiledMillis() < QUIET_MILLIS) break;
+        }
+        return done;
+    }
+}
