@@ -12,6 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link ChannelOps#batchNorm} / {@link ChannelOps#addBias} followed by
  * {@link Activations#apply}, so fused and unfused results are bit-identical.
  *
+ * <p>Optionally a residual follows ({@link #setResidual}): a same-shape {@code [shortcut]} computed
+ * on the finished row, act(alpha·y + beta·from), with exactly {@link Shortcut#addActivate}'s
+ * operations, so a convolution can write its shortcut's output without the shortcut's own pass.
+ *
  * <p>The per-channel parameters are copied in by the setters, so the caller may release the
  * parameter piece they came from (on-demand executors reuse one slot) before streaming the
  * weights. One instance per thread ({@link #forThisThread}), reused: no allocation in steady state.
@@ -27,6 +31,10 @@ public final class Epilogue {
     private float[] bias = new float[0];   // [rows] bias, added last
     private boolean batchNorm;
     private Activation activation = Activation.LINEAR;
+    private float[] resFrom;         // the residual's second operand (the shortcut's 'from' tensor), or null: none
+    private int resDelta;            // from index = index in C + resDelta (C laid out as the output tensor)
+    private float resAlpha, resBeta; // out = resAct(resAlpha·y + resBeta·from)
+    private Activation resAct = Activation.LINEAR;
 
     private Epilogue() {}
 
@@ -55,6 +63,7 @@ public final class Epilogue {
         }
         batchNorm = true;
         activation = act;
+        resFrom = null;
         return this;
     }
 
@@ -64,7 +73,29 @@ public final class Epilogue {
         System.arraycopy(p, biasOff, bias, 0, rows);
         batchNorm = false;
         activation = act;
+        resFrom = null;
         return this;
+    }
+
+    /**
+     * Adds a residual after the activation (call after {@link #setBatchNorm} or {@link #setBias},
+     * which clear it): every element c[i] of C becomes act(alpha·c[i] + beta·from[i + delta]), where
+     * C must be laid out as the tensor {@code from} is (row r, column j at the same distance from
+     * both bases: delta = from's base − C's base). {@code from} must not overlap C: the GEMM writes
+     * partial sums into C before the epilogue reads it.
+     */
+    public Epilogue setResidual(float[] from, int delta, float alpha, float beta, Activation act) {
+        resFrom = from;
+        resDelta = delta;
+        resAlpha = alpha;
+        resBeta = beta;
+        resAct = act;
+        return this;
+    }
+
+    /** Drops the residual (and the reference to its tensor, which this thread would otherwise keep). */
+    public void clearResidual() {
+        resFrom = null;
     }
 
     /** Post-processes c[off, off+n), all of output row {@code row}. */
@@ -115,6 +146,38 @@ public final class Epilogue {
             for (; i < end; i++) c[i] += b;
         }
         if (fused) {
+            if (vend < end) Activations.apply(act, c, vend, end - vend); // the scalar tail
+        } else {
+            Activations.apply(act, c, off, n);
+        }
+        if (resFrom != null) residual(c, off, n);
+    }
+
+    /**
+     * c[off, off+n) = act(alpha·c + beta·from) with {@link Shortcut}'s operations (x + from when
+     * alpha = beta = 1, else alpha·x + beta·from: multiply, multiply, add, no FMA), then the
+     * activation: linear, leaky and relu in the same vector pass with {@link Activations}' exact
+     * operations (relu as x·0 where not x &gt; 0: the same bits as its x·(0 or 1)), the others after.
+     */
+    private void residual(float[] c, int off, int n) {
+        float[] f = resFrom;
+        int d = resDelta, end = off + n, vend = off + n / L * L, i = off;
+        float alpha = resAlpha, beta = resBeta;
+        Activation act = resAct;
+        boolean unit = alpha == 1 && beta == 1;
+        boolean leaky = act == Activation.LEAKY, relu = act == Activation.RELU;
+        for (; i < vend; i += L) {
+            FloatVector x = FloatVector.fromArray(S, c, i), a = FloatVector.fromArray(S, f, i + d);
+            FloatVector v = unit ? x.add(a) : x.mul(alpha).add(a.mul(beta));
+            if (leaky) {
+                v = v.mul(.1f).blend(v, v.compare(VectorOperators.GT, 0f));
+            } else if (relu) {
+                v = v.mul(0f).blend(v, v.compare(VectorOperators.GT, 0f));
+            }
+            v.intoArray(c, i);
+        }
+        for (; i < end; i++) c[i] = unit ? c[i] + f[i + d] : alpha * c[i] + beta * f[i + d];
+        if (leaky || relu || act == Activation.LINEAR) {
             if (vend < end) Activations.apply(act, c, vend, end - vend); // the scalar tail
         } else {
             Activations.apply(act, c, off, n);
