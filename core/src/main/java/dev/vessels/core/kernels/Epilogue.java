@@ -12,9 +12,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link ChannelOps#batchNorm} / {@link ChannelOps#addBias} followed by
  * {@link Activations#apply}, so fused and unfused results are bit-identical.
  *
- * <p>Optionally a residual follows ({@link #setResidual}): a same-shape {@code [shortcut]} computed
- * on the finished row, act(alpha·y + beta·from), with exactly {@link Shortcut#addActivate}'s
- * operations, so a convolution can write its shortcut's output without the shortcut's own pass.
+ * <p>Optionally a residual follows ({@link #setResidual}): a same-shape {@code [shortcut]},
+ * act(alpha·y + beta·from), with exactly {@link Shortcut#addActivate}'s operations, applied by
+ * {@link Gemm} to each finished block of C (still in L2) after the tiles' epilogue, so a
+ * convolution can write its shortcut's output without the shortcut's own pass over the tensors.
  *
  * <p>The per-channel parameters are copied in by the setters, so the caller may release the
  * parameter piece they came from (on-demand executors reuse one slot) before streaming the
@@ -98,7 +99,31 @@ public final class Epilogue {
         resFrom = null;
     }
 
-    /** Post-processes c[off, off+n), all of output row {@code row}. */
+    /**
+     * {@link #apply}, then the residual if any: for GEMM paths that finish whole rows at a time.
+     */
+    void applyRow(float[] c, int off, int row, int n) {
+        apply(c, off, row, n);
+        if (resFrom != null) residual(c, off, n);
+    }
+
+    /**
+     * The residual, if any, over a finished block of C (rows × cols from {@code off}, rows
+     * {@code ldc} apart) that {@link #apply} has already processed: applied per block rather than
+     * per micro-tile, so the residual's tensor is read in runs of whole block rows, which the
+     * hardware prefetches. Per 8×32 tile (8 rows of 2 lines each, scattered), the fused pairs of
+     * ResNet152 took longer than convolution plus shortcut pass (1 thread: 42.2 vs 38.0 ms over its
+     * 36 16×16 blocks; docs/kernels-benchmarks.md).
+     */
+    void residualBlock(float[] c, int off, int ldc, int rows, int cols) {
+        if (resFrom == null) return;
+        for (int r = 0; r < rows; r++) residual(c, off + r * ldc, cols);
+    }
+
+    /**
+     * Post-processes c[off, off+n), all of output row {@code row}: batch norm or bias, then the
+     * activation. Not the residual: see {@link #applyRow} and {@link #residualBlock}.
+     */
     void apply(float[] c, int off, int row, int n) {
         int end = off + n, vend = off + n / L * L, i = off;
         float b = bias[row];
@@ -150,7 +175,6 @@ public final class Epilogue {
         } else {
             Activations.apply(act, c, off, n);
         }
-        if (resFrom != null) residual(c, off, n);
     }
 
     /**
@@ -166,15 +190,36 @@ public final class Epilogue {
         Activation act = resAct;
         boolean unit = alpha == 1 && beta == 1;
         boolean leaky = act == Activation.LEAKY, relu = act == Activation.RELU;
-        for (; i < vend; i += L) {
-            FloatVector x = FloatVector.fromArray(S, c, i), a = FloatVector.fromArray(S, f, i + d);
-            FloatVector v = unit ? x.add(a) : x.mul(alpha).add(a.mul(beta));
-            if (leaky) {
-                v = v.mul(.1f).blend(v, v.compare(VectorOperators.GT, 0f));
-            } else if (relu) {
-                v = v.mul(0f).blend(v, v.compare(VectorOperators.GT, 0f));
+        // One loop per case, each vector computed along one path: C2 may box vectors merged from
+        // branches (a phi), which would cost more than the shortcut pass this saves.
+        if (unit && leaky) {
+            for (; i < vend; i += L) {
+                FloatVector v = FloatVector.fromArray(S, c, i).add(FloatVector.fromArray(S, f, i + d));
+                v.mul(.1f).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(c, i);
             }
-            v.intoArray(c, i);
+        } else if (unit && relu) {
+            for (; i < vend; i += L) {
+                FloatVector v = FloatVector.fromArray(S, c, i).add(FloatVector.fromArray(S, f, i + d));
+                v.mul(0f).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(c, i);
+            }
+        } else if (unit) {
+            for (; i < vend; i += L) {
+                FloatVector.fromArray(S, c, i).add(FloatVector.fromArray(S, f, i + d)).intoArray(c, i);
+            }
+        } else if (leaky) {
+            for (; i < vend; i += L) {
+                FloatVector v = FloatVector.fromArray(S, c, i).mul(alpha).add(FloatVector.fromArray(S, f, i + d).mul(beta));
+                v.mul(.1f).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(c, i);
+            }
+        } else if (relu) {
+            for (; i < vend; i += L) {
+                FloatVector v = FloatVector.fromArray(S, c, i).mul(alpha).add(FloatVector.fromArray(S, f, i + d).mul(beta));
+                v.mul(0f).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(c, i);
+            }
+        } else {
+            for (; i < vend; i += L) {
+                FloatVector.fromArray(S, c, i).mul(alpha).add(FloatVector.fromArray(S, f, i + d).mul(beta)).intoArray(c, i);
+            }
         }
         for (; i < end; i++) c[i] = unit ? c[i] + f[i + d] : alpha * c[i] + beta * f[i + d];
         if (leaky || relu || act == Activation.LINEAR) {

@@ -228,7 +228,7 @@ public final class ConvolutionalLayer extends Layer {
             forward(ctx, ctx.out(), ctx.outOff(), e);
             return;
         }
-        // The shortcut that follows, on each finished tile too: C is laid out as the output tensor
+        // The shortcut that follows, on each finished block of C: C is laid out as the output tensor
         // (row f at f·spatial), so from's element sits at the same distance from its base.
         e.setResidual(r.from(), r.fromOff() - r.outOff(), r.alpha(), r.beta(), r.activation());
         try {
