@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The shortcut fused into the convolution (Executor, -Dvessels.fuse.shortcut) on vs off, in
-# alternating JVM launches of LayerProfile (vessels-resident, synthetic weights seed 1):
+# alternating JVM launches of LayerProfile (each pair's first launch alternates too) (vessels-resident, synthetic weights seed 1):
 #   bench/fuse-shortcut-ab.sh MODEL THREADS PAIRS [WARMUP RUNS]
 # Per pair: the whole-prediction medians, and the sum over the fused pairs of convolution plus
 # shortcut (fused: the shortcut shows ~0 and the convolution a bit more). Needs
@@ -11,7 +11,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 m=$1; t=$2; pairs=$3; w=${4:-4}; r=${5:-9}
 out=$(mktemp -d)
 for p in $(seq 1 "$pairs"); do
-    for f in true false; do
+    order="true false"; [ $((p % 2)) -eq 0 ] && order="false true" # alternate which side runs first
+    for f in $order; do
         "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC \
             -XX:+UseTransparentHugePages -Dvessels.fuse.shortcut=$f -cp "$ROOT/bench/target/benchmarks.jar" \
             dev.vessels.bench.LayerProfile "$m" "$t" "$w" "$r" 100000 vessels-resident 2>/dev/null > "$out/$p-$f.txt"
