@@ -12,6 +12,11 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link ChannelOps#batchNorm} / {@link ChannelOps#addBias} followed by
  * {@link Activations#apply}, so fused and unfused results are bit-identical.
  *
+ * <p>Optionally a residual follows ({@link #setResidual}): a same-shape {@code [shortcut]},
+ * act(alpha·y + beta·from), with exactly {@link Shortcut#addActivate}'s operations, applied by
+ * {@link Gemm} to each finished block of C (still in L2) after the tiles' epilogue, so a
+ * convolution can write its shortcut's output without the shortcut's own pass over the tensors.
+ *
  * <p>The per-channel parameters are copied in by the setters, so the caller may release the
  * parameter piece they came from (on-demand executors reuse one slot) before streaming the
  * weights. One instance per thread ({@link #forThisThread}), reused: no allocation in steady state.
@@ -27,6 +32,10 @@ public final class Epilogue {
     private float[] bias = new float[0];   // [rows] bias, added last
     private boolean batchNorm;
     private Activation activation = Activation.LINEAR;
+    private float[] resFrom;         // the residual's second operand (the shortcut's 'from' tensor), or null: none
+    private int resDelta;            // from index = index in C + resDelta (C laid out as the output tensor)
+    private float resAlpha, resBeta; // out = resAct(resAlpha·y + resBeta·from)
+    private Activation resAct = Activation.LINEAR;
 
     private Epilogue() {}
 
@@ -55,6 +64,7 @@ public final class Epilogue {
         }
         batchNorm = true;
         activation = act;
+        resFrom = null;
         return this;
     }
 
@@ -64,10 +74,56 @@ public final class Epilogue {
         System.arraycopy(p, biasOff, bias, 0, rows);
         batchNorm = false;
         activation = act;
+        resFrom = null;
         return this;
     }
 
-    /** Post-processes c[off, off+n), all of output row {@code row}. */
+    /**
+     * Adds a residual after the activation (call after {@link #setBatchNorm} or {@link #setBias},
+     * which clear it): every element c[i] of C becomes act(alpha·c[i] + beta·from[i + delta]), where
+     * C must be laid out as the tensor {@code from} is (row r, column j at the same distance from
+     * both bases: delta = from's base − C's base). {@code from} must not overlap C: the GEMM writes
+     * partial sums into C before the epilogue reads it.
+     */
+    public Epilogue setResidual(float[] from, int delta, float alpha, float beta, Activation act) {
+        resFrom = from;
+        resDelta = delta;
+        resAlpha = alpha;
+        resBeta = beta;
+        resAct = act;
+        return this;
+    }
+
+    /** Drops the residual (and the reference to its tensor, which this thread would otherwise keep). */
+    public void clearResidual() {
+        resFrom = null;
+    }
+
+    /**
+     * {@link #apply}, then the residual if any: for GEMM paths that finish whole rows at a time.
+     */
+    void applyRow(float[] c, int off, int row, int n) {
+        apply(c, off, row, n);
+        if (resFrom != null) residual(c, off, n);
+    }
+
+    /**
+     * The residual, if any, over a finished block of C (rows × cols from {@code off}, rows
+     * {@code ldc} apart) that {@link #apply} has already processed: applied per block rather than
+     * per micro-tile, so the residual's tensor is read in runs of whole block rows, which the
+     * hardware prefetches. Per 8×32 tile (8 rows of 2 lines each, scattered), the fused pairs of
+     * ResNet152 took longer than convolution plus shortcut pass (1 thread: 42.2 vs 38.0 ms over its
+     * 36 16×16 blocks; docs/kernels-benchmarks.md).
+     */
+    void residualBlock(float[] c, int off, int ldc, int rows, int cols) {
+        if (resFrom == null) return;
+        for (int r = 0; r < rows; r++) residual(c, off + r * ldc, cols);
+    }
+
+    /**
+     * Post-processes c[off, off+n), all of output row {@code row}: batch norm or bias, then the
+     * activation. Not the residual: see {@link #applyRow} and {@link #residualBlock}.
+     */
     void apply(float[] c, int off, int row, int n) {
         int end = off + n, vend = off + n / L * L, i = off;
         float b = bias[row];
@@ -115,6 +171,58 @@ public final class Epilogue {
             for (; i < end; i++) c[i] += b;
         }
         if (fused) {
+            if (vend < end) Activations.apply(act, c, vend, end - vend); // the scalar tail
+        } else {
+            Activations.apply(act, c, off, n);
+        }
+    }
+
+    /**
+     * c[off, off+n) = act(alpha·c + beta·from) with {@link Shortcut}'s operations (x + from when
+     * alpha = beta = 1, else alpha·x + beta·from: multiply, multiply, add, no FMA), then the
+     * activation: linear, leaky and relu in the same vector pass with {@link Activations}' exact
+     * operations (relu as x·0 where not x &gt; 0: the same bits as its x·(0 or 1)), the others after.
+     */
+    private void residual(float[] c, int off, int n) {
+        float[] f = resFrom;
+        int d = resDelta, end = off + n, vend = off + n / L * L, i = off;
+        float alpha = resAlpha, beta = resBeta;
+        Activation act = resAct;
+        boolean unit = alpha == 1 && beta == 1;
+        boolean leaky = act == Activation.LEAKY, relu = act == Activation.RELU;
+        // One loop per case, each vector computed along one path: C2 may box vectors merged from
+        // branches (a phi), which would cost more than the shortcut pass this saves.
+        if (unit && leaky) {
+            for (; i < vend; i += L) {
+                FloatVector v = FloatVector.fromArray(S, c, i).add(FloatVector.fromArray(S, f, i + d));
+                v.mul(.1f).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(c, i);
+            }
+        } else if (unit && relu) {
+            for (; i < vend; i += L) {
+                FloatVector v = FloatVector.fromArray(S, c, i).add(FloatVector.fromArray(S, f, i + d));
+                v.mul(0f).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(c, i);
+            }
+        } else if (unit) {
+            for (; i < vend; i += L) {
+                FloatVector.fromArray(S, c, i).add(FloatVector.fromArray(S, f, i + d)).intoArray(c, i);
+            }
+        } else if (leaky) {
+            for (; i < vend; i += L) {
+                FloatVector v = FloatVector.fromArray(S, c, i).mul(alpha).add(FloatVector.fromArray(S, f, i + d).mul(beta));
+                v.mul(.1f).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(c, i);
+            }
+        } else if (relu) {
+            for (; i < vend; i += L) {
+                FloatVector v = FloatVector.fromArray(S, c, i).mul(alpha).add(FloatVector.fromArray(S, f, i + d).mul(beta));
+                v.mul(0f).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(c, i);
+            }
+        } else {
+            for (; i < vend; i += L) {
+                FloatVector.fromArray(S, c, i).mul(alpha).add(FloatVector.fromArray(S, f, i + d).mul(beta)).intoArray(c, i);
+            }
+        }
+        for (; i < end; i++) c[i] = unit ? c[i] + f[i + d] : alpha * c[i] + beta * f[i + d];
+        if (leaky || relu || act == Activation.LINEAR) {
             if (vend < end) Activations.apply(act, c, vend, end - vend); // the scalar tail
         } else {
             Activations.apply(act, c, off, n);

@@ -134,7 +134,7 @@ public final class Gemm {
         if (k <= 0) {
             for (int i = 0; i < m; i++) {
                 if (!accumulate) java.util.Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
-                if (e != null) e.apply(c, cOff + i * ldc, eRow0 + i, n);
+                if (e != null) e.applyRow(c, cOff + i * ldc, eRow0 + i, n);
             }
             return;
         }
@@ -452,6 +452,7 @@ public final class Gemm {
                             macroKernel(mc, lo, hi, kc, s.a, bp, c, co + ic * ldc, ldc, overwrite, s.tile, fin, eRow0 + ic);
                         }
                     }
+                    if (fin != null) fin.residualBlock(c, co + ic * ldc, ldc, mc, nc); // both halves: all nc columns
                 }
                 if (!waited) pair.awaitProgress(o, step + 1); // no rows here: still see the other's scratch
                 pair.progress.set((2 + t) * Pair.PAD, step + 1);
@@ -579,16 +580,18 @@ public final class Gemm {
                                   int eRow0) {
         for (int ic = i0; ic < i1; ic += MC) {
             int mc = Math.min(MC, i1 - ic);
-            if (aSeg != null) {
-                packA(mc, kc, aSeg, aOff + ic * lda, lda, s.a);
-            } else if (n < DIRECT_A_MAX_N) {
+            if (aSeg == null && n < DIRECT_A_MAX_N) {
                 macroKernelDirect(mc, nc, kc, a, aOff + ic * lda, lda, bp, c, cOff + ic * ldc, ldc, overwrite, s.tile, s.edgeA,
                         fin, eRow0 + ic);
-                continue;
             } else {
-                packA(mc, kc, a, aOff + ic * lda, lda, s.a);
+                if (aSeg != null) {
+                    packA(mc, kc, aSeg, aOff + ic * lda, lda, s.a);
+                } else {
+                    packA(mc, kc, a, aOff + ic * lda, lda, s.a);
+                }
+                macroKernel(mc, nc, kc, s.a, bp, c, cOff + ic * ldc, ldc, overwrite, s.tile, fin, eRow0 + ic);
             }
-            macroKernel(mc, nc, kc, s.a, bp, c, cOff + ic * ldc, ldc, overwrite, s.tile, fin, eRow0 + ic);
+            if (fin != null) fin.residualBlock(c, cOff + ic * ldc, ldc, mc, nc);
         }
     }
 
@@ -1270,7 +1273,7 @@ public final class Gemm {
                 c[ci + j] = c0; c[ci + ldc + j] = c1; c[ci + 2 * ldc + j] = c2; c[ci + 3 * ldc + j] = c3;
                 c[ci + 4 * ldc + j] = c4; c[ci + 5 * ldc + j] = c5; c[ci + 6 * ldc + j] = c6; c[ci + 7 * ldc + j] = c7;
             }
-            if (e != null) for (int r = 0; r < 8; r++) e.apply(c, ci + r * ldc, eRow0 + i + r, n);
+            if (e != null) for (int r = 0; r < 8; r++) e.applyRow(c, ci + r * ldc, eRow0 + i + r, n);
         }
         for (; i < hi; i++) {
             int ai = aOff + i * lda, ci = cOff + i * ldc;
@@ -1284,7 +1287,7 @@ public final class Gemm {
                 }
                 c[ci + j] = acc;
             }
-            if (e != null) e.apply(c, ci, eRow0 + i, n);
+            if (e != null) e.applyRow(c, ci, eRow0 + i, n);
         }
     }
 
@@ -1332,7 +1335,7 @@ public final class Gemm {
                 c[ci + j] = c0; c[ci + ldc + j] = c1; c[ci + 2 * ldc + j] = c2; c[ci + 3 * ldc + j] = c3;
                 c[ci + 4 * ldc + j] = c4; c[ci + 5 * ldc + j] = c5; c[ci + 6 * ldc + j] = c6; c[ci + 7 * ldc + j] = c7;
             }
-            if (e != null) for (int r = 0; r < 8; r++) e.apply(c, ci + r * ldc, eRow0 + i + r, n);
+            if (e != null) for (int r = 0; r < 8; r++) e.applyRow(c, ci + r * ldc, eRow0 + i + r, n);
         }
         for (; i < hi; i++) {
             long ai = (long) aOff + (long) i * lda;
@@ -1347,7 +1350,7 @@ public final class Gemm {
                 }
                 c[ci + j] = acc;
             }
-            if (e != null) e.apply(c, ci, eRow0 + i, n);
+            if (e != null) e.applyRow(c, ci, eRow0 + i, n);
         }
     }
 

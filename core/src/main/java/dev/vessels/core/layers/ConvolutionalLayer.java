@@ -213,10 +213,6 @@ public final class ConvolutionalLayer extends Layer {
 
     @Override
     public void forward(LayerContext ctx) {
-        float[] x = ctx.in(0);
-        int xOff = ctx.inOff(0);
-        float[] y = ctx.out();
-        int yOff = ctx.outOff();
         // Batch norm (or bias) and the activation run inside the GEMM, on each finished tile. The
         // epilogue copies the per-filter head, so the weight pieces may reuse its parameter slot.
         int h = ctx.params(0, (int) headFloats());
@@ -227,6 +223,25 @@ public final class ConvolutionalLayer extends Layer {
         } else {
             e.setBias(p, h, filters, activation);
         }
+        FusedResidual r = ctx.fusedResidual();
+        if (r == null) {
+            forward(ctx, ctx.out(), ctx.outOff(), e);
+            return;
+        }
+        // The shortcut that follows, on each finished block of C: C is laid out as the output tensor
+        // (row f at f·spatial), so from's element sits at the same distance from its base.
+        e.setResidual(r.from(), r.fromOff() - r.outOff(), r.alpha(), r.beta(), r.activation());
+        try {
+            forward(ctx, r.out(), r.outOff(), e);
+        } finally {
+            e.clearResidual();
+        }
+    }
+
+    /** The GEMMs, writing the output (with {@code e} applied) to y from {@code yOff}. */
+    private void forward(LayerContext ctx, float[] y, int yOff, Epilogue e) {
+        float[] x = ctx.in(0);
+        int xOff = ctx.inOff(0);
         long wBase = headFloats();
         java.lang.foreign.MemorySegment seg = ctx.paramSegment();
         if (seg != null) {

@@ -87,4 +87,12 @@ public interface LayerContext {
     }
 
     Parallel parallel();
+
+    /**
+     * For a convolution: the {@code [shortcut]} right after it to compute in its epilogue, writing
+     * the shortcut's output instead of its own; null (the default) to run as usual.
+     */
+    default FusedResidual fusedResidual() {
+        return null;
+    }
 }
