@@ -24,4 +24,13 @@ public interface BufferPlan {
 
     /** Called before layer {@code i} runs (Darknet-style plans zero their training buffers here). */
     default void beforeLayer(int i) {}
+
+    /**
+     * Whether this plan reproduces Darknet's memory behaviour (the baseline executor): then every
+     * layer writes its own output buffer, as Darknet does, so the executor fuses no shortcut whose
+     * convolution would leave its own buffer unwritten (see {@link Executor}).
+     */
+    default boolean mimicsDarknet() {
+        return false;
+    }
 }

@@ -55,7 +55,8 @@ public final class Executor implements AutoCloseable {
      * shortcut's output, written while the convolution runs (partial sums first), overlaps neither
      * the convolution's input, nor {@code from}, nor the workspace, nor the parameters. The last
      * holds where the shortcut's output is the convolution's own location (the planned executor
-     * writes shortcuts in place: what the convolution may write anyway), or in an array of its own.
+     * writes shortcuts in place: what the convolution may write anyway), or in an array of its own
+     * — but not in a plan that {@linkplain BufferPlan#mimicsDarknet() mimics Darknet}.
      */
     private FusedResidual fusable(int i) {
         java.util.List<Layer> layers = net.layers();
@@ -80,6 +81,9 @@ public final class Executor implements AutoCloseable {
         }
         boolean convsOwn = out == plan.array(i) && outOff == plan.offset(i);
         if (!convsOwn && out == params.array()) return null;
+        // Darknet's memory behaviour (the baseline) writes every layer's buffer: fused, the
+        // convolution's own buffer would stay untouched and the process hold less than Darknet.
+        if (!convsOwn && plan.mimicsDarknet()) return null;
         return new FusedResidual(out, outOff, plan.array(s.input(1)), plan.offset(s.input(1)), s.alpha(), s.beta(),
                 s.activation());
     }

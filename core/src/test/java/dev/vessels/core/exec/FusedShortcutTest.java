@@ -160,6 +160,22 @@ class FusedShortcutTest {
     }
 
     @Test
+    void aPlanMimickingDarknetFusesNothingOutOfPlace() {
+        // Separate arrays: every fused convolution would leave its own buffer unwritten.
+        SeparateBuffers own = new SeparateBuffers(NET);
+        BufferPlan darknetLike = new BufferPlan() {
+            @Override public float[] array(int layer) { return own.array(layer); }
+            @Override public int offset(int layer) { return own.offset(layer); }
+            @Override public float[] workspace() { return own.workspace(); }
+            @Override public int workspaceOffset() { return own.workspaceOffset(); }
+            @Override public boolean mimicsDarknet() { return true; }
+        };
+        try (Executor ex = executor(darknetLike, Parallel.SERIAL)) {
+            assertThat(fusedLayers(ex)).isEmpty();
+        }
+    }
+
+    @Test
     void fusedAndUnfusedPredictionsAreBitIdentical() {
         for (Parallel par : new Parallel[]{Parallel.SERIAL, new Parallel(2)}) {
             Prediction fused = predict(SeparateBuffers::new, par, true, 3, 5, 7);

@@ -87,6 +87,11 @@ public final class BaselinePlan extends OwnArraysPlan {
     }
 
     @Override
+    public boolean mimicsDarknet() {
+        return true;
+    }
+
+    @Override
     public void beforeLayer(int i) {
         if (delta[i] != null) Arrays.fill(delta[i], 0f);
         if (bnX[i] != null) System.arraycopy(outputs[i], 0, bnX[i], 0, bnX[i].length);
