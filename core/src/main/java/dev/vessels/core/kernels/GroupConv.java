@@ -1,0 +1,408 @@
+package dev.vessels.core.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Direct convolution of one group with few filters (ResNeXt's 32 groups of 2–16 filters), instead
+ * of {@link Gemm#conv}: with M = 2–8 rows the GEMM's 8-row register tile wastes most of its FMAs,
+ * and packing the im2col panels (K·N floats per group) costs more than the multiply-adds they feed.
+ *
+ * <p>How: the group's input is copied once into a zero-padded buffer (its columns split by phase
+ * modulo the stride, so every tap of a strided convolution reads contiguous floats), then each
+ * output vector (16 output columns of one output row) keeps one accumulator per filter of a small
+ * block of filters in registers, and for every K index k = (c·kh + ky)·kw + kx in order does
+ * acc = fma(w[o][k], input vector at tap k, acc). Padding lanes read the buffer's +0.0f, the value
+ * the im2col panels hold there.
+ *
+ * <p>Bit-identical to {@link Gemm#conv} (overwrite, with the same {@link Epilogue}): per output
+ * element the GEMM computes, for each K block ({@link Gemm#kBlocks}) in order, an FMA chain from 0
+ * over the block's k, writes the first block's sum and adds each later one into C, then applies the
+ * epilogue to the finished row. This kernel runs the same chains, blocks and adds, and applies the
+ * same epilogue (elementwise, so the segment lengths it is applied on do not matter).
+ * {@link #convPlain} is the plain-loop twin.
+ *
+ * <p>Memory: it borrows the calling thread's GEMM packing scratch ({@link Gemm#scratch}): a thread
+ * holds no more than {@link Gemm#scratchBytesPerThread}, and {@link #serves} refuses geometries
+ * whose buffers would not fit it.
+ */
+public final class GroupConv {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** Floats per vector (16 with AVX-512). */
+    private static final int L = S.length();
+
+    /**
+     * Most filters per group served (measured on ResNeXt152's grouped 3×3 convolutions, see
+     * docs/kernels-benchmarks.md, "Speed pass 8"); above, the GEMM's tile is full.
+     */
+    public static final int MAX_FILTERS = 16;
+
+    /** {@code -Dvessels.conv.directGrouped=false} restores the GEMM for grouped convolutions (A/B runs). */
+    public static final boolean ENABLED = !"false".equals(System.getProperty("vessels.conv.directGrouped"));
+
+    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** Lane indices picking the even (odd) floats of two vectors, for splitting a row by phase at stride 2. */
+    private static final FloatVector EVEN, ODD;
+
+    static {
+        float[] even = new float[L], odd = new float[L];
+        for (int l = 0; l < L; l++) {
+            even[l] = 2 * l;
+            odd[l] = 2 * l + 1;
+        }
+        EVEN = FloatVector.fromArray(S, even, 0);
+        ODD = FloatVector.fromArray(S, odd, 0);
+    }
+
+    private GroupConv() {}
+
+    /** Columns of one phase row of the padded buffer: every output vector's lanes, plus the taps' reach. */
+    private static int rowWidth(ConvGeometry g) {
+        return Math.ceilDiv(g.ow(), L) * L + (g.kw() - 1) / g.sw();
+    }
+
+    /** Padded input rows the output reads. */
+    private static int rows(ConvGeometry g) {
+        return (g.oh() - 1) * g.sh() + g.kh();
+    }
+
+    /** Floats of the padded, phase-split input: [c][sw][rows][rowWidth]. */
+    static long bufferFloats(ConvGeometry g) {
+        return (long) g.c() * g.sw() * rows(g) * rowWidth(g);
+    }
+
+    /**
+     * Whether this kernel serves {@code m} filters over geometry {@code g}: few filters, and its
+     * buffers fit the borrowed GEMM scratch (padded input in the B block, a segment's weights in the
+     * A block, the taps' offsets in the mask words, one padded row in the row buffer).
+     */
+    public static boolean serves(int m, ConvGeometry g) {
+        long k = g.k();
+        return m >= 1 && m <= MAX_FILTERS
+                && bufferFloats(g) <= (long) Gemm.KC * Gemm.NC
+                && k <= Gemm.MASK_INTS
+                && m * k <= (long) Gemm.MC * Gemm.KC
+                && (long) g.sw() * (rowWidth(g) + 2 * L) <= Gemm.NC;
+    }
+
+    /**
+     * C[m×N] = A[m×K] · im2col(im) then {@code e} (if not null) on each finished row i as its row
+     * {@code eRow0 + i}, as {@link Gemm#conv} with {@code accumulate = false} computes it, bit for
+     * bit. A's row i at {@code aOff + i·lda}; C's row i at {@code cOff + i·ldc}. Single-threaded
+     * (groups are what the threads split). Requires {@link #serves}.
+     */
+    public static void conv(int m, float[] a, int aOff, int lda, ConvGeometry g, float[] im, int imOff, float[] c,
+                            int cOff, int ldc, Epilogue e, int eRow0) {
+        if (!serves(m, g)) throw new IllegalArgumentException(m + " filters over " + g + ": not served");
+        Gemm.Scratch s = Gemm.scratch();
+        run(m, a, aOff, lda, g, im, imOff, c, cOff, ldc, e, eRow0, s);
+    }
+
+    /**
+     * {@link #conv} with A read from a segment of little-endian floats (a mapped weights file): the
+     * group's m·K floats are copied to the scratch first (a few hundred floats), then the same
+     * kernel runs on the same values.
+     */
+    public static void conv(int m, MemorySegment a, int aOff, int lda, ConvGeometry g, float[] im, int imOff, float[] c,
+                            int cOff, int ldc, Epilogue e, int eRow0) {
+        if (!serves(m, g)) throw new IllegalArgumentException(m + " filters over " + g + ": not served");
+        Gemm.Scratch s = Gemm.scratch();
+        int k = g.k();
+        float[] w = s.a; // [m][k]
+        for (int i = 0; i < m; i++) {
+            long src = ((long) aOff + (long) i * lda) * Float.BYTES;
+            for (int p = 0; p < k; p++) w[i * k + p] = a.get(LE_FLOAT, src + (long) p * Float.BYTES);
+        }
+        run(m, w, 0, k, g, im, imOff, c, cOff, ldc, e, eRow0, s);
+    }
+
+    private static void run(int m, float[] a, int aOff, int lda, ConvGeometry g, float[] im, int imOff, float[] c,
+                            int cOff, int ldc, Epilogue e, int eRow0, Gemm.Scratch s) {
+        int k = g.k(), kh = g.kh(), kw = g.kw(), sw = g.sw();
+        int wq = rowWidth(g), rows = rows(g), phase = rows * wq, plane = sw * phase;
+        float[] buf = s.b; // the padded input: [c][sw][rows][wq]
+        fill(g, im, imOff, buf, s.row);
+        // Each K index's tap, as an offset from an output vector's base (its first column at ky = kx = 0).
+        int[] taps = s.masks; // [k]
+        for (int p = 0; p < k; p++) {
+            int ch = p / (kh * kw), ky = p / kw % kh, kx = p % kw;
+            taps[p] = ch * plane + kx % sw * phase + ky * wq + kx / sw;
+        }
+        int kb = Gemm.kBlocks(k), n = g.oh() * g.ow();
+        int o = 0;
+        // Blocks of 4 filters (16 accumulators over 4 vectors), then 2, then 1.
+        for (; o + 4 <= m; o += 4) {
+            for (int q = 0; q < kb; q++) {
+                block4(a, aOff + o * lda, lda, Gemm.kBlockStart(k, q), Gemm.kBlockStart(k, q + 1), taps, buf, g, wq, c,
+                        cOff + o * ldc, ldc, q == 0);
+            }
+        }
+        for (; o + 2 <= m; o += 2) {
+            for (int q = 0; q < kb; q++) {
+                block2(a, aOff + o * lda, lda, Gemm.kBlockStart(k, q), Gemm.kBlockStart(k, q + 1), taps, buf, g, wq, c,
+                        cOff + o * ldc, ldc, q == 0);
+            }
+        }
+        for (; o < m; o++) {
+            for (int q = 0; q < kb; q++) {
+                block1(a, aOff + o * lda, Gemm.kBlockStart(k, q), Gemm.kBlockStart(k, q + 1), taps, buf, g, wq, c,
+                        cOff + o * ldc, q == 0);
+            }
+        }
+        if (e != null) for (int i = 0; i < m; i++) e.apply(c, cOff + i * ldc, eRow0 + i, n);
+    }
+
+    /**
+     * Copies the group's input (c planes of h×w at {@code imOff}) into {@code buf} as
+     * [c][sw][rows][wq]: phase r's row y, column j holds the input at row y − ph, column j·sw + r − pw,
+     * or +0.0f where that lies in the padding (or past it, in columns only unused lanes read).
+     * {@code row} ([sw·(wq + 2L)]) holds one padded row before its phase split.
+     */
+    static void fill(ConvGeometry g, float[] im, int imOff, float[] buf, float[] row) {
+        int h = g.h(), w = g.w(), ph = g.ph(), pw = g.pw(), sw = g.sw();
+        int wq = rowWidth(g), rows = rows(g), phase = rows * wq, plane = sw * phase;
+        int span = sw * wq; // padded columns [0, span) of a row: input columns −pw … span − pw − 1
+        int x0 = Math.min(pw, span), x1 = Math.min(pw + w, span); // where the input's columns land
+        for (int ch = 0; ch < g.c(); ch++) {
+            for (int y = 0; y < rows; y++) {
+                int iy = y - ph, d = ch * plane + y * wq;
+                if (iy < 0 || iy >= h) {
+                    for (int r = 0; r < sw; r++) java.util.Arrays.fill(buf, d + r * phase, d + r * phase + wq, 0f);
+                    continue;
+                }
+                int src = imOff + (ch * h + iy) * w;
+                if (sw == 1) {
+                    java.util.Arrays.fill(buf, d, d + x0, 0f);
+                    System.arraycopy(im, src, buf, d + x0, x1 - x0);
+                    java.util.Arrays.fill(buf, d + x1, d + wq, 0f);
+                    continue;
+                }
+                java.util.Arrays.fill(row, 0, x0, 0f);
+                System.arraycopy(im, src, row, x0, x1 - x0);
+                java.util.Arrays.fill(row, x1, span + 2 * L, 0f);
+                int j = 0;
+                if (sw == 2) {
+                    // 32 padded columns → 16 even and 16 odd ones: two loads and two two-vector permutes.
+                    for (; j + L <= wq; j += L) {
+                        FloatVector v0 = FloatVector.fromArray(S, row, 2 * j), v1 = FloatVector.fromArray(S, row, 2 * j + L);
+                        EVEN.selectFrom(v0, v1).intoArray(buf, d + j);
+                        ODD.selectFrom(v0, v1).intoArray(buf, d + phase + j);
+                    }
+                }
+                for (; j < wq; j++) {
+                    for (int r = 0; r < sw; r++) buf[d + r * phase + j] = row[j * sw + r];
+                }
+            }
+        }
+    }
+
+    /** Output vectors per output row. */
+    private static int vectorsPerRow(ConvGeometry g) {
+        return Math.ceilDiv(g.ow(), L);
+    }
+
+    /**
+     * Four filters (A rows at a0, a0 + lda, …) over K indices [p0, p1), every output vector, four
+     * output vectors at a time: 16 accumulators, each input load feeding four FMAs and each weight
+     * broadcast four. Vectors past the last are computed on a real row and dropped.
+     */
+    private static void block4(float[] a, int a0, int lda, int p0, int p1, int[] taps, float[] buf, ConvGeometry g, int wq,
+                               float[] c, int c0, int ldc, boolean overwrite) {
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        int vpr = vectorsPerRow(g), nv = g.oh() * vpr, ow = g.ow(), sh = g.sh();
+        for (int v = 0; v < nv; v += 4) {
+            // Each vector: its base in buf (output row oy, column ox reads buf at oy·sh·wq + ox + tap)
+            // and its place in C.
+            int v1 = Math.min(v + 1, nv - 1), v2 = Math.min(v + 2, nv - 1), v3 = Math.min(v + 3, nv - 1);
+            int b0 = base(v, vpr, sh, wq), b1 = base(v1, vpr, sh, wq), b2 = base(v2, vpr, sh, wq), b3 = base(v3, vpr, sh, wq);
+            FloatVector s00 = FloatVector.zero(S), s01 = FloatVector.zero(S), s02 = FloatVector.zero(S), s03 = FloatVector.zero(S);
+            FloatVector s10 = FloatVector.zero(S), s11 = FloatVector.zero(S), s12 = FloatVector.zero(S), s13 = FloatVector.zero(S);
+            FloatVector s20 = FloatVector.zero(S), s21 = FloatVector.zero(S), s22 = FloatVector.zero(S), s23 = FloatVector.zero(S);
+            FloatVector s30 = FloatVector.zero(S), s31 = FloatVector.zero(S), s32 = FloatVector.zero(S), s33 = FloatVector.zero(S);
+            for (int p = p0; p < p1; p++) {
+                int t = taps[p];
+                FloatVector x0 = FloatVector.fromArray(S, buf, b0 + t), x1 = FloatVector.fromArray(S, buf, b1 + t);
+                FloatVector x2 = FloatVector.fromArray(S, buf, b2 + t), x3 = FloatVector.fromArray(S, buf, b3 + t);
+                FloatVector w = FloatVector.broadcast(S, a[a0 + p]);
+                s00 = w.fma(x0, s00);
+                s01 = w.fma(x1, s01);
+                s02 = w.fma(x2, s02);
+                s03 = w.fma(x3, s03);
+                w = FloatVector.broadcast(S, a[a1 + p]);
+                s10 = w.fma(x0, s10);
+                s11 = w.fma(x1, s11);
+                s12 = w.fma(x2, s12);
+                s13 = w.fma(x3, s13);
+                w = FloatVector.broadcast(S, a[a2 + p]);
+                s20 = w.fma(x0, s20);
+                s21 = w.fma(x1, s21);
+                s22 = w.fma(x2, s22);
+                s23 = w.fma(x3, s23);
+                w = FloatVector.broadcast(S, a[a3 + p]);
+                s30 = w.fma(x0, s30);
+                s31 = w.fma(x1, s31);
+                s32 = w.fma(x2, s32);
+                s33 = w.fma(x3, s33);
+            }
+            int o0 = out(v, vpr, ow), n0 = lanes(v, vpr, ow);
+            put(s00, c, c0 + o0, n0, overwrite);
+            put(s10, c, c0 + ldc + o0, n0, overwrite);
+            put(s20, c, c0 + 2 * ldc + o0, n0, overwrite);
+            put(s30, c, c0 + 3 * ldc + o0, n0, overwrite);
+            if (v + 1 < nv) {
+                int o1 = out(v + 1, vpr, ow), n1 = lanes(v + 1, vpr, ow);
+                put(s01, c, c0 + o1, n1, overwrite);
+                put(s11, c, c0 + ldc + o1, n1, overwrite);
+                put(s21, c, c0 + 2 * ldc + o1, n1, overwrite);
+                put(s31, c, c0 + 3 * ldc + o1, n1, overwrite);
+            }
+            if (v + 2 < nv) {
+                int o2 = out(v + 2, vpr, ow), n2 = lanes(v + 2, vpr, ow);
+                put(s02, c, c0 + o2, n2, overwrite);
+                put(s12, c, c0 + ldc + o2, n2, overwrite);
+                put(s22, c, c0 + 2 * ldc + o2, n2, overwrite);
+                put(s32, c, c0 + 3 * ldc + o2, n2, overwrite);
+            }
+            if (v + 3 < nv) {
+                int o3 = out(v + 3, vpr, ow), n3 = lanes(v + 3, vpr, ow);
+                put(s03, c, c0 + o3, n3, overwrite);
+                put(s13, c, c0 + ldc + o3, n3, overwrite);
+                put(s23, c, c0 + 2 * ldc + o3, n3, overwrite);
+                put(s33, c, c0 + 3 * ldc + o3, n3, overwrite);
+            }
+        }
+    }
+
+    /** {@link #block4} for two filters: 8 accumulators over 4 vectors. */
+    private static void block2(float[] a, int a0, int lda, int p0, int p1, int[] taps, float[] buf, ConvGeometry g, int wq,
+                               float[] c, int c0, int ldc, boolean overwrite) {
+        int a1 = a0 + lda;
+        int vpr = vectorsPerRow(g), nv = g.oh() * vpr, ow = g.ow(), sh = g.sh();
+        for (int v = 0; v < nv; v += 4) {
+            int v1 = Math.min(v + 1, nv - 1), v2 = Math.min(v + 2, nv - 1), v3 = Math.min(v + 3, nv - 1);
+            int b0 = base(v, vpr, sh, wq), b1 = base(v1, vpr, sh, wq), b2 = base(v2, vpr, sh, wq), b3 = base(v3, vpr, sh, wq);
+            FloatVector s00 = FloatVector.zero(S), s01 = FloatVector.zero(S), s02 = FloatVector.zero(S), s03 = FloatVector.zero(S);
+            FloatVector s10 = FloatVector.zero(S), s11 = FloatVector.zero(S), s12 = FloatVector.zero(S), s13 = FloatVector.zero(S);
+            for (int p = p0; p < p1; p++) {
+                int t = taps[p];
+                FloatVector x0 = FloatVector.fromArray(S, buf, b0 + t), x1 = FloatVector.fromArray(S, buf, b1 + t);
+                FloatVector x2 = FloatVector.fromArray(S, buf, b2 + t), x3 = FloatVector.fromArray(S, buf, b3 + t);
+                FloatVector w = FloatVector.broadcast(S, a[a0 + p]);
+                s00 = w.fma(x0, s00);
+                s01 = w.fma(x1, s01);
+                s02 = w.fma(x2, s02);
+                s03 = w.fma(x3, s03);
+                w = FloatVector.broadcast(S, a[a1 + p]);
+                s10 = w.fma(x0, s10);
+                s11 = w.fma(x1, s11);
+                s12 = w.fma(x2, s12);
+                s13 = w.fma(x3, s13);
+            }
+            int o0 = out(v, vpr, ow), n0 = lanes(v, vpr, ow);
+            put(s00, c, c0 + o0, n0, overwrite);
+            put(s10, c, c0 + ldc + o0, n0, overwrite);
+            if (v + 1 < nv) {
+                int o1 = out(v + 1, vpr, ow), n1 = lanes(v + 1, vpr, ow);
+                put(s01, c, c0 + o1, n1, overwrite);
+                put(s11, c, c0 + ldc + o1, n1, overwrite);
+            }
+            if (v + 2 < nv) {
+                int o2 = out(v + 2, vpr, ow), n2 = lanes(v + 2, vpr, ow);
+                put(s02, c, c0 + o2, n2, overwrite);
+                put(s12, c, c0 + ldc + o2, n2, overwrite);
+            }
+            if (v + 3 < nv) {
+                int o3 = out(v + 3, vpr, ow), n3 = lanes(v + 3, vpr, ow);
+                put(s03, c, c0 + o3, n3, overwrite);
+                put(s13, c, c0 + ldc + o3, n3, overwrite);
+            }
+        }
+    }
+
+    /** {@link #block4} for one filter (an odd count's last): 4 accumulators over 4 vectors. */
+    private static void block1(float[] a, int a0, int p0, int p1, int[] taps, float[] buf, ConvGeometry g, int wq, float[] c,
+                               int c0, boolean overwrite) {
+        int vpr = vectorsPerRow(g), nv = g.oh() * vpr, ow = g.ow(), sh = g.sh();
+        for (int v = 0; v < nv; v += 4) {
+            int v1 = Math.min(v + 1, nv - 1), v2 = Math.min(v + 2, nv - 1), v3 = Math.min(v + 3, nv - 1);
+            int b0 = base(v, vpr, sh, wq), b1 = base(v1, vpr, sh, wq), b2 = base(v2, vpr, sh, wq), b3 = base(v3, vpr, sh, wq);
+            FloatVector s00 = FloatVector.zero(S), s01 = FloatVector.zero(S), s02 = FloatVector.zero(S), s03 = FloatVector.zero(S);
+            for (int p = p0; p < p1; p++) {
+                int t = taps[p];
+                FloatVector w = FloatVector.broadcast(S, a[a0 + p]);
+                s00 = w.fma(FloatVector.fromArray(S, buf, b0 + t), s00);
+                s01 = w.fma(FloatVector.fromArray(S, buf, b1 + t), s01);
+                s02 = w.fma(FloatVector.fromArray(S, buf, b2 + t), s02);
+                s03 = w.fma(FloatVector.fromArray(S, buf, b3 + t), s03);
+            }
+            put(s00, c, c0 + out(v, vpr, ow), lanes(v, vpr, ow), overwrite);
+            if (v + 1 < nv) put(s01, c, c0 + out(v + 1, vpr, ow), lanes(v + 1, vpr, ow), overwrite);
+            if (v + 2 < nv) put(s02, c, c0 + out(v + 2, vpr, ow), lanes(v + 2, vpr, ow), overwrite);
+            if (v + 3 < nv) put(s03, c, c0 + out(v + 3, vpr, ow), lanes(v + 3, vpr, ow), overwrite);
+        }
+    }
+
+    /** Output vector v's base in the padded buffer (output row v / vpr, first column (v % vpr)·L). */
+    private static int base(int v, int vpr, int sh, int wq) {
+        int oy = v / vpr;
+        return oy * sh * wq + (v - oy * vpr) * L;
+    }
+
+    /** Output vector v's offset in a channel of C. */
+    private static int out(int v, int vpr, int ow) {
+        int oy = v / vpr;
+        return oy * ow + (v - oy * vpr) * L;
+    }
+
+    /** Output vector v's lanes that are outputs (the last vector of a row may hang over its end). */
+    private static int lanes(int v, int vpr, int ow) {
+        return Math.min(L, ow - (v % vpr) * L);
+    }
+
+    /**
+     * One K block's sums into C: the first block writes them, later ones add them to C (C + sum, the
+     * GEMM's one add per block), only the output's {@code n} lanes.
+     */
+    private static void put(FloatVector sum, float[] c, int off, int n, boolean overwrite) {
+        if (n == L) {
+            (overwrite ? sum : FloatVector.fromArray(S, c, off).add(sum)).intoArray(c, off);
+        } else {
+            var m = S.indexInRange(0, n);
+            (overwrite ? sum : FloatVector.fromArray(S, c, off, m).add(sum)).intoArray(c, off, m);
+        }
+    }
+
+    /**
+     * The plain-loop twin: the same sums, element by element from the image (0 in the padding),
+     * FMA chains per K block as the GEMM defines them, then the epilogue on each row.
+     */
+    static void convPlain(int m, float[] a, int aOff, int lda, ConvGeometry g, float[] im, int imOff, float[] c, int cOff,
+                          int ldc, Epilogue e, int eRow0) {
+        int k = g.k(), kh = g.kh(), kw = g.kw(), kb = Gemm.kBlocks(k), n = g.oh() * g.ow();
+        for (int i = 0; i < m; i++) {
+            for (int oy = 0; oy < g.oh(); oy++) {
+                for (int ox = 0; ox < g.ow(); ox++) {
+                    float acc = 0f;
+                    for (int q = 0; q < kb; q++) {
+                        float s = 0f;
+                        for (int p = Gemm.kBlockStart(k, q); p < Gemm.kBlockStart(k, q + 1); p++) {
+                            int ch = p / (kh * kw), ky = p / kw % kh, kx = p % kw;
+                            int iy = oy * g.sh() - g.ph() + ky, ix = ox * g.sw() - g.pw() + kx;
+                            boolean inside = iy >= 0 && iy < g.h() && ix >= 0 && ix < g.w();
+                            float x = inside ? im[imOff + (ch * g.h() + iy) * g.w() + ix] : 0f;
+                            s = Math.fma(a[aOff + i * lda + p], x, s);
+                        }
+                        acc = q == 0 ? s : acc + s;
+                    }
+                    c[cOff + i * ldc + oy * g.ow() + ox] = acc;
+                }
+            }
+            if (e != null) e.apply(c, cOff + i * ldc, eRow0 + i, n);
+        }
+    }
+}
