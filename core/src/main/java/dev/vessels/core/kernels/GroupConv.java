@@ -5,6 +5,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -27,7 +28,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #convPlain} is the plain-loop twin.
  *
  * <p>Memory: it borrows the calling thread's GEMM packing scratch ({@link Gemm#scratch}): a thread
- * holds no more than {@link Gemm#scratchBytesPerThread}, and {@link #serves} refuses geometries
+ * holds no more than {@link Gemm#scratchBytesPerThread}, and {@link #fits} refuses geometries
  * whose buffers would not fit it.
  */
 public final class GroupConv {
@@ -77,13 +78,25 @@ public final class GroupConv {
     }
 
     /**
-     * Whether this kernel serves {@code m} filters over geometry {@code g}: few filters, and its
-     * buffers fit the borrowed GEMM scratch (padded input in the B block, a segment's weights in the
-     * A block, the taps' offsets in the mask words, one padded row in the row buffer).
+     * Whether the layer should run this kernel for {@code m} filters over geometry {@code g}: it
+     * {@link #fits}, with few filters, on a map where it measured faster than the GEMM.
      */
     public static boolean serves(int m, ConvGeometry g) {
+        return m <= MAX_FILTERS && fits(m, g)
+                // Stride-1 maps at most half a vector wide leave half the lanes idle, and there the
+                // GEMM won (ResNeXt152's 8×8 3×3, 16 filters a group: 0.25 vs 0.12 ms a layer, one
+                // thread); strided ones still won (the GEMM's strided im2col packing is slow).
+                && (g.ow() > L / 2 || g.sw() > 1);
+    }
+
+    /**
+     * Whether this kernel can run {@code m} filters over {@code g}: its buffers fit the borrowed
+     * GEMM scratch (padded input in the B block, a segment's weights in the A block, the taps'
+     * offsets in the mask words, one padded row in the row buffer).
+     */
+    static boolean fits(int m, ConvGeometry g) {
         long k = g.k();
-        return m >= 1 && m <= MAX_FILTERS
+        return m >= 1
                 && bufferFloats(g) <= (long) Gemm.KC * Gemm.NC
                 && k <= Gemm.MASK_INTS
                 && m * k <= (long) Gemm.MC * Gemm.KC
@@ -94,11 +107,11 @@ public final class GroupConv {
      * C[m×N] = A[m×K] · im2col(im) then {@code e} (if not null) on each finished row i as its row
      * {@code eRow0 + i}, as {@link Gemm#conv} with {@code accumulate = false} computes it, bit for
      * bit. A's row i at {@code aOff + i·lda}; C's row i at {@code cOff + i·ldc}. Single-threaded
-     * (groups are what the threads split). Requires {@link #serves}.
+     * (groups are what the threads split). Requires {@link #fits}.
      */
     public static void conv(int m, float[] a, int aOff, int lda, ConvGeometry g, float[] im, int imOff, float[] c,
                             int cOff, int ldc, Epilogue e, int eRow0) {
-        if (!serves(m, g)) throw new IllegalArgumentException(m + " filters over " + g + ": not served");
+        if (!fits(m, g)) throw new IllegalArgumentException(m + " filters over " + g + ": does not fit the scratch");
         Gemm.Scratch s = Gemm.scratch();
         run(m, a, aOff, lda, g, im, imOff, c, cOff, ldc, e, eRow0, s);
     }
@@ -110,7 +123,7 @@ public final class GroupConv {
      */
     public static void conv(int m, MemorySegment a, int aOff, int lda, ConvGeometry g, float[] im, int imOff, float[] c,
                             int cOff, int ldc, Epilogue e, int eRow0) {
-        if (!serves(m, g)) throw new IllegalArgumentException(m + " filters over " + g + ": not served");
+        if (!fits(m, g)) throw new IllegalArgumentException(m + " filters over " + g + ": does not fit the scratch");
         Gemm.Scratch s = Gemm.scratch();
         int k = g.k();
         float[] w = s.a; // [m][k]
@@ -161,13 +174,15 @@ public final class GroupConv {
      * Copies the group's input (c planes of h×w at {@code imOff}) into {@code buf} as
      * [c][sw][rows][wq]: phase r's row y, column j holds the input at row y − ph, column j·sw + r − pw,
      * or +0.0f where that lies in the padding (or past it, in columns only unused lanes read).
-     * {@code row} ([sw·(wq + 2L)]) holds one padded row before its phase split.
+     * Stride 1 copies each row with one arraycopy (a vector loop with masked loads measured 1.6×
+     * slower); stride 2 splits a row into its even and odd columns straight from the image, a
+     * vector at a time, with masked loads (masked-off lanes read as +0.0f) and masked stores at a
+     * row's end. Both run at about the input's memory bandwidth (measured: 8 channels of 64×64 from
+     * L3 in 12 µs either way). {@code row} ([sw·(wq + 2L)]) serves larger strides.
      */
     static void fill(ConvGeometry g, float[] im, int imOff, float[] buf, float[] row) {
         int h = g.h(), w = g.w(), ph = g.ph(), pw = g.pw(), sw = g.sw();
         int wq = rowWidth(g), rows = rows(g), phase = rows * wq, plane = sw * phase;
-        int span = sw * wq; // padded columns [0, span) of a row: input columns −pw … span − pw − 1
-        int x0 = Math.min(pw, span), x1 = Math.min(pw + w, span); // where the input's columns land
         for (int ch = 0; ch < g.c(); ch++) {
             for (int y = 0; y < rows; y++) {
                 int iy = y - ph, d = ch * plane + y * wq;
@@ -175,30 +190,51 @@ public final class GroupConv {
                     for (int r = 0; r < sw; r++) java.util.Arrays.fill(buf, d + r * phase, d + r * phase + wq, 0f);
                     continue;
                 }
-                int src = imOff + (ch * h + iy) * w;
+                int src = imOff + (ch * h + iy) * w - pw; // padded column j' of this row at src + j'
                 if (sw == 1) {
-                    java.util.Arrays.fill(buf, d, d + x0, 0f);
-                    System.arraycopy(im, src, buf, d + x0, x1 - x0);
-                    java.util.Arrays.fill(buf, d + x1, d + wq, 0f);
-                    continue;
-                }
-                java.util.Arrays.fill(row, 0, x0, 0f);
-                System.arraycopy(im, src, row, x0, x1 - x0);
-                java.util.Arrays.fill(row, x1, span + 2 * L, 0f);
-                int j = 0;
-                if (sw == 2) {
+                    // Padded columns: [0, pw) zero, then the input's, then zero to wq.
+                    int x0 = Math.min(pw, wq), x1 = Math.min(pw + w, wq);
+                    for (int j = 0; j < x0; j++) buf[d + j] = 0f;
+                    System.arraycopy(im, src + x0, buf, d + x0, x1 - x0);
+                    for (int j = x1; j < wq; j++) buf[d + j] = 0f;
+                } else if (sw == 2) {
                     // 32 padded columns → 16 even and 16 odd ones: two loads and two two-vector permutes.
-                    for (; j + L <= wq; j += L) {
-                        FloatVector v0 = FloatVector.fromArray(S, row, 2 * j), v1 = FloatVector.fromArray(S, row, 2 * j + L);
-                        EVEN.selectFrom(v0, v1).intoArray(buf, d + j);
-                        ODD.selectFrom(v0, v1).intoArray(buf, d + phase + j);
+                    for (int j = 0; j < wq; j += L) {
+                        int c0 = 2 * j, c1 = c0 + L;
+                        FloatVector v0 = FloatVector.fromArray(S, im, src + c0, inside(c0 - pw, w));
+                        FloatVector v1 = FloatVector.fromArray(S, im, src + c1, inside(c1 - pw, w));
+                        FloatVector even = EVEN.selectFrom(v0, v1), odd = ODD.selectFrom(v0, v1);
+                        if (j + L <= wq) {
+                            even.intoArray(buf, d + j);
+                            odd.intoArray(buf, d + phase + j);
+                        } else {
+                            var tail = inside(j, wq);
+                            even.intoArray(buf, d + j, tail);
+                            odd.intoArray(buf, d + phase + j, tail);
+                        }
                     }
-                }
-                for (; j < wq; j++) {
-                    for (int r = 0; r < sw; r++) buf[d + r * phase + j] = row[j * sw + r];
+                } else {
+                    int span = sw * wq; // padded columns [0, span) of the row
+                    int x0 = Math.min(pw, span), x1 = Math.min(pw + w, span); // where the input's columns land
+                    java.util.Arrays.fill(row, 0, x0, 0f);
+                    System.arraycopy(im, src + pw, row, x0, x1 - x0);
+                    java.util.Arrays.fill(row, x1, span, 0f);
+                    for (int j = 0; j < wq; j++) {
+                        for (int r = 0; r < sw; r++) buf[d + r * phase + j] = row[j * sw + r];
+                    }
                 }
             }
         }
+    }
+
+    /**
+     * Lanes l with 0 <= i + l < limit, as a mask made from bits (one kmov): measured faster than
+     * {@code S.indexInRange} in these loops.
+     */
+    private static VectorMask<Float> inside(int i, int limit) {
+        int lo = Math.max(0, -i), hi = Math.min(L, limit - i);
+        long bits = hi <= lo ? 0 : (1L << hi) - (1L << lo);
+        return VectorMask.fromLong(S, bits);
     }
 
     /** Output vectors per output row. */
@@ -372,7 +408,7 @@ public final class GroupConv {
         if (n == L) {
             (overwrite ? sum : FloatVector.fromArray(S, c, off).add(sum)).intoArray(c, off);
         } else {
-            var m = S.indexInRange(0, n);
+            var m = inside(0, n);
             (overwrite ? sum : FloatVector.fromArray(S, c, off, m).add(sum)).intoArray(c, off, m);
         }
     }

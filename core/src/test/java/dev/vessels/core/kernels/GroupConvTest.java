@@ -38,7 +38,7 @@ class GroupConvTest {
         Assume.that(h + 2 * pad >= kh && w + 2 * pad >= kw);
         int oh = (h + 2 * pad - kh) / stride + 1, ow = (w + 2 * pad - kw) / stride + 1;
         ConvGeometry g = new ConvGeometry(c, h, w, kh, kw, stride, stride, pad, pad, oh, ow);
-        Assume.that(GroupConv.serves(m, g));
+        Assume.that(GroupConv.fits(m, g));
         check(m, g, batchNorm, act, specials, seed);
     }
 
@@ -50,7 +50,7 @@ class GroupConvTest {
         int oh = (side + 2 - 3) / stride + 1;
         ConvGeometry g = new ConvGeometry(c, side, side, 3, 3, stride, stride, 1, 1, oh, oh);
         assertThat(Gemm.kBlocks(g.k())).isGreaterThan(1);
-        Assume.that(GroupConv.serves(m, g));
+        Assume.that(GroupConv.fits(m, g));
         check(m, g, batchNorm, Activation.LEAKY, false, seed);
     }
 
@@ -63,7 +63,8 @@ class GroupConvTest {
         for (int[] s : shapes) {
             int m = s[0], c = s[1], side = s[2], stride = s[3], o = (side - 1) / stride + 1;
             ConvGeometry g = new ConvGeometry(c, side, side, 3, 3, stride, stride, 1, 1, o, o);
-            assertThat(GroupConv.serves(m, g)).as("%s", g).isTrue();
+            // The layers route them all here but the 8×8 stride-1 one (measured slower than the GEMM).
+            assertThat(GroupConv.serves(m, g)).as("%s", g).isEqualTo(side > 8 || stride > 1);
             check(m, g, true, Activation.LEAKY, false, seed++);
         }
     }
