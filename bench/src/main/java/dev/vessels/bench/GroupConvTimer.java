@@ -12,14 +12,25 @@ import dev.vessels.core.layers.Activation;
 
 /**
  * One grouped convolution layer's groups on one thread, the direct kernel ({@link GroupConv})
- * against one fused GEMM per group ({@link Gemm#conv}), alternating, thread CPU time (robust to
+ * against one fused GEMM per group ({@link Gemm#conv}), batch norm and leaky after, alternating, thread CPU time (robust to
  * other processes' load): min and median per layer.
- * {@code java -cp benchmarks.jar dev.vessels.bench.GroupConvTimer SECONDS GROUPS:FILTERS_PER_GROUP:CHANNELS_PER_GROUP:SIDE:STRIDE...}
+ * {@code java [-Dcold=true] -cp benchmarks.jar dev.vessels.bench.GroupConvTimer SECONDS GROUPS:FILTERS_PER_GROUP:CHANNELS_PER_GROUP:SIDE:STRIDE...}
  * (3×3, pad 1), e.g. {@code 32:8:8:16:1} for ResNeXt152's 3×3 convolutions at 16×16.
  */
 public final class GroupConvTimer {
+    static float sink;
+
+    private static void flush(float[] cold) {
+        if (cold == null) return;
+        for (int i = 0; i < cold.length; i += 16) cold[i] += 1f;
+        sink += cold[cold.length - 16];
+    }
+
     public static void main(String[] args) {
         double secs = Double.parseDouble(args[0]);
+        // -Dcold=true: 8 MB written between runs, so each starts with its input and weights out of
+        // L2 (as in a network, where the layer before evicted them).
+        float[] cold = Boolean.getBoolean("cold") ? new float[1 << 21] : null;
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         for (int i = 1; i < args.length; i++) {
             String[] f = args[i].split(":");
@@ -29,10 +40,13 @@ public final class GroupConvTimer {
             int k = g.k(), n = g.n(), plane = cg * side * side;
             Random r = new Random(42);
             float[] a = new float[groups * mg * k], x = new float[groups * plane], y = new float[groups * mg * n];
-            float[] bias = new float[groups * mg];
+            int nf = groups * mg;
+            float[] head = new float[4 * nf]; // biases, scales, rolling means, rolling variances
             for (int j = 0; j < a.length; j++) a[j] = r.nextFloat() - .5f;
             for (int j = 0; j < x.length; j++) x[j] = r.nextFloat() - .5f;
-            Epilogue e = Epilogue.forThisThread().setBias(bias, 0, bias.length, Activation.LEAKY);
+            for (int j = 0; j < head.length; j++) head[j] = r.nextFloat() + .1f;
+            // Batch norm and leaky, as ResNeXt152's grouped convolutions.
+            Epilogue e = Epilogue.forThisThread().setBatchNorm(head, nf, 2 * nf, 3 * nf, 0, nf, Activation.LEAKY);
             Runnable direct = () -> {
                 for (int gi = 0; gi < groups; gi++) {
                     GroupConv.conv(mg, a, gi * mg * k, k, g, x, gi * plane, y, gi * mg * n, n, e, gi * mg);
@@ -51,11 +65,14 @@ public final class GroupConvTimer {
             int cnt = 0;
             long end = System.nanoTime() + (long) (secs * 1e9);
             while (cnt < td.length && (System.nanoTime() < end || cnt < 5)) {
+                flush(cold);
                 long t0 = mx.getCurrentThreadCpuTime();
                 direct.run();
                 long t1 = mx.getCurrentThreadCpuTime();
+                flush(cold);
+                long t2 = mx.getCurrentThreadCpuTime();
                 gemm.run();
-                tg[cnt] = mx.getCurrentThreadCpuTime() - t1;
+                tg[cnt] = mx.getCurrentThreadCpuTime() - t2;
                 td[cnt++] = t1 - t0;
             }
             td = Arrays.copyOf(td, cnt);

@@ -152,19 +152,19 @@ public final class GroupConv {
         for (; o + 4 <= m; o += 4) {
             for (int q = 0; q < kb; q++) {
                 block4(a, aOff + o * lda, lda, Gemm.kBlockStart(k, q), Gemm.kBlockStart(k, q + 1), taps, buf, g, wq, c,
-                        cOff + o * ldc, ldc, q == 0);
+                        cOff + o * ldc, ldc, q == 0, s.tile);
             }
         }
         for (; o + 2 <= m; o += 2) {
             for (int q = 0; q < kb; q++) {
                 block2(a, aOff + o * lda, lda, Gemm.kBlockStart(k, q), Gemm.kBlockStart(k, q + 1), taps, buf, g, wq, c,
-                        cOff + o * ldc, ldc, q == 0);
+                        cOff + o * ldc, ldc, q == 0, s.tile);
             }
         }
         for (; o < m; o++) {
             for (int q = 0; q < kb; q++) {
                 block1(a, aOff + o * lda, Gemm.kBlockStart(k, q), Gemm.kBlockStart(k, q + 1), taps, buf, g, wq, c,
-                        cOff + o * ldc, q == 0);
+                        cOff + o * ldc, q == 0, s.tile);
             }
         }
         if (e != null) for (int i = 0; i < m; i++) e.apply(c, cOff + i * ldc, eRow0 + i, n);
@@ -248,7 +248,7 @@ public final class GroupConv {
      * broadcast four. Vectors past the last are computed on a real row and dropped.
      */
     private static void block4(float[] a, int a0, int lda, int p0, int p1, int[] taps, float[] buf, ConvGeometry g, int wq,
-                               float[] c, int c0, int ldc, boolean overwrite) {
+                               float[] c, int c0, int ldc, boolean overwrite, float[] tile) {
         int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
         int vpr = vectorsPerRow(g), nv = g.oh() * vpr, ow = g.ow(), sh = g.sh();
         for (int v = 0; v < nv; v += 4) {
@@ -285,38 +285,32 @@ public final class GroupConv {
                 s32 = w.fma(x2, s32);
                 s33 = w.fma(x3, s33);
             }
-            int o0 = out(v, vpr, ow), n0 = lanes(v, vpr, ow);
-            put(s00, c, c0 + o0, n0, overwrite);
-            put(s10, c, c0 + ldc + o0, n0, overwrite);
-            put(s20, c, c0 + 2 * ldc + o0, n0, overwrite);
-            put(s30, c, c0 + 3 * ldc + o0, n0, overwrite);
-            if (v + 1 < nv) {
-                int o1 = out(v + 1, vpr, ow), n1 = lanes(v + 1, vpr, ow);
-                put(s01, c, c0 + o1, n1, overwrite);
-                put(s11, c, c0 + ldc + o1, n1, overwrite);
-                put(s21, c, c0 + 2 * ldc + o1, n1, overwrite);
-                put(s31, c, c0 + 3 * ldc + o1, n1, overwrite);
-            }
-            if (v + 2 < nv) {
-                int o2 = out(v + 2, vpr, ow), n2 = lanes(v + 2, vpr, ow);
-                put(s02, c, c0 + o2, n2, overwrite);
-                put(s12, c, c0 + ldc + o2, n2, overwrite);
-                put(s22, c, c0 + 2 * ldc + o2, n2, overwrite);
-                put(s32, c, c0 + 3 * ldc + o2, n2, overwrite);
-            }
-            if (v + 3 < nv) {
-                int o3 = out(v + 3, vpr, ow), n3 = lanes(v + 3, vpr, ow);
-                put(s03, c, c0 + o3, n3, overwrite);
-                put(s13, c, c0 + ldc + o3, n3, overwrite);
-                put(s23, c, c0 + 2 * ldc + o3, n3, overwrite);
-                put(s33, c, c0 + 3 * ldc + o3, n3, overwrite);
-            }
+            // Spilled, then stored by a method of its own: with the store variants inline (or a
+            // store call per accumulator, which C2 did not always inline: the accumulators were
+            // then boxed) the FMA loop ran slower.
+            s00.intoArray(tile, 0);
+            s01.intoArray(tile, L);
+            s02.intoArray(tile, 2 * L);
+            s03.intoArray(tile, 3 * L);
+            s10.intoArray(tile, 4 * L);
+            s11.intoArray(tile, 5 * L);
+            s12.intoArray(tile, 6 * L);
+            s13.intoArray(tile, 7 * L);
+            s20.intoArray(tile, 8 * L);
+            s21.intoArray(tile, 9 * L);
+            s22.intoArray(tile, 10 * L);
+            s23.intoArray(tile, 11 * L);
+            s30.intoArray(tile, 12 * L);
+            s31.intoArray(tile, 13 * L);
+            s32.intoArray(tile, 14 * L);
+            s33.intoArray(tile, 15 * L);
+            storeTile(tile, 4, v, nv, vpr, ow, c, c0, ldc, overwrite);
         }
     }
 
     /** {@link #block4} for two filters: 8 accumulators over 4 vectors. */
     private static void block2(float[] a, int a0, int lda, int p0, int p1, int[] taps, float[] buf, ConvGeometry g, int wq,
-                               float[] c, int c0, int ldc, boolean overwrite) {
+                               float[] c, int c0, int ldc, boolean overwrite, float[] tile) {
         int a1 = a0 + lda;
         int vpr = vectorsPerRow(g), nv = g.oh() * vpr, ow = g.ow(), sh = g.sh();
         for (int v = 0; v < nv; v += 4) {
@@ -339,30 +333,21 @@ public final class GroupConv {
                 s12 = w.fma(x2, s12);
                 s13 = w.fma(x3, s13);
             }
-            int o0 = out(v, vpr, ow), n0 = lanes(v, vpr, ow);
-            put(s00, c, c0 + o0, n0, overwrite);
-            put(s10, c, c0 + ldc + o0, n0, overwrite);
-            if (v + 1 < nv) {
-                int o1 = out(v + 1, vpr, ow), n1 = lanes(v + 1, vpr, ow);
-                put(s01, c, c0 + o1, n1, overwrite);
-                put(s11, c, c0 + ldc + o1, n1, overwrite);
-            }
-            if (v + 2 < nv) {
-                int o2 = out(v + 2, vpr, ow), n2 = lanes(v + 2, vpr, ow);
-                put(s02, c, c0 + o2, n2, overwrite);
-                put(s12, c, c0 + ldc + o2, n2, overwrite);
-            }
-            if (v + 3 < nv) {
-                int o3 = out(v + 3, vpr, ow), n3 = lanes(v + 3, vpr, ow);
-                put(s03, c, c0 + o3, n3, overwrite);
-                put(s13, c, c0 + ldc + o3, n3, overwrite);
-            }
+            s00.intoArray(tile, 0);
+            s01.intoArray(tile, L);
+            s02.intoArray(tile, 2 * L);
+            s03.intoArray(tile, 3 * L);
+            s10.intoArray(tile, 4 * L);
+            s11.intoArray(tile, 5 * L);
+            s12.intoArray(tile, 6 * L);
+            s13.intoArray(tile, 7 * L);
+            storeTile(tile, 2, v, nv, vpr, ow, c, c0, ldc, overwrite);
         }
     }
 
     /** {@link #block4} for one filter (an odd count's last): 4 accumulators over 4 vectors. */
     private static void block1(float[] a, int a0, int p0, int p1, int[] taps, float[] buf, ConvGeometry g, int wq, float[] c,
-                               int c0, boolean overwrite) {
+                               int c0, boolean overwrite, float[] tile) {
         int vpr = vectorsPerRow(g), nv = g.oh() * vpr, ow = g.ow(), sh = g.sh();
         for (int v = 0; v < nv; v += 4) {
             int v1 = Math.min(v + 1, nv - 1), v2 = Math.min(v + 2, nv - 1), v3 = Math.min(v + 3, nv - 1);
@@ -376,10 +361,11 @@ public final class GroupConv {
                 s02 = w.fma(FloatVector.fromArray(S, buf, b2 + t), s02);
                 s03 = w.fma(FloatVector.fromArray(S, buf, b3 + t), s03);
             }
-            put(s00, c, c0 + out(v, vpr, ow), lanes(v, vpr, ow), overwrite);
-            if (v + 1 < nv) put(s01, c, c0 + out(v + 1, vpr, ow), lanes(v + 1, vpr, ow), overwrite);
-            if (v + 2 < nv) put(s02, c, c0 + out(v + 2, vpr, ow), lanes(v + 2, vpr, ow), overwrite);
-            if (v + 3 < nv) put(s03, c, c0 + out(v + 3, vpr, ow), lanes(v + 3, vpr, ow), overwrite);
+            s00.intoArray(tile, 0);
+            s01.intoArray(tile, L);
+            s02.intoArray(tile, 2 * L);
+            s03.intoArray(tile, 3 * L);
+            storeTile(tile, 1, v, nv, vpr, ow, c, c0, 0, overwrite);
         }
     }
 
@@ -401,15 +387,24 @@ public final class GroupConv {
     }
 
     /**
-     * One K block's sums into C: the first block writes them, later ones add them to C (C + sum, the
-     * GEMM's one add per block), only the output's {@code n} lanes.
+     * A spilled tile ({@code tile}: [filters][4 vectors][L]) into C: vectors v … v + 3 of each
+     * filter's row (those below nv), only each vector's output lanes. The first K block writes its
+     * sums, later ones add them to C (C + sum, the GEMM's one add per block).
      */
-    private static void put(FloatVector sum, float[] c, int off, int n, boolean overwrite) {
-        if (n == L) {
-            (overwrite ? sum : FloatVector.fromArray(S, c, off).add(sum)).intoArray(c, off);
-        } else {
-            var m = inside(0, n);
-            (overwrite ? sum : FloatVector.fromArray(S, c, off, m).add(sum)).intoArray(c, off, m);
+    private static void storeTile(float[] tile, int filters, int v, int nv, int vpr, int ow, float[] c, int c0, int ldc,
+                                  boolean overwrite) {
+        for (int j = 0; j < 4 && v + j < nv; j++) {
+            int off = out(v + j, vpr, ow), n = lanes(v + j, vpr, ow);
+            for (int i = 0; i < filters; i++) {
+                FloatVector sum = FloatVector.fromArray(S, tile, (4 * i + j) * L);
+                int at = c0 + i * ldc + off;
+                if (n == L) {
+                    (overwrite ? sum : FloatVector.fromArray(S, c, at).add(sum)).intoArray(c, at);
+                } else {
+                    VectorMask<Float> m = inside(0, n);
+                    (overwrite ? sum : FloatVector.fromArray(S, c, at, m).add(sum)).intoArray(c, at, m);
+                }
+            }
         }
     }
 
