@@ -148,7 +148,8 @@ public final class GroupConv {
         }
         int kb = Gemm.kBlocks(k), n = g.oh() * g.ow();
         int o = 0;
-        // Blocks of 4 filters (16 accumulators over 4 vectors), then 2, then 1.
+        // Blocks of 4 filters (16 accumulators over 4 vectors), then 2, then 1. (8 filters over 2
+        // vectors, the GEMM micro-kernel's shape, measured no faster at 16×16 with 8 filters.)
         for (; o + 4 <= m; o += 4) {
             for (int q = 0; q < kb; q++) {
                 block4(a, aOff + o * lda, lda, Gemm.kBlockStart(k, q), Gemm.kBlockStart(k, q + 1), taps, buf, g, wq, c,
@@ -250,12 +251,19 @@ public final class GroupConv {
     private static void block4(float[] a, int a0, int lda, int p0, int p1, int[] taps, float[] buf, ConvGeometry g, int wq,
                                float[] c, int c0, int ldc, boolean overwrite, float[] tile) {
         int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-        int vpr = vectorsPerRow(g), nv = g.oh() * vpr, ow = g.ow(), sh = g.sh();
+        int nv = g.oh() * vectorsPerRow(g), ow = g.ow(), last = g.oh() - 1, rs = g.sh() * wq;
+        int py = 0, px = 0; // vector v's output row and first column (advanced without divisions)
         for (int v = 0; v < nv; v += 4) {
-            // Each vector: its base in buf (output row oy, column ox reads buf at oy·sh·wq + ox + tap)
-            // and its place in C.
-            int v1 = Math.min(v + 1, nv - 1), v2 = Math.min(v + 2, nv - 1), v3 = Math.min(v + 3, nv - 1);
-            int b0 = base(v, vpr, sh, wq), b1 = base(v1, vpr, sh, wq), b2 = base(v2, vpr, sh, wq), b3 = base(v3, vpr, sh, wq);
+            // Each vector's base in buf: output row py, column px reads buf at py·sh·wq + px + tap. Past
+            // the last vector: any real row, computed and dropped.
+            int py1 = py, px1 = px + L;
+            if (px1 >= ow) { px1 = 0; py1++; }
+            int py2 = py1, px2 = px1 + L;
+            if (px2 >= ow) { px2 = 0; py2++; }
+            int py3 = py2, px3 = px2 + L;
+            if (px3 >= ow) { px3 = 0; py3++; }
+            int b0 = py * rs + px, b1 = Math.min(py1, last) * rs + px1, b2 = Math.min(py2, last) * rs + px2;
+            int b3 = Math.min(py3, last) * rs + px3;
             FloatVector s00 = FloatVector.zero(S), s01 = FloatVector.zero(S), s02 = FloatVector.zero(S), s03 = FloatVector.zero(S);
             FloatVector s10 = FloatVector.zero(S), s11 = FloatVector.zero(S), s12 = FloatVector.zero(S), s13 = FloatVector.zero(S);
             FloatVector s20 = FloatVector.zero(S), s21 = FloatVector.zero(S), s22 = FloatVector.zero(S), s23 = FloatVector.zero(S);
@@ -304,7 +312,10 @@ public final class GroupConv {
             s31.intoArray(tile, 13 * L);
             s32.intoArray(tile, 14 * L);
             s33.intoArray(tile, 15 * L);
-            storeTile(tile, 4, v, nv, vpr, ow, c, c0, ldc, overwrite);
+            storeTile(tile, 4, 4, Math.min(4, nv - v), py, px, ow, c, c0, ldc, overwrite);
+            py = py3;
+            px = px3 + L;
+            if (px >= ow) { px = 0; py++; }
         }
     }
 
@@ -312,10 +323,17 @@ public final class GroupConv {
     private static void block2(float[] a, int a0, int lda, int p0, int p1, int[] taps, float[] buf, ConvGeometry g, int wq,
                                float[] c, int c0, int ldc, boolean overwrite, float[] tile) {
         int a1 = a0 + lda;
-        int vpr = vectorsPerRow(g), nv = g.oh() * vpr, ow = g.ow(), sh = g.sh();
+        int nv = g.oh() * vectorsPerRow(g), ow = g.ow(), last = g.oh() - 1, rs = g.sh() * wq;
+        int py = 0, px = 0; // vector v's output row and first column (advanced without divisions)
         for (int v = 0; v < nv; v += 4) {
-            int v1 = Math.min(v + 1, nv - 1), v2 = Math.min(v + 2, nv - 1), v3 = Math.min(v + 3, nv - 1);
-            int b0 = base(v, vpr, sh, wq), b1 = base(v1, vpr, sh, wq), b2 = base(v2, vpr, sh, wq), b3 = base(v3, vpr, sh, wq);
+            int py1 = py, px1 = px + L;
+            if (px1 >= ow) { px1 = 0; py1++; }
+            int py2 = py1, px2 = px1 + L;
+            if (px2 >= ow) { px2 = 0; py2++; }
+            int py3 = py2, px3 = px2 + L;
+            if (px3 >= ow) { px3 = 0; py3++; }
+            int b0 = py * rs + px, b1 = Math.min(py1, last) * rs + px1, b2 = Math.min(py2, last) * rs + px2;
+            int b3 = Math.min(py3, last) * rs + px3;
             FloatVector s00 = FloatVector.zero(S), s01 = FloatVector.zero(S), s02 = FloatVector.zero(S), s03 = FloatVector.zero(S);
             FloatVector s10 = FloatVector.zero(S), s11 = FloatVector.zero(S), s12 = FloatVector.zero(S), s13 = FloatVector.zero(S);
             for (int p = p0; p < p1; p++) {
@@ -341,17 +359,27 @@ public final class GroupConv {
             s11.intoArray(tile, 5 * L);
             s12.intoArray(tile, 6 * L);
             s13.intoArray(tile, 7 * L);
-            storeTile(tile, 2, v, nv, vpr, ow, c, c0, ldc, overwrite);
+            storeTile(tile, 2, 4, Math.min(4, nv - v), py, px, ow, c, c0, ldc, overwrite);
+            py = py3;
+            px = px3 + L;
+            if (px >= ow) { px = 0; py++; }
         }
     }
 
     /** {@link #block4} for one filter (an odd count's last): 4 accumulators over 4 vectors. */
     private static void block1(float[] a, int a0, int p0, int p1, int[] taps, float[] buf, ConvGeometry g, int wq, float[] c,
                                int c0, boolean overwrite, float[] tile) {
-        int vpr = vectorsPerRow(g), nv = g.oh() * vpr, ow = g.ow(), sh = g.sh();
+        int nv = g.oh() * vectorsPerRow(g), ow = g.ow(), last = g.oh() - 1, rs = g.sh() * wq;
+        int py = 0, px = 0; // vector v's output row and first column (advanced without divisions)
         for (int v = 0; v < nv; v += 4) {
-            int v1 = Math.min(v + 1, nv - 1), v2 = Math.min(v + 2, nv - 1), v3 = Math.min(v + 3, nv - 1);
-            int b0 = base(v, vpr, sh, wq), b1 = base(v1, vpr, sh, wq), b2 = base(v2, vpr, sh, wq), b3 = base(v3, vpr, sh, wq);
+            int py1 = py, px1 = px + L;
+            if (px1 >= ow) { px1 = 0; py1++; }
+            int py2 = py1, px2 = px1 + L;
+            if (px2 >= ow) { px2 = 0; py2++; }
+            int py3 = py2, px3 = px2 + L;
+            if (px3 >= ow) { px3 = 0; py3++; }
+            int b0 = py * rs + px, b1 = Math.min(py1, last) * rs + px1, b2 = Math.min(py2, last) * rs + px2;
+            int b3 = Math.min(py3, last) * rs + px3;
             FloatVector s00 = FloatVector.zero(S), s01 = FloatVector.zero(S), s02 = FloatVector.zero(S), s03 = FloatVector.zero(S);
             for (int p = p0; p < p1; p++) {
                 int t = taps[p];
@@ -365,38 +393,25 @@ public final class GroupConv {
             s01.intoArray(tile, L);
             s02.intoArray(tile, 2 * L);
             s03.intoArray(tile, 3 * L);
-            storeTile(tile, 1, v, nv, vpr, ow, c, c0, 0, overwrite);
+            storeTile(tile, 1, 4, Math.min(4, nv - v), py, px, ow, c, c0, 0, overwrite);
+            py = py3;
+            px = px3 + L;
+            if (px >= ow) { px = 0; py++; }
         }
     }
 
-    /** Output vector v's base in the padded buffer (output row v / vpr, first column (v % vpr)·L). */
-    private static int base(int v, int vpr, int sh, int wq) {
-        int oy = v / vpr;
-        return oy * sh * wq + (v - oy * vpr) * L;
-    }
-
-    /** Output vector v's offset in a channel of C. */
-    private static int out(int v, int vpr, int ow) {
-        int oy = v / vpr;
-        return oy * ow + (v - oy * vpr) * L;
-    }
-
-    /** Output vector v's lanes that are outputs (the last vector of a row may hang over its end). */
-    private static int lanes(int v, int vpr, int ow) {
-        return Math.min(L, ow - (v % vpr) * L);
-    }
-
     /**
-     * A spilled tile ({@code tile}: [filters][4 vectors][L]) into C: vectors v … v + 3 of each
-     * filter's row (those below nv), only each vector's output lanes. The first K block writes its
-     * sums, later ones add them to C (C + sum, the GEMM's one add per block).
+     * A spilled tile ({@code tile}: [filters][vecs][L]) into C: {@code count} consecutive output
+     * vectors of each filter's row, the first at output row y, column x; only each vector's output
+     * lanes. The first K block writes its sums, later ones add them to C (C + sum, the GEMM's one
+     * add per block).
      */
-    private static void storeTile(float[] tile, int filters, int v, int nv, int vpr, int ow, float[] c, int c0, int ldc,
-                                  boolean overwrite) {
-        for (int j = 0; j < 4 && v + j < nv; j++) {
-            int off = out(v + j, vpr, ow), n = lanes(v + j, vpr, ow);
+    private static void storeTile(float[] tile, int filters, int vecs, int count, int y, int x, int ow, float[] c, int c0,
+                                  int ldc, boolean overwrite) {
+        for (int j = 0; j < count; j++) {
+            int off = y * ow + x, n = Math.min(L, ow - x);
             for (int i = 0; i < filters; i++) {
-                FloatVector sum = FloatVector.fromArray(S, tile, (4 * i + j) * L);
+                FloatVector sum = FloatVector.fromArray(S, tile, (vecs * i + j) * L);
                 int at = c0 + i * ldc + off;
                 if (n == L) {
                     (overwrite ? sum : FloatVector.fromArray(S, c, at).add(sum)).intoArray(c, at);
@@ -404,6 +419,11 @@ public final class GroupConv {
                     VectorMask<Float> m = inside(0, n);
                     (overwrite ? sum : FloatVector.fromArray(S, c, at, m).add(sum)).intoArray(c, at, m);
                 }
+            }
+            x += L;
+            if (x >= ow) {
+                x = 0;
+                y++;
             }
         }
     }
