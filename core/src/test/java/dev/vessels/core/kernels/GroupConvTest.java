@@ -69,6 +69,21 @@ class GroupConvTest {
         }
     }
 
+    /**
+     * Stride 2 on every width from 1 to 70 (3×3 pad 1 and 5×5 pad 2): odd widths make the last
+     * output's taps reach the right padding, in either of the two vectors a phase split loads.
+     */
+    @Test
+    void strideTwoOnEveryWidth() {
+        for (int w = 1; w <= 70; w++) {
+            for (int size = 3; size <= 5; size += 2) {
+                int pad = size / 2, oh = (3 + 2 * pad - size) / 2 + 1, ow = (w + 2 * pad - size) / 2 + 1;
+                ConvGeometry g = new ConvGeometry(2, 3, w, size, size, 2, 2, pad, pad, oh, ow);
+                check(3, g, false, Activation.LINEAR, true, w);
+            }
+        }
+    }
+
     private static void check(int m, ConvGeometry g, boolean batchNorm, Activation act, boolean specials, long seed) {
         int k = g.k(), n = g.oh() * g.ow(), aOff = 3, imOff = 5, cOff = 7, ldc = n + 2, eRow0 = 1;
         float[] a = KernelData.uniform(seed, aOff + m * k, 1f);
