@@ -28,7 +28,7 @@ class GroupConvTest {
         return Arbitraries.of(Activation.LINEAR, Activation.LEAKY, Activation.RELU, Activation.LOGISTIC);
     }
 
-    @Property(tries = 200)
+    @Property(tries = 400)
     void directEqualsGemmBitForBit(@ForAll @IntRange(min = 1, max = 16) int m, @ForAll @IntRange(min = 1, max = 16) int c,
                                    @ForAll @IntRange(min = 1, max = 37) int h, @ForAll @IntRange(min = 1, max = 70) int w,
                                    @ForAll @IntRange(min = 1, max = 5) int kh, @ForAll @IntRange(min = 1, max = 5) int kw,
@@ -43,7 +43,7 @@ class GroupConvTest {
     }
 
     /** K above one GEMM K block (c·kh·kw > 256): the per-block chains and adds. */
-    @Property(tries = 30)
+    @Property(tries = 40)
     void severalKBlocks(@ForAll @IntRange(min = 1, max = 9) int m, @ForAll @IntRange(min = 29, max = 70) int c,
                         @ForAll @IntRange(min = 2, max = 20) int side, @ForAll @IntRange(min = 1, max = 2) int stride,
                         @ForAll boolean batchNorm, @ForAll long seed) {
@@ -128,9 +128,16 @@ class GroupConvTest {
         }
     }
 
+    /**
+     * Each float's bits, every NaN as the canonical one: which of two NaN operands an x86 add or FMA
+     * passes on depends on the operand order C2 picks (Java leaves it unspecified), so a NaN's sign
+     * differed between the two kernels' multi-block adds on inputs with NaNs and infinities (as it
+     * may between two compilations of one kernel; GemmTest compares the same way). Everything
+     * else, −0 included, must be the same bits.
+     */
     private static int[] bits(float[] x) {
         int[] b = new int[x.length];
-        for (int i = 0; i < x.length; i++) b[i] = Float.floatToRawIntBits(x[i]);
+        for (int i = 0; i < x.length; i++) b[i] = Float.floatToIntBits(x[i]);
         return b;
     }
 }
