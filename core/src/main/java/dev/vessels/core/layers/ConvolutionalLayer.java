@@ -191,14 +191,13 @@ public final class ConvolutionalLayer extends Layer {
                               int yOff, Epilogue e) {
         int plane = cg * in.h() * in.w();
         if (directGroups()) {
-            // The direct kernel copies each group's few weights out of the mapping itself.
-            ctx.parallel().forRange(groups, (g0, g1) -> {
-                for (int g = g0; g < g1; g++) {
-                    int row = g * mg;
-                    GroupConv.conv(mg, seg, a + row * kg, kg, geometry, x, xOff + g * plane, y, yOff + row * spatial, spatial,
-                            e, row);
-                }
-            });
+            // The direct kernel copies each group's few weights out of the mapping itself. One
+            // thread: a plain loop (a capturing lambda would allocate on every call).
+            if (ctx.parallel().threads() > 1) {
+                ctx.parallel().forRange(groups, (g0, g1) -> directInPlace(seg, a, x, xOff, y, yOff, e, g0, g1));
+            } else {
+                directInPlace(seg, a, x, xOff, y, yOff, e, 0, groups);
+            }
             return;
         }
         if (groups > 1 && !pointwise() && ctx.parallel().threads() > 1) {
@@ -230,6 +229,25 @@ public final class ConvolutionalLayer extends Layer {
      */
     private boolean directGroups() {
         return groups > 1 && GroupConv.ENABLED && GroupConv.serves(mg, geometry);
+    }
+
+    /** Groups [g0, g1) on the direct kernel, every group's weights in {@code a} from {@code aOff}. */
+    private void direct(float[] a, int aOff, float[] x, int xOff, float[] y, int yOff, Epilogue e, int g0, int g1) {
+        int plane = cg * in.h() * in.w();
+        for (int g = g0; g < g1; g++) {
+            int row = g * mg;
+            GroupConv.conv(mg, a, aOff + row * kg, kg, geometry, x, xOff + g * plane, y, yOff + row * spatial, spatial, e, row);
+        }
+    }
+
+    /** {@link #direct} with the weights in a mapped segment, from float {@code a}. */
+    private void directInPlace(java.lang.foreign.MemorySegment seg, int a, float[] x, int xOff, float[] y, int yOff,
+                               Epilogue e, int g0, int g1) {
+        int plane = cg * in.h() * in.w();
+        for (int g = g0; g < g1; g++) {
+            int row = g * mg;
+            GroupConv.conv(mg, seg, a + row * kg, kg, geometry, x, xOff + g * plane, y, yOff + row * spatial, spatial, e, row);
+        }
     }
 
     @Override
@@ -264,13 +282,11 @@ public final class ConvolutionalLayer extends Layer {
             if (allInOnePiece) {
                 int aOff = ctx.params(wBase, filters * kg);
                 float[] a = ctx.paramArray();
-                ctx.parallel().forRange(groups, (g0, g1) -> {
-                    for (int g = g0; g < g1; g++) {
-                        int row = g * mg;
-                        GroupConv.conv(mg, a, aOff + row * kg, kg, geometry, x, xOff + g * plane, y, yOff + row * spatial,
-                                spatial, e, row);
-                    }
-                });
+                if (ctx.parallel().threads() > 1) {
+                    ctx.parallel().forRange(groups, (g0, g1) -> direct(a, aOff, x, xOff, y, yOff, e, g0, g1));
+                } else {
+                    direct(a, aOff, x, xOff, y, yOff, e, 0, groups); // no capturing lambda: nothing allocated
+                }
             } else {
                 for (int g = 0; g < groups; g++) {
                     int row = g * mg;
