@@ -202,14 +202,14 @@ public final class GroupConv {
                     // 32 padded columns → 16 even and 16 odd ones: two loads and two two-vector permutes.
                     for (int j = 0; j < wq; j += L) {
                         int c0 = 2 * j, c1 = c0 + L;
-                        FloatVector v0 = FloatVector.fromArray(S, im, src + c0, inside(c0 - pw, w));
-                        FloatVector v1 = FloatVector.fromArray(S, im, src + c1, inside(c1 - pw, w));
+                        FloatVector v0 = FloatVector.fromArray(S, im, src + c0, VectorMask.fromLong(S, laneBits(c0 - pw, w)));
+                        FloatVector v1 = FloatVector.fromArray(S, im, src + c1, VectorMask.fromLong(S, laneBits(c1 - pw, w)));
                         FloatVector even = EVEN.selectFrom(v0, v1), odd = ODD.selectFrom(v0, v1);
                         if (j + L <= wq) {
                             even.intoArray(buf, d + j);
                             odd.intoArray(buf, d + phase + j);
                         } else {
-                            var tail = inside(j, wq);
+                            var tail = VectorMask.fromLong(S, laneBits(j, wq));
                             even.intoArray(buf, d + j, tail);
                             odd.intoArray(buf, d + phase + j, tail);
                         }
@@ -229,13 +229,14 @@ public final class GroupConv {
     }
 
     /**
-     * Lanes l with 0 <= i + l < limit, as a mask made from bits (one kmov): measured faster than
-     * {@code S.indexInRange} in these loops.
+     * Bits of the lanes l with 0 <= i + l < limit, for {@code VectorMask.fromLong} (one kmov). A
+     * long, not a mask: a method returning a VectorMask that C2 does not inline (it once judged it
+     * too big) hands back a boxed mask, and the masked loads and stores using it then ran as Java
+     * code, allocating (AllocationFreeTest: 80 KB a call).
      */
-    private static VectorMask<Float> inside(int i, int limit) {
+    private static long laneBits(int i, int limit) {
         int lo = Math.max(0, -i), hi = Math.min(L, limit - i);
-        long bits = hi <= lo ? 0 : (1L << hi) - (1L << lo);
-        return VectorMask.fromLong(S, bits);
+        return hi <= lo ? 0 : (1L << hi) - (1L << lo);
     }
 
     /** Output vectors per output row. */
@@ -416,7 +417,7 @@ public final class GroupConv {
                 if (n == L) {
                     (overwrite ? sum : FloatVector.fromArray(S, c, at).add(sum)).intoArray(c, at);
                 } else {
-                    VectorMask<Float> m = inside(0, n);
+                    VectorMask<Float> m = VectorMask.fromLong(S, laneBits(0, n));
                     (overwrite ? sum : FloatVector.fromArray(S, c, at, m).add(sum)).intoArray(c, at, m);
                 }
             }
