@@ -79,14 +79,14 @@ public final class GroupConv {
 
     /**
      * Whether the layer should run this kernel for {@code m} filters over geometry {@code g}: it
-     * {@link #fits}, with few filters, on a map where it measured faster than the GEMM.
+     * {@link #fits}, with few filters. Maps at most half a vector wide leave half the lanes idle, and
+     * there the GEMM measured faster on one layer (ResNeXt152's 8×8 3×3, 16 filters a group: 0.20–0.25
+     * vs 0.12–0.14 ms, one thread); they are served anyway: otherwise the GEMM's masked im2col packing
+     * serves only those two layers of ResNeXt152, and with a few warm-up predictions it was still
+     * running as C1 code (2 layers: 4 ms a prediction instead of 0.5).
      */
     public static boolean serves(int m, ConvGeometry g) {
-        return m <= MAX_FILTERS && fits(m, g)
-                // Stride-1 maps at most half a vector wide leave half the lanes idle, and there the
-                // GEMM won (ResNeXt152's 8×8 3×3, 16 filters a group: 0.25 vs 0.12 ms a layer, one
-                // thread); strided ones still won (the GEMM's strided im2col packing is slow).
-                && (g.ow() > L / 2 || g.sw() > 1);
+        return m <= MAX_FILTERS && fits(m, g);
     }
 
     /**
