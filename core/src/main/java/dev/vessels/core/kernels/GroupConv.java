@@ -37,8 +37,9 @@ public final class GroupConv {
     private static final int L = S.length();
 
     /**
-     * Most filters per group served (measured on ResNeXt152's grouped 3×3 convolutions, see
-     * docs/kernels-benchmarks.md, "Speed pass 8"); above, the GEMM's tile is full.
+     * Most filters per group served: ResNeXt152's largest groups (measured faster than the GEMM up
+     * to there, docs/kernels-benchmarks.md, "Speed pass 8"). Larger groups were not measured; the
+     * GEMM's 8-row tile is full there.
      */
     public static final int MAX_FILTERS = 16;
 
