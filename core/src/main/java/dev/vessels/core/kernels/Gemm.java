@@ -99,6 +99,15 @@ public final class Gemm {
     /** Per-thread packing buffers, so steady-state calls allocate nothing. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
+    /**
+     * This thread's packing scratch, for kernels of this package that run instead of a GEMM (the
+     * direct grouped convolution, {@link GroupConv}) and borrow it, so a thread holds no more
+     * scratch than {@link #scratchBytesPerThread} says. Never while a GEMM on this thread uses it.
+     */
+    static Scratch scratch() {
+        return SCRATCH.get();
+    }
+
     static final class Scratch {
         final float[] a = new float[MC * KC];     // packed A block: [MC/MR panels][KC][MR]
         final float[] b = new float[KC * NC];     // packed B block: [NC/NR panels][KC][NR]

@@ -8,6 +8,7 @@ import dev.vessels.core.exec.ParamProvider;
 import dev.vessels.core.kernels.ConvGeometry;
 import dev.vessels.core.kernels.Epilogue;
 import dev.vessels.core.kernels.Gemm;
+import dev.vessels.core.kernels.GroupConv;
 
 /**
  * Darknet's {@code [convolutional]}: grouped 2-D convolution as im2col + GEMM per group, then
@@ -189,6 +190,16 @@ public final class ConvolutionalLayer extends Layer {
     private void gemmsInPlace(LayerContext ctx, java.lang.foreign.MemorySegment seg, int a, float[] x, int xOff, float[] y,
                               int yOff, Epilogue e) {
         int plane = cg * in.h() * in.w();
+        if (directGroups()) {
+            // The direct kernel copies each group's few weights out of the mapping itself. One
+            // thread: a plain loop (a capturing lambda would allocate on every call).
+            if (ctx.parallel().threads() > 1) {
+                ctx.parallel().forRange(groups, (g0, g1) -> directInPlace(seg, a, x, xOff, y, yOff, e, g0, g1));
+            } else {
+                directInPlace(seg, a, x, xOff, y, yOff, e, 0, groups);
+            }
+            return;
+        }
         if (groups > 1 && !pointwise() && ctx.parallel().threads() > 1) {
             ctx.parallel().forRange(groups, (g0, g1) -> {
                 for (int g = g0; g < g1; g++) {
@@ -208,6 +219,34 @@ public final class ConvolutionalLayer extends Layer {
                 Gemm.conv(mg, seg, a + row * kg, kg, geometry, x, xOff + g * plane, y, yOff + row * spatial, spatial, false,
                         ctx.parallel(), e, row);
             }
+        }
+    }
+
+    /**
+     * Whether the groups run the direct kernel ({@link GroupConv}: few filters per group, where the
+     * GEMM's 8-row tile and im2col packing waste most of the time) rather than one GEMM each.
+     * Bit-identical either way; {@code -Dvessels.conv.directGrouped=false} turns it off.
+     */
+    private boolean directGroups() {
+        return groups > 1 && GroupConv.ENABLED && GroupConv.serves(mg, geometry);
+    }
+
+    /** Groups [g0, g1) on the direct kernel, every group's weights in {@code a} from {@code aOff}. */
+    private void direct(float[] a, int aOff, float[] x, int xOff, float[] y, int yOff, Epilogue e, int g0, int g1) {
+        int plane = cg * in.h() * in.w();
+        for (int g = g0; g < g1; g++) {
+            int row = g * mg;
+            GroupConv.conv(mg, a, aOff + row * kg, kg, geometry, x, xOff + g * plane, y, yOff + row * spatial, spatial, e, row);
+        }
+    }
+
+    /** {@link #direct} with the weights in a mapped segment, from float {@code a}. */
+    private void directInPlace(java.lang.foreign.MemorySegment seg, int a, float[] x, int xOff, float[] y, int yOff,
+                               Epilogue e, int g0, int g1) {
+        int plane = cg * in.h() * in.w();
+        for (int g = g0; g < g1; g++) {
+            int row = g * mg;
+            GroupConv.conv(mg, seg, a + row * kg, kg, geometry, x, xOff + g * plane, y, yOff + row * spatial, spatial, e, row);
         }
     }
 
@@ -250,6 +289,29 @@ public final class ConvolutionalLayer extends Layer {
         }
         int rowsPerChunk = ParamProvider.rowsPerPiece(ctx.maxParamChunkFloats(), kg, mg); // whole filters per piece
         boolean allInOnePiece = ParamProvider.rowsPerPiece(ctx.maxParamChunkFloats(), kg, filters) == filters;
+        if (directGroups() && rowsPerChunk >= mg) {
+            // Direct grouped convolution: the groups over the threads when all weights come in one
+            // piece, else group by group, each group's weights one piece (a planned executor's
+            // bounded slot). Each group is the same single-threaded kernel either way.
+            int plane = cg * in.h() * in.w();
+            if (allInOnePiece) {
+                int aOff = ctx.params(wBase, filters * kg);
+                float[] a = ctx.paramArray();
+                if (ctx.parallel().threads() > 1) {
+                    ctx.parallel().forRange(groups, (g0, g1) -> direct(a, aOff, x, xOff, y, yOff, e, g0, g1));
+                } else {
+                    direct(a, aOff, x, xOff, y, yOff, e, 0, groups); // no capturing lambda: nothing allocated
+                }
+            } else {
+                for (int g = 0; g < groups; g++) {
+                    int row = g * mg;
+                    int aOff = ctx.params(wBase + (long) row * kg, mg * kg);
+                    GroupConv.conv(mg, ctx.paramArray(), aOff, kg, geometry, x, xOff + g * plane, y, yOff + row * spatial,
+                            spatial, e, row);
+                }
+            }
+            return;
+        }
         if (groups > 1 && !pointwise() && allInOnePiece && ctx.parallel().threads() > 1) {
             // Grouped convolution (ResNeXt: 32 groups of 4–32 filters): every group's weights in one
             // piece and the groups split over the threads, one fork/join for the layer instead of one

@@ -48,7 +48,9 @@ class GemvTest {
         float[] fromArray = new float[m + 1], fromSegment = new float[m + 1];
         Parallel par = twoThreads ? TWO : Parallel.SERIAL;
         Gemv.gemv(m, k, w, wIdx, x, xOff, fromArray, 1, par);
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) { // shared: two threads read it
+        // Shared: with two threads the pool's worker reads the segment too (a confined arena threw
+        // WrongThreadException whenever the split ran on the worker).
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
             // a byte buffer's order, not the machine's: the file's floats are little-endian
             java.lang.foreign.MemorySegment seg = arena.allocate((long) w.length * Float.BYTES);
             java.lang.foreign.ValueLayout.OfFloat le = java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED
