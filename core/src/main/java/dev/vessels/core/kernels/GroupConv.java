@@ -84,10 +84,13 @@ public final class GroupConv {
      * there the GEMM measured faster on one layer (ResNeXt152's 8×8 3×3, 16 filters a group: 0.20–0.25
      * vs 0.12–0.14 ms, one thread); they are served anyway: otherwise the GEMM's masked im2col packing
      * serves only those two layers of ResNeXt152, and with a few warm-up predictions it was still
-     * running as C1 code (2 layers: 4 ms a prediction instead of 0.5).
+     * running as C1 code (2 layers: 4 ms a prediction instead of 0.5). Only one K block (K ≤
+     * {@link Gemm#KC}: every grouped layer of ResNeXt, where it was measured): the kernel computes
+     * more, bit for bit (tested), but in a test JVM shared with many other shapes its multi-block
+     * path kept allocating (51 KB a call, never compiled clean in a minute: AllocationFreeTest).
      */
     public static boolean serves(int m, ConvGeometry g) {
-        return m <= MAX_FILTERS && fits(m, g);
+        return m <= MAX_FILTERS && Gemm.kBlocks(g.k()) == 1 && fits(m, g);
     }
 
     /**
@@ -415,11 +418,21 @@ public final class GroupConv {
             for (int i = 0; i < filters; i++) {
                 FloatVector sum = FloatVector.fromArray(S, tile, (vecs * i + j) * L);
                 int at = c0 + i * ldc + off;
+                // Each vector along one path: a vector merged from two branches (a phi) may be boxed
+                // by C2 once both have run (more than one K block), 51 KB a call on a small layer.
                 if (n == L) {
-                    (overwrite ? sum : FloatVector.fromArray(S, c, at).add(sum)).intoArray(c, at);
+                    if (overwrite) {
+                        sum.intoArray(c, at);
+                    } else {
+                        FloatVector.fromArray(S, c, at).add(sum).intoArray(c, at);
+                    }
                 } else {
                     VectorMask<Float> m = VectorMask.fromLong(S, laneBits(0, n));
-                    (overwrite ? sum : FloatVector.fromArray(S, c, at, m).add(sum)).intoArray(c, at, m);
+                    if (overwrite) {
+                        sum.intoArray(c, at, m);
+                    } else {
+                        FloatVector.fromArray(S, c, at, m).add(sum).intoArray(c, at, m);
+                    }
                 }
             }
             x += L;
