@@ -97,7 +97,7 @@ public final class SideBySide {
               --runs         timed Vessels and ORT predictions per configuration (default 5)
               --darknet-runs timed Darknet predictions (default 3; Darknet takes seconds per prediction)
               --warmup       untimed Vessels and ORT predictions first (default 3; Darknet gets 1), then
-                             rounds of every Vessels configuration until one passes with the JIT quiet
+                             rounds of every Vessels configuration until two in a row pass with the JIT quiet
               --executors    Vessels executors to time (default baseline,vessels)
               --no-darknet / --no-ort   leave one comparison out
               --ort-threads  ORT intra-op threads (default 2); compared with Vessels at 1 thread if 1, else 2
@@ -293,16 +293,17 @@ public final class SideBySide {
                 for (int i = 0; i < Math.max(1, warmup); i++) firstOut.put(e.getKey(), e.getValue().predict(input).output());
             }
             if (warmup > 0) {
-                // Then rounds of every configuration until one passes with the JIT compiler quiet: at two
+                // Then rounds of every configuration until two in a row pass with the JIT compiler quiet: at two
                 // threads it competes with the prediction for the two cores and finishes late (JitWatch).
                 JitWatch jit = new JitWatch();
-                int extra = 0;
+                int extra = 0, quiet = 0;
                 long compiled;
                 do {
                     for (Executor ex : vs.values()) ex.predict(input);
                     extra++;
                     compiled = jit.compiledMillis();
-                } while (compiled >= JitWatch.QUIET_MILLIS && extra < MAX_JIT_ROUNDS);
+                    quiet = compiled < JitWatch.QUIET_MILLIS ? quiet + 1 : 0;
+                } while (quiet < JitWatch.QUIET_RUNS && extra < MAX_JIT_ROUNDS);
                 progress("%s: JIT quiet (%d ms compiling in the last round) after %d more warm-up round(s)", m, compiled, extra);
             }
             float[][] ortOut = null;

@@ -42,8 +42,8 @@ public final class BenchCommand implements Callable<Integer> {
     int warmup;
 
     @Option(names = "--jit-warmup", paramLabel = "N", defaultValue = "50",
-            description = {"After the --warmup predictions, more untimed ones until one passes with the JIT compiler"
-                    + " quiet (under 5 ms compiling), at most N (default ${DEFAULT-VALUE}; 0: off). At two threads the"
+            description = {"After the --warmup predictions, more untimed ones until two in a row pass with the JIT"
+                    + " compiler quiet (under 5 ms compiling each), at most N (default ${DEFAULT-VALUE}; 0: off). At two threads the"
                     + " compiler competes with the prediction for the cores and finishes late: ResNet152 needs ~10"
                     + " predictions in a fresh JVM."})
     int jitWarmup;

@@ -13,11 +13,16 @@ import java.util.function.LongSupplier;
  * threads, five warm-ups first): the predictions during which the JIT compiled for 30–70 ms took
  * 159–189 ms, and every one after it fell quiet (≤ 7 ms) took 135–145 ms; at one thread the
  * compiler has a core to itself and there is no such tail. So benchmarks warm up for at least the
- * requested predictions and then until one passes with the compiler (nearly) quiet.
+ * requested predictions and then until two in a row pass with the compiler (nearly) quiet.
  */
 public final class JitWatch {
     /** Compilation during one prediction below which the JIT counts as quiet. */
     public static final long QUIET_MILLIS = 5;
+    /**
+     * Consecutive quiet predictions that end a warm-up: the JIT pauses (WarmupTrace, ResNet152 at
+     * two threads: 5, 7, 8 ms during predictions 3–5, then 34, 75, 28, 34 ms, then quiet for good).
+     */
+    public static final int QUIET_RUNS = 2;
 
     private final LongSupplier totalMillis; // the JVM's total compilation time so far; null: not reported
     private long last;
@@ -51,8 +56,8 @@ public final class JitWatch {
     }
 
     /**
-     * Runs {@code prediction} {@code min} times, then again until one run sees less than
-     * {@link #QUIET_MILLIS} of compilation, at most {@code maxExtra} more times. {@code min = 0}
+     * Runs {@code prediction} {@code min} times, then again until {@link #QUIET_RUNS} runs in a row
+     * see less than {@link #QUIET_MILLIS} of compilation each, at most {@code maxExtra} more times. {@code min = 0}
      * runs nothing (a cold measurement).
      *
      * @return how many times it ran
@@ -67,11 +72,12 @@ public final class JitWatch {
         int done = min;
         if (!watch.supported()) return done;
         watch.compiledMillis();
-        // At least one watched run (when allowed), so a compiler still busy from the minimum is caught.
-        for (int extra = 0; extra < maxExtra; extra++) {
+        // Watched runs (when allowed), so a compiler still busy from the minimum is caught.
+        int quiet = 0;
+        for (int extra = 0; extra < maxExtra && quiet < QUIET_RUNS; extra++) {
             prediction.run();
             done++;
-            if (watch.compiledMillis() < QUIET_MILLIS) break;
+            quiet = watch.compiledMillis() < QUIET_MILLIS ? quiet + 1 : 0;
         }
         return done;
     }

@@ -26,16 +26,17 @@ class JitWatchTest {
 
     @Test
     void warmsUpUntilARunPassesWithTheCompilerQuiet() {
-        // Three asked for; the compiler is busy through the fifth run and quiet in the sixth.
-        FakeJit jit = new FakeJit(900, 300, 120, 60, 30, 2, 0, 0);
+        // Three asked for; the compiler is busy through the fifth run, pauses in the sixth, busy again
+        // in the seventh, then quiet in the eighth and ninth: two quiet runs in a row end it.
+        FakeJit jit = new FakeJit(900, 300, 120, 60, 30, 2, 40, 0, 1, 0, 0);
         int done = JitWatch.warmUp(3, 50, jit::predict, new JitWatch(jit.total::get));
-        assertThat(done).isEqualTo(6).isEqualTo(jit.runs.get());
+        assertThat(done).isEqualTo(9).isEqualTo(jit.runs.get());
     }
 
     @Test
-    void watchesOneRunBeyondTheMinimumEvenWhenQuiet() {
+    void watchesTwoRunsBeyondTheMinimumEvenWhenQuiet() {
         FakeJit jit = new FakeJit();
-        assertThat(JitWatch.warmUp(3, 50, jit::predict, new JitWatch(jit.total::get))).isEqualTo(4);
+        assertThat(JitWatch.warmUp(3, 50, jit::predict, new JitWatch(jit.total::get))).isEqualTo(5);
     }
 
     @Test
