@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Activations#apply}, so fused and unfused results are bit-identical.
  *
  * <p>Optionally a residual follows ({@link #setResidual}): a same-shape {@code [shortcut]},
- * act(alpha·y + beta·from), with exactly {@link Shortcut#addActivate}'s operations, applied by
+ * act(alpha·y + beta·from), computed by {@link Shortcut#addActivate}'s own code, applied by
  * {@link Gemm} to each finished block of C (still in L2) after the tiles' epilogue, so a
  * convolution can write its shortcut's output without the shortcut's own pass over the tensors.
  *
@@ -178,54 +178,10 @@ public final class Epilogue {
     }
 
     /**
-     * c[off, off+n) = act(alpha·c + beta·from) with {@link Shortcut}'s operations (x + from when
-     * alpha = beta = 1, else alpha·x + beta·from: multiply, multiply, add, no FMA), then the
-     * activation: linear, leaky and relu in the same vector pass with {@link Activations}' exact
-     * operations (relu as x·0 where not x &gt; 0: the same bits as its x·(0 or 1)), the others after.
+     * c[off, off+n) = act(alpha·c + beta·from): {@link Shortcut}'s own residual pass on this row,
+     * so the fused shortcut is the unfused one's arithmetic by construction.
      */
     private void residual(float[] c, int off, int n) {
-        float[] f = resFrom;
-        int d = resDelta, end = off + n, vend = off + n / L * L, i = off;
-        float alpha = resAlpha, beta = resBeta;
-        Activation act = resAct;
-        boolean unit = alpha == 1 && beta == 1;
-        boolean leaky = act == Activation.LEAKY, relu = act == Activation.RELU;
-        // One loop per case, each vector computed along one path: C2 may box vectors merged from
-        // branches (a phi), which would cost more than the shortcut pass this saves.
-        if (unit && leaky) {
-            for (; i < vend; i += L) {
-                FloatVector v = FloatVector.fromArray(S, c, i).add(FloatVector.fromArray(S, f, i + d));
-                v.mul(.1f).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(c, i);
-            }
-        } else if (unit && relu) {
-            for (; i < vend; i += L) {
-                FloatVector v = FloatVector.fromArray(S, c, i).add(FloatVector.fromArray(S, f, i + d));
-                v.mul(0f).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(c, i);
-            }
-        } else if (unit) {
-            for (; i < vend; i += L) {
-                FloatVector.fromArray(S, c, i).add(FloatVector.fromArray(S, f, i + d)).intoArray(c, i);
-            }
-        } else if (leaky) {
-            for (; i < vend; i += L) {
-                FloatVector v = FloatVector.fromArray(S, c, i).mul(alpha).add(FloatVector.fromArray(S, f, i + d).mul(beta));
-                v.mul(.1f).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(c, i);
-            }
-        } else if (relu) {
-            for (; i < vend; i += L) {
-                FloatVector v = FloatVector.fromArray(S, c, i).mul(alpha).add(FloatVector.fromArray(S, f, i + d).mul(beta));
-                v.mul(0f).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(c, i);
-            }
-        } else {
-            for (; i < vend; i += L) {
-                FloatVector.fromArray(S, c, i).mul(alpha).add(FloatVector.fromArray(S, f, i + d).mul(beta)).intoArray(c, i);
-            }
-        }
-        for (; i < end; i++) c[i] = unit ? c[i] + f[i + d] : alpha * c[i] + beta * f[i + d];
-        if (leaky || relu || act == Activation.LINEAR) {
-            if (vend < end) Activations.apply(act, c, vend, end - vend); // the scalar tail
-        } else {
-            Activations.apply(act, c, off, n);
-        }
+        Shortcut.addActivateRange(c, 0, resFrom, resDelta, resAlpha, resBeta, resAct, c, 0, off, off + n);
     }
 }

@@ -61,7 +61,8 @@ public final class Shortcut {
     /** Floats per pass: the sums are activated while still in L1. */
     private static final int BLOCK = 4096;
 
-    private static void addActivateRange(float[] x, int xOff, float[] add, int addOff, float alpha, float beta,
+    /** out[i] = act(alpha·x[i] + beta·add[i]) for i in [from, to), offsets added; also {@link Epilogue}'s fused residual. */
+    static void addActivateRange(float[] x, int xOff, float[] add, int addOff, float alpha, float beta,
                                          Activation act, float[] out, int outOff, int from, int to) {
         boolean unit = alpha == 1 && beta == 1;
         for (int b0 = from; b0 < to; b0 += BLOCK) {
