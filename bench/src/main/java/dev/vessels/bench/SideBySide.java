@@ -295,16 +295,10 @@ public final class SideBySide {
             if (warmup > 0) {
                 // Then rounds of every configuration until two in a row pass with the JIT compiler quiet: at two
                 // threads it competes with the prediction for the two cores and finishes late (JitWatch).
-                JitWatch jit = new JitWatch();
-                int extra = 0, quiet = 0;
-                long compiled;
-                do {
+                int extra = new JitWatch().untilQuiet(MAX_JIT_ROUNDS, () -> {
                     for (Executor ex : vs.values()) ex.predict(input);
-                    extra++;
-                    compiled = jit.compiledMillis();
-                    quiet = compiled < JitWatch.QUIET_MILLIS ? quiet + 1 : 0;
-                } while (quiet < JitWatch.QUIET_RUNS && extra < MAX_JIT_ROUNDS);
-                progress("%s: JIT quiet (%d ms compiling in the last round) after %d more warm-up round(s)", m, compiled, extra);
+                });
+                progress("%s: %d more warm-up round(s) until the JIT was quiet (at most %d)", m, extra, MAX_JIT_ROUNDS);
             }
             float[][] ortOut = null;
             if (ortModel != null) for (int i = 0; i < Math.max(1, warmup); i++) ortOut = ortModel.run(input, net.input());

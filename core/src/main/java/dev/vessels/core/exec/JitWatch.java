@@ -69,15 +69,25 @@ public final class JitWatch {
     static int warmUp(int min, int maxExtra, Runnable prediction, JitWatch watch) {
         if (min <= 0) return 0;
         for (int i = 0; i < min; i++) prediction.run();
-        int done = min;
-        if (!watch.supported()) return done;
-        watch.compiledMillis();
-        // Watched runs (when allowed), so a compiler still busy from the minimum is caught.
-        int quiet = 0;
-        for (int extra = 0; extra < maxExtra && quiet < QUIET_RUNS; extra++) {
-            prediction.run();
+        // Then watched runs (when allowed), so a compiler still busy from the minimum is caught.
+        return min + watch.untilQuiet(maxExtra, prediction);
+    }
+
+    /**
+     * Runs {@code run} until {@link #QUIET_RUNS} runs in a row see less than {@link #QUIET_MILLIS}
+     * of compilation each, at most {@code max} times (none where the JVM does not report its
+     * compilation time).
+     *
+     * @return how many times it ran
+     */
+    public int untilQuiet(int max, Runnable run) {
+        if (!supported()) return 0;
+        compiledMillis();
+        int done = 0, quiet = 0;
+        while (done < max && quiet < QUIET_RUNS) {
+            run.run();
             done++;
-            quiet = watch.compiledMillis() < QUIET_MILLIS ? quiet + 1 : 0;
+            quiet = compiledMillis() < QUIET_MILLIS ? quiet + 1 : 0;
         }
         return done;
     }

@@ -55,6 +55,15 @@ class JitWatchTest {
     }
 
     @Test
+    void untilQuietCountsOnlyTheWatchedRuns() {
+        // What SideBySide calls after its own warm-up: busy, quiet, busy, quiet, quiet.
+        FakeJit jit = new FakeJit(40, 1, 60, 0, 2, 0);
+        assertThat(new JitWatch(jit.total::get).untilQuiet(30, jit::predict)).isEqualTo(5);
+        assertThat(new JitWatch(jit.total::get).untilQuiet(0, jit::predict)).isZero();
+        assertThat(jit.runs).hasValue(5); // a budget of none runs nothing
+    }
+
+    @Test
     void withoutACompilationClockRunsTheMinimum() {
         FakeJit jit = new FakeJit(50, 50, 50, 50);
         JitWatch blind = new JitWatch(null);
