@@ -69,6 +69,21 @@ class GroupConvTest {
     }
 
     /**
+     * Layers serve it only where their K is one K block (the measured ResNeXt case): a 16-filter
+     * group of 32 channels (K = 288, AllocationFreeTest's) stays on the GEMM, as does a group of more
+     * than {@link GroupConv#MAX_FILTERS} filters; the kernel itself still computes both (above).
+     */
+    @Test
+    void servesOneKBlockOfFewFilters() {
+        ConvGeometry k144 = new ConvGeometry(16, 8, 8, 3, 3, 1, 1, 1, 1, 8, 8);
+        ConvGeometry k288 = new ConvGeometry(32, 10, 10, 3, 3, 1, 1, 1, 1, 10, 10);
+        assertThat(Gemm.kBlocks(k288.k())).isEqualTo(2);
+        assertThat(GroupConv.serves(16, k144)).isTrue();
+        assertThat(GroupConv.serves(16, k288)).isFalse();
+        assertThat(GroupConv.serves(GroupConv.MAX_FILTERS + 1, k144)).isFalse();
+    }
+
+    /**
      * Stride 2 on every width from 1 to 70 (3×3 pad 1 and 5×5 pad 2): odd widths make the last
      * output's taps reach the right padding, in either of the two vectors a phase split loads.
      */
