@@ -958,6 +958,15 @@ public final class Gemm {
         }
     }
 
+    /** Experimental switch: tiles row by row (A micro-panel kept, B panels streamed) when kc is small. */
+    static boolean tileRows = !"false".equals(System.getProperty("vessels.gemm.tileRows"));
+    static boolean fusedStore = !"false".equals(System.getProperty("vessels.gemm.fusedStore"));
+    static int tileRowsMaxK = Integer.getInteger("vessels.gemm.tileRowsMaxK", 128);
+
+    private static boolean rowOrder(int kc) {
+        return tileRows && kc <= tileRowsMaxK;
+    }
+
     /**
      * C[mc×nc] (+)= packed A · packed B over one K block. All hot loops are in this one method so
      * C2 keeps the 16 accumulators in registers (no calls, no allocation).
@@ -970,15 +979,18 @@ public final class Gemm {
     /** {@link #macroKernel} on the block's columns [jr0, nc) only ({@code jr0} a multiple of NR). */
     static void macroKernel(int mc, int jr0, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
                             boolean overwrite, float[] tile, Epilogue e, int eRow0) {
-        for (int jr = jr0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr);
-            int bBase = jr / NR * kc * NR;
-            if (nr <= L) {
-                // A last panel at most one vector wide (N = 196, 784, 5776 …): half the FMAs.
-                narrowPanel(mc, kc, ap, bp, bBase, c, cOff + jr, ldc, nr, overwrite, tile, e, eRow0);
-                continue;
-            }
-            for (int ir = 0; ir < mc; ir += MR) {
+        int rem = (nc - jr0) % NR, jEnd = rem > 0 && rem <= L ? nc - rem : nc; // [jEnd, nc): a narrow last panel
+        if (jEnd < nc) {
+            // A last panel at most one vector wide (N = 196, 784, 5776 …): half the FMAs.
+            narrowPanel(mc, kc, ap, bp, jEnd / NR * kc * NR, c, cOff + jEnd, ldc, nc - jEnd, overwrite, tile, e, eRow0);
+        }
+        boolean rows = rowOrder(kc);
+        int nJ = (jEnd - jr0 + NR - 1) / NR, nI = (mc + MR - 1) / MR;
+        for (int outer = 0, no = rows ? nI : nJ, ni = rows ? nJ : nI; outer < no; outer++) {
+            for (int inner = 0; inner < ni; inner++) {
+                int ir = (rows ? outer : inner) * MR, jr = jr0 + (rows ? inner : outer) * NR;
+                int nr = Math.min(NR, nc - jr);
+                int bBase = jr / NR * kc * NR;
                 int mr = Math.min(MR, mc - ir);
                 int aBase = ir / MR * kc * MR;
                 FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
@@ -1063,14 +1075,18 @@ public final class Gemm {
                 }
             }
         }
-        for (int jr = jr0; jr < nc; jr += NR) {
-            int nr = Math.min(NR, nc - jr);
-            int bBase = jr / NR * kc * NR;
-            if (nr <= L) {
-                narrowPanelDirect(mc, kc, a, aOff, lda, edge, bp, bBase, c, cOff + jr, ldc, nr, overwrite, tile, e, eRow0);
-                continue;
-            }
-            for (int ir = 0; ir < mc; ir += MR) {
+        int rem = (nc - jr0) % NR, jEnd = rem > 0 && rem <= L ? nc - rem : nc; // [jEnd, nc): a narrow last panel
+        if (jEnd < nc) {
+            narrowPanelDirect(mc, kc, a, aOff, lda, edge, bp, jEnd / NR * kc * NR, c, cOff + jEnd, ldc, nc - jEnd, overwrite,
+                    tile, e, eRow0);
+        }
+        boolean rows = rowOrder(kc);
+        int nJ = (jEnd - jr0 + NR - 1) / NR, nI = (mc + MR - 1) / MR;
+        for (int outer = 0, no = rows ? nI : nJ, ni = rows ? nJ : nI; outer < no; outer++) {
+            for (int inner = 0; inner < ni; inner++) {
+                int ir = (rows ? outer : inner) * MR, jr = jr0 + (rows ? inner : outer) * NR;
+                int nr = Math.min(NR, nc - jr);
+                int bBase = jr / NR * kc * NR;
                 int mr = Math.min(MR, mc - ir);
                 float[] aa = ir < mFull ? a : edge;
                 int ld = ir < mFull ? lda : kc;
@@ -1212,6 +1228,10 @@ public final class Gemm {
     private static void storeTile(float[] tile, float[] c, int ci, int ldc, int mr, int nr, boolean overwrite, Epilogue e,
                                   int eRow0) {
         if (nr == NR) {
+            if (e != null && fusedStore && e.storesTiles()) {
+                e.storeTile(tile, c, ci, ldc, eRow0, mr, overwrite);
+                return;
+            }
             for (int r = 0; r < mr; r++, ci += ldc) {
                 FloatVector t0 = FloatVector.fromArray(S, tile, r * NR), t1 = FloatVector.fromArray(S, tile, r * NR + L);
                 if (!overwrite) {

@@ -1,0 +1,102 @@
+package dev.vessels.core.kernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.lang.reflect.Field;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+import dev.vessels.core.exec.Parallel;
+import dev.vessels.core.layers.Activation;
+
+/**
+ * One network's pointwise convolutions (batch norm + leaky epilogue, optionally a fused residual)
+ * as {@code Gemm.gemm} calls, A from a little-endian memory segment as a mapped weights file gives
+ * it (or a float[]), with {@link Gemm}'s package-private switches flipped in the same JVM: per
+ * round, every variant once, alternating, so a loaded machine disturbs all variants alike. Prints
+ * per shape and variant the median and best of the rounds (one thread: CPU time; more: wall).
+ * Rotating copies of B and C (8 each) so they come from the caches as in a network, not from L1.
+ * {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.vessels.core.kernels.SmallShapeProbe
+ * THREADS ROUNDS SWITCHES SHAPE...}: SWITCHES a comma list of static boolean fields of Gemm (each
+ * variant flips one; {@code -} for none), SHAPE {@code M:K:N[:arr][:res][:noepi]}.
+ */
+public final class SmallShapeProbe {
+    public static void main(String[] args) throws Exception {
+        int threads = Integer.parseInt(args[0]), rounds = Integer.parseInt(args[1]);
+        List<Field> switches = new ArrayList<>();
+        if (!args[2].equals("-")) {
+            for (String f : args[2].split(",")) {
+                Field fd = Gemm.class.getDeclaredField(f);
+                fd.setAccessible(true);
+                switches.add(fd);
+            }
+        }
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        java.util.function.LongSupplier clock = threads == 1 ? mx::getCurrentThreadCpuTime : System::nanoTime;
+        try (Parallel par = threads == 1 ? Parallel.SERIAL : new Parallel(threads); Arena arena = Arena.ofShared()) {
+            for (int si = 3; si < args.length; si++) {
+                String[] f = args[si].split(":");
+                int m = Integer.parseInt(f[0]), k = Integer.parseInt(f[1]), n = Integer.parseInt(f[2]);
+                List<String> opts = Arrays.asList(f).subList(3, f.length);
+                boolean arr = opts.contains("arr"), res = opts.contains("res"), epi = !opts.contains("noepi");
+                Random r = new Random(1);
+                float[] a = new float[m * k], p = new float[4 * m]; // A [m][k]; batch norm [scale|mean|var|bias]
+                for (int i = 0; i < a.length; i++) a[i] = r.nextFloat() - .5f;
+                for (int i = 0; i < p.length; i++) p[i] = r.nextFloat() + .1f;
+                MemorySegment seg = arena.allocate((long) a.length * 4, 64);
+                for (int i = 0; i < a.length; i++) seg.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4L * i, a[i]);
+                int R = 8;
+                float[][] b = new float[R][k * n], c = new float[R][m * n], from = new float[R][res ? m * n : 0];
+                for (float[] x : b) for (int i = 0; i < x.length; i++) x[i] = r.nextFloat() - .5f;
+                for (float[] x : from) for (int i = 0; i < x.length; i++) x[i] = r.nextFloat() - .5f;
+                int variants = 1 + switches.size();
+                double flops = 2.0 * m * n * k;
+                int reps = (int) Math.max(4, Math.min(200, 2e8 / flops));
+                double[][] ms = new double[variants][rounds];
+                float[][] ref = new float[variants][];
+                for (int round = -3; round < rounds; round++) {
+                    for (int v = 0; v < variants; v++) {
+                        Field sw = v == 0 ? null : switches.get(v - 1);
+                        boolean old = sw != null && sw.getBoolean(null);
+                        if (sw != null) sw.setBoolean(null, !old);
+                        long t0 = clock.getAsLong();
+                        for (int q = 0; q < reps; q++) {
+                            int x = q % R;
+                            Epilogue e = null;
+                            if (epi) {
+                                e = Epilogue.forThisThread().setBatchNorm(p, 0, m, 2 * m, 3 * m, m, Activation.LEAKY);
+                                if (res) e.setResidual(from[x], 0, 1, 1, Activation.LINEAR);
+                            }
+                            if (arr) {
+                                Gemm.gemm(m, n, k, a, 0, k, b[x], 0, n, c[x], 0, n, false, par, e, 0);
+                            } else {
+                                Gemm.gemm(m, n, k, seg, 0, k, b[x], 0, n, c[x], 0, n, false, par, e, 0);
+                            }
+                            if (e != null) e.clearResidual();
+                        }
+                        long t = clock.getAsLong() - t0;
+                        if (sw != null) sw.setBoolean(null, old);
+                        if (round >= 0) ms[v][round] = t / 1e6 / reps;
+                        if (round == -1) ref[v] = c[(reps - 1) % R].clone();
+                    }
+                }
+                for (int v = 0; v < variants; v++) {
+                    double[] s = ms[v].clone();
+                    Arrays.sort(s);
+                    String name = v == 0 ? "default" : "flip " + switches.get(v - 1).getName();
+                    boolean same = Arrays.equals(ref[v], ref[0]);
+                    System.out.printf(Locale.ROOT, "M=%d K=%d N=%d%s%s%s %dT %-24s median %.3f ms (%.1f GFLOP/s) best %.3f (%.1f)%s%n",
+                            m, k, n, arr ? " arr" : " seg", res ? " res" : "", epi ? "" : " noepi", threads, name, s[rounds / 2],
+                            flops / s[rounds / 2] / 1e6, s[0], flops / s[0] / 1e6, same ? "" : "  RESULTS DIFFER");
+                }
+            }
+        }
+    }
+}
