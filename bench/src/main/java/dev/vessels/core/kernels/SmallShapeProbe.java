@@ -22,7 +22,7 @@ import dev.vessels.core.layers.Activation;
  * it (or a float[]), with {@link Gemm}'s package-private switches flipped in the same JVM: per
  * round, every variant once, alternating, so a loaded machine disturbs all variants alike. Prints
  * per shape and variant the median and best of the rounds (one thread: CPU time; more: wall).
- * Rotating copies of B and C (8 each) so they come from the caches as in a network, not from L1.
+ * The shapes twice, timed the second time (all code compiled). Rotating copies of B and C (8 each) so they come from the caches as in a network, not from L1.
  * {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.vessels.core.kernels.SmallShapeProbe
  * THREADS ROUNDS SWITCHES SHAPE...}: SWITCHES a comma list of static boolean fields of Gemm (each
  * variant flips one; {@code -} for none), SHAPE {@code M:K:N[:arr][:res][:noepi]}.
@@ -41,7 +41,8 @@ public final class SmallShapeProbe {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         java.util.function.LongSupplier clock = threads == 1 ? mx::getCurrentThreadCpuTime : System::nanoTime;
         try (Parallel par = threads == 1 ? Parallel.SERIAL : new Parallel(threads); Arena arena = Arena.ofShared()) {
-            for (int si = 3; si < args.length; si++) {
+            // Two passes over the shapes, the first unprinted: every shape's code compiled before any is timed.
+            for (int pass = 0; pass < 2; pass++) for (int si = 3; si < args.length; si++) {
                 String[] f = args[si].split(":");
                 int m = Integer.parseInt(f[0]), k = Integer.parseInt(f[1]), n = Integer.parseInt(f[2]);
                 List<String> opts = Arrays.asList(f).subList(3, f.length);
@@ -87,7 +88,7 @@ public final class SmallShapeProbe {
                         if (round == -1) ref[v] = c[(reps - 1) % R].clone();
                     }
                 }
-                for (int v = 0; v < variants; v++) {
+                for (int v = 0; v < variants && pass == 1; v++) {
                     double[] s = ms[v].clone();
                     Arrays.sort(s);
                     String name = v == 0 ? "default" : "flip " + switches.get(v - 1).getName();

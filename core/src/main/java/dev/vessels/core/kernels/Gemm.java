@@ -455,10 +455,10 @@ public final class Gemm {
                         }
                         if (hi <= lo) continue;
                         if (direct) {
-                            macroKernelDirect(mc, lo, hi, kc, a, ao + ic * lda, lda, bp, c, co + ic * ldc, ldc, overwrite, s.tile,
+                            macroKernelDirect(mc, lo, hi, kc, a, ao + ic * lda, lda, bp, 0, c, co + ic * ldc, ldc, overwrite, s.tile,
                                     s.edgeA, fin, eRow0 + ic);
                         } else {
-                            macroKernel(mc, lo, hi, kc, s.a, bp, c, co + ic * ldc, ldc, overwrite, s.tile, fin, eRow0 + ic);
+                            macroKernel(mc, lo, hi, kc, s.a, bp, 0, c, co + ic * ldc, ldc, overwrite, s.tile, fin, eRow0 + ic);
                         }
                     }
                     if (fin != null) fin.residualBlock(c, co + ic * ldc, ldc, mc, nc); // both halves: all nc columns
@@ -561,6 +561,12 @@ public final class Gemm {
         aOff -= kBlockStart(k, q0); // so that A's column p is at aOff + p, as when all of A is given
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
+            int ncPad = (nc + NR - 1) / NR * NR;
+            if (kInner && q1 - q0 > 1 && kInnerFits(nc, kBlockStart(k, q1) - kBlockStart(k, q0))) {
+                kBlocksInner(m, n, nc, ncPad, k, q0, q1, a, aSeg, aOff, lda, b, bOff, ldb, g, col0, jc, c, cOff, ldc, accumulate,
+                        e, eRow0, s);
+                continue;
+            }
             for (int q = q0; q < q1; q++) {
                 int p0 = kBlockStart(k, q), p1 = kBlockStart(k, q + 1);
                 int kc = p1 - p0;
@@ -572,6 +578,58 @@ public final class Gemm {
                 boolean overwrite = q == 0 && !accumulate;
                 Epilogue fin = q == kb - 1 ? e : null; // only once C is final
                 rowBlocks(0, m, n, nc, kc, a, aSeg, aOff + p0, lda, s.b, c, cOff + jc, ldc, overwrite, s, fin, eRow0);
+            }
+        }
+    }
+
+    /** {@code -Dvessels.gemm.kInner=false}: K blocks outermost even where all of B's fit the scratch (A/B runs). */
+    static boolean kInner = !"false".equals(System.getProperty("vessels.gemm.kInner"));
+
+    /** Whether the packed B of {@code depth} rows of K and {@code nc} columns (one column block) fits the scratch. */
+    static boolean kInnerFits(int nc, int depth) {
+        return (long) depth * ((nc + NR - 1) / NR * NR) <= (long) KC * NC;
+    }
+
+    /**
+     * {@link #blocked}'s column block at {@code jc} (nc columns, {@code ncPad} with the last panel's
+     * padding) when the packed B of all its K blocks [q0, q1) fits the scratch (narrow maps: N = 64
+     * up to K = 4096): B packed once, block after block ({@code (p0 − base)·ncPad} floats in), then
+     * per MC block of rows every K block in order. So each block of A rows (the weights, read from
+     * memory) is read as one run of whole rows instead of one K block's piece of every row per pass
+     * over B. Every element of C gets the same operations in the same order as in {@link #blocked}:
+     * per K block an FMA chain, the blocks in order, the epilogue with the last.
+     */
+    private static void kBlocksInner(int m, int n, int nc, int ncPad, int k, int q0, int q1, float[] a, MemorySegment aSeg,
+                                     int aOff, int lda, float[] b, int bOff, int ldb, ConvGeometry g, int col0, int jc,
+                                     float[] c, int cOff, int ldc, boolean accumulate, Epilogue e, int eRow0, Scratch s) {
+        int kb = kBlocks(k), base = kBlockStart(k, q0);
+        for (int q = q0; q < q1; q++) {
+            int p0 = kBlockStart(k, q), kc = kBlockStart(k, q + 1) - p0, d = (p0 - base) * ncPad;
+            if (g == null) {
+                packB(kc, nc, b, bOff + p0 * ldb + jc, ldb, s.b, d);
+            } else {
+                packConvB(kc, nc, p0, col0 + jc, b, bOff, g, s, s.b, d);
+            }
+        }
+        boolean direct = aSeg == null && n < DIRECT_A_MAX_N;
+        for (int ic = 0; ic < m; ic += MC) {
+            int mc = Math.min(MC, m - ic), co = cOff + jc + ic * ldc;
+            for (int q = q0; q < q1; q++) {
+                int p0 = kBlockStart(k, q), kc = kBlockStart(k, q + 1) - p0, d = (p0 - base) * ncPad;
+                int ao = aOff + p0 + ic * lda; // aOff: A's column 0 (blocked shifted it)
+                boolean overwrite = q == 0 && !accumulate;
+                Epilogue fin = q == kb - 1 ? e : null;
+                if (direct) {
+                    macroKernelDirect(mc, 0, nc, kc, a, ao, lda, s.b, d, c, co, ldc, overwrite, s.tile, s.edgeA, fin, eRow0 + ic);
+                } else {
+                    if (aSeg != null) {
+                        packA(mc, kc, aSeg, ao, lda, s.a);
+                    } else {
+                        packA(mc, kc, a, ao, lda, s.a);
+                    }
+                    macroKernel(mc, 0, nc, kc, s.a, s.b, d, c, co, ldc, overwrite, s.tile, fin, eRow0 + ic);
+                }
+                if (fin != null) fin.residualBlock(c, co, ldc, mc, nc);
             }
         }
     }
@@ -973,16 +1031,19 @@ public final class Gemm {
      */
     static void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
                             boolean overwrite, float[] tile, Epilogue e, int eRow0) {
-        macroKernel(mc, 0, nc, kc, ap, bp, c, cOff, ldc, overwrite, tile, e, eRow0);
+        macroKernel(mc, 0, nc, kc, ap, bp, 0, c, cOff, ldc, overwrite, tile, e, eRow0);
     }
 
-    /** {@link #macroKernel} on the block's columns [jr0, nc) only ({@code jr0} a multiple of NR). */
-    static void macroKernel(int mc, int jr0, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
+    /**
+     * {@link #macroKernel} on the block's columns [jr0, nc) only ({@code jr0} a multiple of NR), the
+     * block's panels at {@code bp0} in {@code bp}.
+     */
+    static void macroKernel(int mc, int jr0, int nc, int kc, float[] ap, float[] bp, int bp0, float[] c, int cOff, int ldc,
                             boolean overwrite, float[] tile, Epilogue e, int eRow0) {
         int rem = (nc - jr0) % NR, jEnd = rem > 0 && rem <= L ? nc - rem : nc; // [jEnd, nc): a narrow last panel
         if (jEnd < nc) {
             // A last panel at most one vector wide (N = 196, 784, 5776 …): half the FMAs.
-            narrowPanel(mc, kc, ap, bp, jEnd / NR * kc * NR, c, cOff + jEnd, ldc, nc - jEnd, overwrite, tile, e, eRow0);
+            narrowPanel(mc, kc, ap, bp, bp0 + jEnd / NR * kc * NR, c, cOff + jEnd, ldc, nc - jEnd, overwrite, tile, e, eRow0);
         }
         boolean rows = rowOrder(kc);
         int nJ = (jEnd - jr0 + NR - 1) / NR, nI = (mc + MR - 1) / MR;
@@ -990,7 +1051,7 @@ public final class Gemm {
             for (int inner = 0; inner < ni; inner++) {
                 int ir = (rows ? outer : inner) * MR, jr = jr0 + (rows ? inner : outer) * NR;
                 int nr = Math.min(NR, nc - jr);
-                int bBase = jr / NR * kc * NR;
+                int bBase = bp0 + jr / NR * kc * NR;
                 int mr = Math.min(MR, mc - ir);
                 int aBase = ir / MR * kc * MR;
                 FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
@@ -1059,12 +1120,13 @@ public final class Gemm {
      */
     static void macroKernelDirect(int mc, int nc, int kc, float[] a, int aOff, int lda, float[] bp, float[] c, int cOff,
                                   int ldc, boolean overwrite, float[] tile, float[] edge, Epilogue e, int eRow0) {
-        macroKernelDirect(mc, 0, nc, kc, a, aOff, lda, bp, c, cOff, ldc, overwrite, tile, edge, e, eRow0);
+        macroKernelDirect(mc, 0, nc, kc, a, aOff, lda, bp, 0, c, cOff, ldc, overwrite, tile, edge, e, eRow0);
     }
 
-    /** {@link #macroKernelDirect} on the block's columns [jr0, nc) only ({@code jr0} a multiple of NR). */
-    static void macroKernelDirect(int mc, int jr0, int nc, int kc, float[] a, int aOff, int lda, float[] bp, float[] c,
-                                  int cOff, int ldc, boolean overwrite, float[] tile, float[] edge, Epilogue e, int eRow0) {
+    /** {@link #macroKernelDirect} on the block's columns [jr0, nc) only, as {@link #macroKernel}'s variant. */
+    static void macroKernelDirect(int mc, int jr0, int nc, int kc, float[] a, int aOff, int lda, float[] bp, int bp0,
+                                  float[] c, int cOff, int ldc, boolean overwrite, float[] tile, float[] edge, Epilogue e,
+                                  int eRow0) {
         int mFull = mc / MR * MR;
         if (mFull < mc) {
             for (int r = 0; r < MR; r++) {
@@ -1077,7 +1139,7 @@ public final class Gemm {
         }
         int rem = (nc - jr0) % NR, jEnd = rem > 0 && rem <= L ? nc - rem : nc; // [jEnd, nc): a narrow last panel
         if (jEnd < nc) {
-            narrowPanelDirect(mc, kc, a, aOff, lda, edge, bp, jEnd / NR * kc * NR, c, cOff + jEnd, ldc, nc - jEnd, overwrite,
+            narrowPanelDirect(mc, kc, a, aOff, lda, edge, bp, bp0 + jEnd / NR * kc * NR, c, cOff + jEnd, ldc, nc - jEnd, overwrite,
                     tile, e, eRow0);
         }
         boolean rows = rowOrder(kc);
@@ -1086,7 +1148,7 @@ public final class Gemm {
             for (int inner = 0; inner < ni; inner++) {
                 int ir = (rows ? outer : inner) * MR, jr = jr0 + (rows ? inner : outer) * NR;
                 int nr = Math.min(NR, nc - jr);
-                int bBase = jr / NR * kc * NR;
+                int bBase = bp0 + jr / NR * kc * NR;
                 int mr = Math.min(MR, mc - ir);
                 float[] aa = ir < mFull ? a : edge;
                 int ld = ir < mFull ? lda : kc;
