@@ -24,18 +24,21 @@ import dev.vessels.core.layers.Activation;
  * per shape and variant the median and best of the rounds (one thread: CPU time; more: wall).
  * The shapes twice, timed the second time (all code compiled). Rotating copies of B and C (8 each) so they come from the caches as in a network, not from L1.
  * {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.vessels.core.kernels.SmallShapeProbe
- * THREADS ROUNDS SWITCHES SHAPE...}: SWITCHES a comma list of static boolean fields of Gemm (each
- * variant flips one; {@code -} for none), SHAPE {@code M:K:N[:arr][:res][:noepi]}.
+ * THREADS ROUNDS SWITCHES SHAPE...}: SWITCHES a comma list of static fields of Gemm, one variant
+ * each: a boolean's name flips it, {@code name=value} sets it ({@code -} for none), SHAPE {@code M:K:N[:arr][:res][:noepi]}.
  */
 public final class SmallShapeProbe {
     public static void main(String[] args) throws Exception {
         int threads = Integer.parseInt(args[0]), rounds = Integer.parseInt(args[1]);
         List<Field> switches = new ArrayList<>();
+        List<String> values = new ArrayList<>(); // null: flip the boolean
         if (!args[2].equals("-")) {
             for (String f : args[2].split(",")) {
-                Field fd = Gemm.class.getDeclaredField(f);
+                String[] nv = f.split("=");
+                Field fd = Gemm.class.getDeclaredField(nv[0]);
                 fd.setAccessible(true);
                 switches.add(fd);
+                values.add(nv.length > 1 ? nv[1] : null);
             }
         }
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
@@ -65,8 +68,17 @@ public final class SmallShapeProbe {
                 for (int round = -3; round < rounds; round++) {
                     for (int v = 0; v < variants; v++) {
                         Field sw = v == 0 ? null : switches.get(v - 1);
-                        boolean old = sw != null && sw.getBoolean(null);
-                        if (sw != null) sw.setBoolean(null, !old);
+                        Object old = sw == null ? null : sw.get(null);
+                        if (sw != null) {
+                            String val = values.get(v - 1);
+                            if (val == null) {
+                                sw.setBoolean(null, !(Boolean) old);
+                            } else if (sw.getType() == int.class) {
+                                sw.setInt(null, Integer.parseInt(val));
+                            } else {
+                                sw.setBoolean(null, Boolean.parseBoolean(val));
+                            }
+                        }
                         long t0 = clock.getAsLong();
                         for (int q = 0; q < reps; q++) {
                             int x = q % R;
@@ -83,7 +95,7 @@ public final class SmallShapeProbe {
                             if (e != null) e.clearResidual();
                         }
                         long t = clock.getAsLong() - t0;
-                        if (sw != null) sw.setBoolean(null, old);
+                        if (sw != null) sw.set(null, old);
                         if (round >= 0) ms[v][round] = t / 1e6 / reps;
                         if (round == -1) ref[v] = c[(reps - 1) % R].clone();
                     }
@@ -91,7 +103,8 @@ public final class SmallShapeProbe {
                 for (int v = 0; v < variants && pass == 1; v++) {
                     double[] s = ms[v].clone();
                     Arrays.sort(s);
-                    String name = v == 0 ? "default" : "flip " + switches.get(v - 1).getName();
+                    String name = v == 0 ? "default" : values.get(v - 1) == null ? "flip " + switches.get(v - 1).getName()
+                            : switches.get(v - 1).getName() + "=" + values.get(v - 1);
                     boolean same = Arrays.equals(ref[v], ref[0]);
                     System.out.printf(Locale.ROOT, "M=%d K=%d N=%d%s%s%s %dT %-24s median %.3f ms (%.1f GFLOP/s) best %.3f (%.1f)%s%n",
                             m, k, n, arr ? " arr" : " seg", res ? " res" : "", epi ? "" : " noepi", threads, name, s[rounds / 2],
