@@ -2,7 +2,8 @@
 # Speed pass 9c's GEMM paths (-Dvessels.gemm.fusedStore, tileRows, kInner) all on (the default) vs
 # all off, in alternating JVM launches of LayerProfile (each pair's first launch alternates too),
 # weights mapped from WEIGHTS (default /tmp/vw/MODEL.weights, as `bin/vessels bench --weights`):
-#   bench/gemm-9c-ab.sh MODEL THREADS PAIRS [WARMUP RUNS [WEIGHTS]]
+#   [SWITCHES="fusedStore tileRows kInner"] bench/gemm-9c-ab.sh MODEL THREADS PAIRS [WARMUP RUNS [WEIGHTS]]
+# (SWITCHES: the ones the "off" side turns off; the default all three).
 # Prints per pair the whole-prediction medians, then per layer kind the medians over the pairs.
 # Needs bench/target/benchmarks.jar (./mvnw -o -q -B -pl bench -am package -DskipTests) and python3.
 set -euo pipefail
@@ -13,9 +14,10 @@ out=$(mktemp -d)
 for p in $(seq 1 "$pairs"); do
     order="on off"; [ $((p % 2)) -eq 0 ] && order="off on" # alternate which side runs first
     for side in $order; do
-        v=true; [ "$side" = off ] && v=false
+        props=()
+        if [ "$side" = off ]; then for sw in ${SWITCHES:-fusedStore tileRows kInner}; do props+=("-Dvessels.gemm.$sw=false"); done; fi
         "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC \
-            -XX:+UseTransparentHugePages -Dvessels.gemm.fusedStore=$v -Dvessels.gemm.tileRows=$v -Dvessels.gemm.kInner=$v \
+            -XX:+UseTransparentHugePages ${props[@]+"${props[@]}"} \
             -cp "$ROOT/bench/target/benchmarks.jar" dev.vessels.bench.LayerProfile "$m" "$t" "$w" "$r" 0 "vessels:$weights" \
             2>/dev/null > "$out/$p-$side.txt"
         echo "load $(cut -d' ' -f1 /proc/loadavg) at $(date -u +%T)" >> "$out/$p-$side.txt"

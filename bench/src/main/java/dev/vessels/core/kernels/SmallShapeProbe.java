@@ -24,21 +24,27 @@ import dev.vessels.core.layers.Activation;
  * per shape and variant the median and best of the rounds (one thread: CPU time; more: wall).
  * The shapes twice, timed the second time (all code compiled). Rotating copies of B and C (8 each) so they come from the caches as in a network, not from L1.
  * {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.vessels.core.kernels.SmallShapeProbe
- * THREADS ROUNDS SWITCHES SHAPE...}: SWITCHES a comma list of static fields of Gemm, one variant
- * each: a boolean's name flips it, {@code name=value} sets it ({@code -} for none), SHAPE {@code M:K:N[:arr][:res][:noepi]}.
+ * THREADS ROUNDS VARIANTS SHAPE...}: VARIANTS a comma list ({@code -} for none) of settings of Gemm's
+ * static switches joined by {@code +}: a boolean's name flips it, {@code name=value} sets it (e.g.
+ * {@code fusedStore,tileRows=false+kInner=false}), SHAPE {@code M:K:N[:arr][:cold][:res][:noepi]}.
  */
 public final class SmallShapeProbe {
     public static void main(String[] args) throws Exception {
         int threads = Integer.parseInt(args[0]), rounds = Integer.parseInt(args[1]);
-        List<Field> switches = new ArrayList<>();
-        List<String> values = new ArrayList<>(); // null: flip the boolean
+        // Variants after the default: each a list of settings (field, value; value null: flip the boolean).
+        List<String> names = new ArrayList<>();
+        List<List<Object[]>> variantsSet = new ArrayList<>();
         if (!args[2].equals("-")) {
-            for (String f : args[2].split(",")) {
-                String[] nv = f.split("=");
-                Field fd = Gemm.class.getDeclaredField(nv[0]);
-                fd.setAccessible(true);
-                switches.add(fd);
-                values.add(nv.length > 1 ? nv[1] : null);
+            for (String v : args[2].split(",")) {
+                List<Object[]> set = new ArrayList<>();
+                for (String f : v.split("\\+")) {
+                    String[] nv = f.split("=");
+                    Field fd = Gemm.class.getDeclaredField(nv[0]);
+                    fd.setAccessible(true);
+                    set.add(new Object[] {fd, nv.length > 1 ? nv[1] : null});
+                }
+                names.add(v.contains("=") || v.contains("+") ? v : "flip " + v);
+                variantsSet.add(set);
             }
         }
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
@@ -54,25 +60,33 @@ public final class SmallShapeProbe {
                 float[] a = new float[m * k], p = new float[4 * m]; // A [m][k]; batch norm [scale|mean|var|bias]
                 for (int i = 0; i < a.length; i++) a[i] = r.nextFloat() - .5f;
                 for (int i = 0; i < p.length; i++) p[i] = r.nextFloat() + .1f;
-                MemorySegment seg = arena.allocate((long) a.length * 4, 64);
-                for (int i = 0; i < a.length; i++) seg.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4L * i, a[i]);
+                // cold: 24 copies of A's segment in turn (48 MB and more), so A comes from memory as a
+                // network's weights do (the LLC does not hold them between layers: session 7's probe).
+                int copies = opts.contains("cold") ? 24 : 1;
+                MemorySegment[] segs = new MemorySegment[copies];
+                for (int x = 0; x < copies; x++) {
+                    segs[x] = arena.allocate((long) a.length * 4, 64);
+                    for (int i = 0; i < a.length; i++) segs[x].set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4L * i, a[i]);
+                }
                 int R = 8;
                 float[][] b = new float[R][k * n], c = new float[R][m * n], from = new float[R][res ? m * n : 0];
                 for (float[] x : b) for (int i = 0; i < x.length; i++) x[i] = r.nextFloat() - .5f;
                 for (float[] x : from) for (int i = 0; i < x.length; i++) x[i] = r.nextFloat() - .5f;
-                int variants = 1 + switches.size();
+                int variants = 1 + variantsSet.size();
                 double flops = 2.0 * m * n * k;
                 int reps = (int) Math.max(4, Math.min(200, 2e8 / flops));
                 double[][] ms = new double[variants][rounds];
                 float[][] ref = new float[variants][];
                 for (int round = -3; round < rounds; round++) {
                     for (int v = 0; v < variants; v++) {
-                        Field sw = v == 0 ? null : switches.get(v - 1);
-                        Object old = sw == null ? null : sw.get(null);
-                        if (sw != null) {
-                            String val = values.get(v - 1);
+                        List<Object[]> set = v == 0 ? List.of() : variantsSet.get(v - 1);
+                        Object[] olds = new Object[set.size()];
+                        for (int i = 0; i < set.size(); i++) {
+                            Field sw = (Field) set.get(i)[0];
+                            String val = (String) set.get(i)[1];
+                            olds[i] = sw.get(null);
                             if (val == null) {
-                                sw.setBoolean(null, !(Boolean) old);
+                                sw.setBoolean(null, !(Boolean) olds[i]);
                             } else if (sw.getType() == int.class) {
                                 sw.setInt(null, Integer.parseInt(val));
                             } else {
@@ -90,12 +104,12 @@ public final class SmallShapeProbe {
                             if (arr) {
                                 Gemm.gemm(m, n, k, a, 0, k, b[x], 0, n, c[x], 0, n, false, par, e, 0);
                             } else {
-                                Gemm.gemm(m, n, k, seg, 0, k, b[x], 0, n, c[x], 0, n, false, par, e, 0);
+                                Gemm.gemm(m, n, k, segs[q % copies], 0, k, b[x], 0, n, c[x], 0, n, false, par, e, 0);
                             }
                             if (e != null) e.clearResidual();
                         }
                         long t = clock.getAsLong() - t0;
-                        if (sw != null) sw.set(null, old);
+                        for (int i = 0; i < set.size(); i++) ((Field) set.get(i)[0]).set(null, olds[i]);
                         if (round >= 0) ms[v][round] = t / 1e6 / reps;
                         if (round == -1) ref[v] = c[(reps - 1) % R].clone();
                     }
@@ -103,11 +117,10 @@ public final class SmallShapeProbe {
                 for (int v = 0; v < variants && pass == 1; v++) {
                     double[] s = ms[v].clone();
                     Arrays.sort(s);
-                    String name = v == 0 ? "default" : values.get(v - 1) == null ? "flip " + switches.get(v - 1).getName()
-                            : switches.get(v - 1).getName() + "=" + values.get(v - 1);
+                    String name = v == 0 ? "default" : names.get(v - 1);
                     boolean same = Arrays.equals(ref[v], ref[0]);
-                    System.out.printf(Locale.ROOT, "M=%d K=%d N=%d%s%s%s %dT %-24s median %.3f ms (%.1f GFLOP/s) best %.3f (%.1f)%s%n",
-                            m, k, n, arr ? " arr" : " seg", res ? " res" : "", epi ? "" : " noepi", threads, name, s[rounds / 2],
+                    System.out.printf(Locale.ROOT, "M=%d K=%d N=%d%s%s%s%s %dT %-24s median %.3f ms (%.1f GFLOP/s) best %.3f (%.1f)%s%n",
+                            m, k, n, arr ? " arr" : " seg", copies > 1 ? " cold" : "", res ? " res" : "", epi ? "" : " noepi", threads, name, s[rounds / 2],
                             flops / s[rounds / 2] / 1e6, s[0], flops / s[0] / 1e6, same ? "" : "  RESULTS DIFFER");
                 }
             }

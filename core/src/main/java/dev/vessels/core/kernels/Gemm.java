@@ -21,7 +21,10 @@ import jdk.incubator.vector.VectorSpecies;
  * keeps an {@code MR×NR} block of C (8 rows × 2 vectors: 16 accumulators) in registers while it
  * streams one A panel and one B panel with FMAs. Loop order jc (NC) → pc (KC, pack B) → ic (MC,
  * pack A) → jr (NR) → ir (MR): a B micro-panel (KC·NR floats, 32 KB at 16 lanes) stays in L1 while
- * every A micro-panel of the MC block (in L2) passes over it.
+ * every A micro-panel of the MC block (in L2) passes over it. Two variants of that order (speed pass
+ * 9c): K blocks of at most {@link #tileRowsMaxK} run the tiles row by row (ir → jr, {@link #rowOrder}),
+ * and narrow column blocks whose packed B fits the scratch whole run every K block per MC block
+ * (jc → ic → pc, {@link #kBlocksInner}). Only the order of the tiles changes, never a tile's arithmetic.
  *
  * <p>Determinism: every element of C is the same chain of operations — for each K block in order,
  * an FMA chain over the block's k, then one add into C — whatever M, the row chunking, the thread
@@ -1016,11 +1019,33 @@ public final class Gemm {
         }
     }
 
-    /** Experimental switch: tiles row by row (A micro-panel kept, B panels streamed) when kc is small. */
+    // The switches below are not final so that tests and SmallShapeProbe (bench) can flip them in
+    // one JVM; each is read once per macro-kernel call or tile store.
+
+    /**
+     * {@code -Dvessels.gemm.tileRows=false}: tiles column panel by column panel whatever the K block
+     * (A/B runs). See {@link #rowOrder}.
+     */
     static boolean tileRows = !"false".equals(System.getProperty("vessels.gemm.tileRows"));
-    static boolean fusedStore = !"false".equals(System.getProperty("vessels.gemm.fusedStore"));
+
+    /** The largest K block that runs its tiles row by row ({@code -Dvessels.gemm.tileRowsMaxK}, A/B runs). */
     static int tileRowsMaxK = Integer.getInteger("vessels.gemm.tileRowsMaxK", 128);
 
+    /**
+     * {@code -Dvessels.gemm.fusedStore=false}: the epilogue as a call per tile row after the store
+     * ({@link Epilogue#apply}) instead of in the store ({@link Epilogue#storeTile}) (A/B runs).
+     */
+    static boolean fusedStore = !"false".equals(System.getProperty("vessels.gemm.fusedStore"));
+
+    /**
+     * Whether a macro-kernel over K block depth {@code kc} runs its tiles row by row: for each 8-row
+     * A micro-panel (in L1) every B panel of the block (in L2), so C is written as eight sequential
+     * row streams, instead of one 32-column panel of C down all MC rows per B panel. With a short K
+     * block each tile has few FMAs per C line it writes: one thread, ResNeXt152's 1×1 64→512 at 64×64
+     * (M = 512, K = 64, N = 4096; rows 16 KB apart) ran 121 vs 75 GFLOP/s row by row (SmallShapeProbe,
+     * loaded machine), K = 128 at 52×52 (M = 256) 129 vs 116; at K = 256, and at M ≤ 128, the two
+     * orders were within noise either way. Order only: every tile's arithmetic is unchanged.
+     */
     private static boolean rowOrder(int kc) {
         return tileRows && kc <= tileRowsMaxK;
     }
@@ -1285,7 +1310,10 @@ public final class Gemm {
     /**
      * Writes (or adds) one spilled micro-tile into C. Kept out of the kernel loop on purpose: with
      * the store variants inline, C2 compiled the FMA loop ~15 % slower once more than one of them
-     * was live (measured), and the spill through L1 costs ~2 %.
+     * was live (measured), and the spill through L1 costs ~2 %. Full-width tiles with an epilogue
+     * of batch norm or bias and linear/leaky/relu go through {@link Epilogue#storeTile}, which
+     * applies it on the way to C (one pass, same bits) rather than one {@link Epilogue#apply} call
+     * per row over C afterwards.
      */
     private static void storeTile(float[] tile, float[] c, int ci, int ldc, int mr, int nr, boolean overwrite, Epilogue e,
                                   int eRow0) {
