@@ -56,6 +56,40 @@ public final class Shortcut {
         }
     }
 
+    /**
+     * A shortcut whose {@code from} has the output's width and height but another channel count
+     * (Darknet's ResNet and ResNeXt cfgs open each stage so: 64 channels added to 256, 512 to 1024…):
+     * out[i] = act(alpha·x[i] + beta·add[i]) over the first {@code overlap} floats (the common
+     * channels; CHW, so they come first), out[i] = act(x[i]) over the rest of the {@code size} —
+     * Darknet adds nothing there and does not scale. One pass, split across threads: bit-identical
+     * to copying x to out, {@link #add} and {@link Activations#apply} over the whole tensor, three
+     * single-threaded passes that took 1.6 ms of ResNeXt152's first stage shortcut at 64×64×512.
+     * Works in place (out == x) too.
+     */
+    public static void addActivatePrefix(float[] x, int xOff, float[] add, int addOff, int overlap, float alpha, float beta,
+                                         Activation act, float[] out, int outOff, int size, Parallel par) {
+        if (overlap < 0 || overlap > size) throw new IllegalArgumentException("overlap " + overlap + " of " + size);
+        if (par == null || par.threads() == 1 || size < PARALLEL_MIN) {
+            prefixRange(x, xOff, add, addOff, overlap, alpha, beta, act, out, outOff, 0, size);
+        } else {
+            int blocks = (size + L - 1) / L; // split on whole vectors
+            par.forRange(blocks, (lo, hi) -> prefixRange(x, xOff, add, addOff, overlap, alpha, beta, act, out, outOff,
+                    lo * L, Math.min(size, hi * L)));
+        }
+    }
+
+    /** {@link #addActivatePrefix} over [from, to). */
+    private static void prefixRange(float[] x, int xOff, float[] add, int addOff, int overlap, float alpha, float beta,
+                                    Activation act, float[] out, int outOff, int from, int to) {
+        int mid = Math.max(from, Math.min(to, overlap));
+        if (mid > from) addActivateRange(x, xOff, add, addOff, alpha, beta, act, out, outOff, from, mid);
+        for (int b0 = mid; b0 < to; b0 += BLOCK) {
+            int b1 = Math.min(to, b0 + BLOCK);
+            if (x != out || xOff != outOff) System.arraycopy(x, xOff + b0, out, outOff + b0, b1 - b0);
+            Activations.apply(act, out, outOff + b0, b1 - b0); // while the copy is in L1
+        }
+    }
+
     /** Below this many floats a second thread costs more than it saves. */
     private static final int PARALLEL_MIN = 1 << 15;
     /** Floats per pass: the sums are activated while still in L1. */

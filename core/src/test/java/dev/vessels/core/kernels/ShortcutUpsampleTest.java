@@ -72,4 +72,38 @@ class ShortcutUpsampleTest {
             }
         }
     }
+
+    /** Another channel count, same map: one pass over the common channels and the rest, as copy + add + activation. */
+    @Property(tries = 150)
+    void channelPrefixEqualsCopyAddActivate(@ForAll @IntRange(min = 1, max = 9) int c1, @ForAll @IntRange(min = 1, max = 9) int c2,
+                                            @ForAll @IntRange(min = 1, max = 3000) int spatial,
+                                            @ForAll("weights") float alpha, @ForAll("weights") float beta,
+                                            @ForAll Activation act, @ForAll boolean inPlace, @ForAll boolean twoThreads,
+                                            @ForAll long seed) {
+        int size = c2 * spatial;
+        float[] x = KernelData.withSpecials(seed, size + 3), add = KernelData.uniform(seed + 1, c1 * spatial + 1, 3f);
+        float[] ref = new float[size + 2];
+        System.arraycopy(x, 3, ref, 2, size);
+        Shortcut.addPlain(spatial, 1, c1, add, 1, spatial, 1, c2, alpha, beta, ref, 2);
+        Activations.applyPlain(act, ref, 2, size);
+        int overlap = Math.min(c1, c2) * spatial;
+        try (Parallel par = new Parallel(twoThreads ? 2 : 1)) {
+            float[] y;
+            int yOff;
+            if (inPlace) {
+                y = x.clone();
+                yOff = 3;
+                Shortcut.addActivatePrefix(y, 3, add, 1, overlap, alpha, beta, act, y, 3, size, par);
+            } else {
+                y = new float[size + 2];
+                yOff = 2;
+                Shortcut.addActivatePrefix(x, 3, add, 1, overlap, alpha, beta, act, y, 2, size, par);
+            }
+            for (int i = 0; i < size; i++) {
+                assertThat(Float.floatToRawIntBits(y[yOff + i])).as("element %d", i)
+                        .isEqualTo(Float.floatToRawIntBits(ref[2 + i]));
+            }
+            if (!inPlace) assertThat(y[0]).isZero(); // nothing written before the output
+        }
+    }
 }
