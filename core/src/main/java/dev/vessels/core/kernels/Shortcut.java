@@ -56,6 +56,113 @@ public final class Shortcut {
         }
     }
 
+    /**
+     * A shortcut whose {@code from} has the output's width and height but another channel count
+     * (Darknet's ResNet and ResNeXt cfgs open each stage so: 64 channels added to 256, 512 to 1024…):
+     * out[i] = act(alpha·x[i] + beta·add[i]) over the first {@code overlap} floats (the common
+     * channels; CHW, so they come first), out[i] = act(x[i]) over the rest of the {@code size} —
+     * Darknet adds nothing there and does not scale. One pass, split across threads: bit-identical
+     * to copying x to out, {@link #add} and {@link Activations#apply} over the whole tensor, three
+     * single-threaded passes that took 1.6 ms of ResNeXt152's first stage shortcut at 64×64×512.
+     * Works in place (out == x) too.
+     */
+    public static void addActivatePrefix(float[] x, int xOff, float[] add, int addOff, int overlap, float alpha, float beta,
+                                         Activation act, float[] out, int outOff, int size, Parallel par) {
+        if (overlap < 0 || overlap > size) throw new IllegalArgumentException("overlap " + overlap + " of " + size);
+        if (par == null || par.threads() == 1 || size < PARALLEL_MIN) {
+            prefixRange(x, xOff, add, addOff, overlap, alpha, beta, act, out, outOff, 0, size);
+        } else {
+            int blocks = (size + L - 1) / L; // split on whole vectors
+            par.forRange(blocks, (lo, hi) -> prefixRange(x, xOff, add, addOff, overlap, alpha, beta, act, out, outOff,
+                    lo * L, Math.min(size, hi * L)));
+        }
+    }
+
+    /** {@link #addActivatePrefix} over [from, to). */
+    private static void prefixRange(float[] x, int xOff, float[] add, int addOff, int overlap, float alpha, float beta,
+                                    Activation act, float[] out, int outOff, int from, int to) {
+        int mid = Math.max(from, Math.min(to, overlap));
+        if (mid > from) addActivateRange(x, xOff, add, addOff, alpha, beta, act, out, outOff, from, mid);
+        for (int b0 = mid; b0 < to; b0 += BLOCK) {
+            int b1 = Math.min(to, b0 + BLOCK);
+            if (x != out || xOff != outOff) System.arraycopy(x, xOff + b0, out, outOff + b0, b1 - b0);
+            Activations.apply(act, out, outOff + b0, b1 - b0); // while the copy is in L1
+        }
+    }
+
+    /**
+     * A shortcut whose {@code from} is a larger map, {@code stride} times as wide and high (Darknet's
+     * ResNet and ResNeXt cfgs add the previous stage's output, e.g. 64×64×512, to a stage's first
+     * block at 32×32×1024): for the common channels, out = act(alpha·x + beta·add sampled at every
+     * stride-th row and column), for the rest act(x) — Darknet's {@code shortcut_cpu} then its
+     * activation. One pass over output rows, split across threads; bit-identical to copying x to
+     * out, {@link #addPlain} and {@link Activations#apply} (single-threaded, scalar, three passes).
+     * Works in place (out == x) too.
+     *
+     * @param c, h, w           the output's (and x's) channels, height, width
+     * @param addC, addH, addW  {@code add}'s, with addH = stride·h and addW = stride·w
+     */
+    public static void addActivateSampled(float[] x, int xOff, float[] add, int addOff, int addC, int addH, int addW,
+                                          int stride, float alpha, float beta, Activation act, float[] out, int outOff,
+                                          int c, int h, int w, Parallel par) {
+        if (stride < 1 || addH != stride * h || addW != stride * w) {
+            throw new IllegalArgumentException(addC + "x" + addH + "x" + addW + " is not " + c + "x" + h + "x" + w
+                    + " sampled at stride " + stride);
+        }
+        int rows = c * h;
+        if (par == null || par.threads() == 1 || (long) rows * w < PARALLEL_MIN) {
+            sampledRows(x, xOff, add, addOff, Math.min(c, addC), addH, addW, stride, alpha, beta, act, out, outOff, h, w, 0,
+                    rows);
+        } else {
+            int minc = Math.min(c, addC);
+            par.forRange(rows, (lo, hi) -> sampledRows(x, xOff, add, addOff, minc, addH, addW, stride, alpha, beta, act, out,
+                    outOff, h, w, lo, hi));
+        }
+    }
+
+    /** Output rows [r0, r1) of {@link #addActivateSampled} (row r: channel r / h, row r % h). */
+    private static void sampledRows(float[] x, int xOff, float[] add, int addOff, int minc, int addH, int addW, int stride,
+                                    float alpha, float beta, Activation act, float[] out, int outOff, int h, int w, int r0,
+                                    int r1) {
+        boolean unit = alpha == 1 && beta == 1;
+        int rowsPerBlock = Math.max(1, BLOCK / w);
+        for (int b0 = r0; b0 < r1; b0 += rowsPerBlock) {
+            int b1 = Math.min(r1, b0 + rowsPerBlock);
+            for (int r = b0; r < b1; r++) {
+                int k = r / h, j = r % h, o = outOff + r * w, xi = xOff + r * w;
+                if (k >= minc) {
+                    if (x != out || xOff != outOff) System.arraycopy(x, xi, out, o, w);
+                    continue;
+                }
+                int a = addOff + (k * addH + j * stride) * addW;
+                int i = 0;
+                if (stride == 2) {
+                    // 32 consecutive floats of the add row → its 16 even ones, two loads and a permute.
+                    for (; i + L <= w; i += L) {
+                        FloatVector av = EVEN.selectFrom(FloatVector.fromArray(S, add, a + 2 * i),
+                                FloatVector.fromArray(S, add, a + 2 * i + L));
+                        FloatVector xv = FloatVector.fromArray(S, x, xi + i);
+                        (unit ? xv.add(av) : xv.mul(alpha).add(av.mul(beta))).intoArray(out, o + i);
+                    }
+                }
+                for (; i < w; i++) {
+                    float av = add[a + i * stride];
+                    out[o + i] = unit ? x[xi + i] + av : alpha * x[xi + i] + beta * av;
+                }
+            }
+            Activations.apply(act, out, outOff + b0 * w, (b1 - b0) * w); // while the rows are in L1
+        }
+    }
+
+    /** Lane indices of the even floats of two vectors. */
+    private static final FloatVector EVEN;
+
+    static {
+        float[] even = new float[L];
+        for (int l = 0; l < L; l++) even[l] = 2 * l;
+        EVEN = FloatVector.fromArray(S, even, 0);
+    }
+
     /** Below this many floats a second thread costs more than it saves. */
     private static final int PARALLEL_MIN = 1 << 15;
     /** Floats per pass: the sums are activated while still in L1. */

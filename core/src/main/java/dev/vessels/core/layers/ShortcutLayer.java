@@ -64,6 +64,21 @@ public final class ShortcutLayer extends Layer {
                     (int) out.size(), ctx.parallel());
             return;
         }
+        if (from.w() == out.w() && from.h() == out.h()) {
+            // Another channel count only (each stage's first block in ResNet/ResNeXt cfgs): the
+            // common channels come first in CHW; one threaded pass, bit-identical.
+            int overlap = Math.min(from.c(), out.c()) * out.h() * out.w();
+            Shortcut.addActivatePrefix(ctx.in(0), ctx.inOff(0), ctx.in(1), ctx.inOff(1), overlap, alpha, beta, activation, y,
+                    yOff, (int) out.size(), ctx.parallel());
+            return;
+        }
+        int stride = from.w() / out.w();
+        if (stride > 1 && from.w() == stride * out.w() && from.h() == stride * out.h()) {
+            // A larger map sampled (each stage's first block adds the previous stage's output): one threaded pass.
+            Shortcut.addActivateSampled(ctx.in(0), ctx.inOff(0), ctx.in(1), ctx.inOff(1), from.c(), from.h(), from.w(), stride,
+                    alpha, beta, activation, y, yOff, out.c(), out.h(), out.w(), ctx.parallel());
+            return;
+        }
         if (ctx.in(0) != y || ctx.inOff(0) != yOff) System.arraycopy(ctx.in(0), ctx.inOff(0), y, yOff, (int) out.size());
         Shortcut.add(from.w(), from.h(), from.c(), ctx.in(1), ctx.inOff(1), out.w(), out.h(), out.c(), alpha, beta, y, yOff);
         Activations.apply(activation, y, yOff, (int) out.size());
