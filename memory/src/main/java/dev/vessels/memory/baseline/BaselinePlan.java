@@ -3,6 +3,7 @@ package dev.vessels.memory.baseline;
 import java.util.Arrays;
 
 import dev.vessels.core.Network;
+import dev.vessels.core.exec.Parallel;
 import dev.vessels.core.exec.OwnArraysPlan;
 import dev.vessels.core.layers.BatchNormLayer;
 import dev.vessels.core.layers.ConnectedLayer;
@@ -93,8 +94,45 @@ public final class BaselinePlan extends OwnArraysPlan {
 
     @Override
     public void beforeLayer(int i) {
-        if (delta[i] != null) Arrays.fill(delta[i], 0f);
-        if (bnX[i] != null) System.arraycopy(outputs[i], 0, bnX[i], 0, bnX[i].length);
-        if (indexes[i] != null) Arrays.fill(indexes[i], -1);
+        touch(i, 0, 1);
+    }
+
+    /**
+     * Below this many floats written, handing half of a layer's touches to another thread costs
+     * more than it saves.
+     */
+    private static final long PARALLEL_MIN_FLOATS = 1 << 15;
+
+    /**
+     * The same touches split over the prediction's threads, each thread a contiguous part of every
+     * buffer. Why: they are a memset of every layer's output size (and then some) on the caller
+     * while the other threads wait: ~0.35–0.4 ms of AlexNet's ~19 ms prediction at two threads
+     * (FillCost, docs/kernels-benchmarks.md, session 8). The same bytes are written, with the same
+     * values, at the same step.
+     */
+    @Override
+    public void beforeLayer(int i, Parallel par) {
+        long floats = (delta[i] == null ? 0 : delta[i].length) + (bnX[i] == null ? 0 : 2L * bnX[i].length)
+                + (indexes[i] == null ? 0 : indexes[i].length);
+        if (par == null || par.threads() == 1 || floats < PARALLEL_MIN_FLOATS) {
+            touch(i, 0, 1);
+        } else {
+            int parts = par.threads();
+            par.forEachPart(parts, p -> touch(i, p, parts));
+        }
+    }
+
+    /** Part {@code part} of {@code parts} of layer i's touches: that share of each buffer. */
+    private void touch(int i, int part, int parts) {
+        float[] d = delta[i], x = bnX[i];
+        int[] idx = indexes[i];
+        if (d != null) Arrays.fill(d, Parallel.partStart(d.length, part, parts), Parallel.partStart(d.length, part + 1, parts), 0f);
+        if (x != null) {
+            int lo = Parallel.partStart(x.length, part, parts), hi = Parallel.partStart(x.length, part + 1, parts);
+            System.arraycopy(outputs[i], lo, x, lo, hi - lo);
+        }
+        if (idx != null) {
+            Arrays.fill(idx, Parallel.partStart(idx.length, part, parts), Parallel.partStart(idx.length, part + 1, parts), -1);
+        }
     }
 }
