@@ -54,11 +54,18 @@ public final class Pooling {
         }
     }
 
+    /**
+     * Whether to split a pooling by output rows rather than by channels. {@code auto}: by rows on
+     * maps of more than one GEMM column block ({@link Gemm#NC} positions), where the convolution
+     * before a pooling splits its GEMM by columns, so each thread wrote a band of rows of every
+     * channel, which it then reads from its own cache (AlexNet's 55×55 pool after its 11×11
+     * convolution); below, that GEMM splits its rows (channels), and so does the pooling.
+     */
     private static boolean splitRows(int c, int h, int w, int oh) {
         return switch (SPLIT) {
             case "rows" -> true;
             case "channels" -> false;
-            default -> false;
+            default -> (long) h * w > Gemm.NC;
         };
     }
 
