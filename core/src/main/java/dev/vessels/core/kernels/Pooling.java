@@ -19,33 +19,45 @@ import dev.vessels.core.exec.Parallel;
  * rows) across threads.
  */
 public final class Pooling {
-    /** Below this many outputs a second thread costs more than it saves. */
+    /** Below this many outputs of a local average a second thread costs more than it saves. */
     private static final long PARALLEL_MIN_OUTPUTS = 1 << 14;
+    /**
+     * The same for the max, whose strips take ~0.6 ns an output on one core: AlexNet's three pools
+     * (70 K, 43 K and 9 K outputs) measured 2–2.5× faster on the caller alone than split over two
+     * threads inside the two-thread network (0.11 vs 0.23–0.29 ms for the first,
+     * docs/kernels-benchmarks.md, session 8): the split saved at best ~15 µs, and cost ~100 µs
+     * whenever the other thread was not spinning ready. {@code -Dvessels.pool.parallelMinOutputs}.
+     */
+    private static final long MAX_PARALLEL_MIN_OUTPUTS = Long.getLong("vessels.pool.parallelMinOutputs", 1 << 18);
 
     private Pooling() {}
 
     public static void max(float[] x, int xOff, int c, int h, int w, int size, int stride, int padding, int oh, int ow,
                            float[] y, int yOff, Parallel par) {
-        windows(false, x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff, par, splitRows(c, h, w, oh));
+        windows(false, x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff, par, splitRows(c, h, w, oh),
+                MAX_PARALLEL_MIN_OUTPUTS);
     }
 
-    /** {@link #max}, split over the threads by output rows ({@code byRows}) or by channels (tests take both). */
+    /**
+     * {@link #max}, split over the threads (whatever its size) by output rows ({@code byRows}) or by
+     * channels: tests take both.
+     */
     static void max(float[] x, int xOff, int c, int h, int w, int size, int stride, int padding, int oh, int ow, float[] y,
                     int yOff, Parallel par, boolean byRows) {
-        windows(false, x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff, par, byRows);
+        windows(false, x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff, par, byRows, 0);
     }
 
     /**
      * How a window pooling is split over threads: by channels, or by output rows (every channel's
      * rows [i0, i1) on one thread), or {@code auto}. {@code -Dvessels.pool.split=channels|rows|auto}
-     * (A/B runs); results are the same bits whichever.
+     * (A/B runs; {@code serial}: one thread); results are the same bits whichever.
      */
     private static final String SPLIT = System.getProperty("vessels.pool.split", "auto");
 
     /** A window pooling over all channels, split over the threads when there is enough of it. */
     private static void windows(boolean average, float[] x, int xOff, int c, int h, int w, int size, int stride, int padding,
-                                int oh, int ow, float[] y, int yOff, Parallel par, boolean byRows) {
-        if (par == null || par.threads() == 1 || (long) c * oh * ow < PARALLEL_MIN_OUTPUTS) {
+                                int oh, int ow, float[] y, int yOff, Parallel par, boolean byRows, long minOutputs) {
+        if (par == null || par.threads() == 1 || (long) c * oh * ow < minOutputs || SPLIT.equals("serial")) {
             windows(average, 0, c, 0, oh, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff);
         } else if (byRows && oh >= par.threads()) {
             par.forRange(oh, (lo, hi) -> windows(average, 0, c, lo, hi, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff));
@@ -339,7 +351,8 @@ public final class Pooling {
      */
     public static void avgLocal(float[] x, int xOff, int c, int h, int w, int size, int stride, int padding, int oh, int ow,
                                 float[] y, int yOff, Parallel par) {
-        windows(true, x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff, par, splitRows(c, h, w, oh));
+        windows(true, x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff, par, splitRows(c, h, w, oh),
+                PARALLEL_MIN_OUTPUTS);
     }
 
     /**

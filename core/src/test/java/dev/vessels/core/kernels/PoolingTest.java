@@ -47,7 +47,7 @@ class PoolingTest {
         int h = 24, w = 24, oh = 12, ow = 12;
         float[] x = KernelData.uniform(seed, c * h * w, 5f);
         float[] fast = new float[c * oh * ow], ref = new float[c * oh * ow];
-        Pooling.max(x, 0, c, h, w, 2, 2, 0, oh, ow, fast, 0, TWO);
+        Pooling.max(x, 0, c, h, w, 2, 2, 0, oh, ow, fast, 0, TWO, false); // split whatever the size
         Pooling.maxPlain(x, 0, c, h, w, 2, 2, 0, oh, ow, ref, 0);
         assertThat(fast).isEqualTo(ref);
     }
@@ -83,7 +83,8 @@ class PoolingTest {
         float[] x = new float[xOff + c * h * w];
         for (int i = 0; i < x.length; i++) x[i] = pool[r.nextInt(pool.length)];
         float[] fast = new float[c * oh * ow], ref = new float[c * oh * ow];
-        Pooling.max(x, xOff, c, h, w, size, stride, padding, oh, ow, fast, 0, twoThreads ? TWO : Parallel.SERIAL);
+        // Two threads: split whatever the size (channels or rows, by the seed's parity).
+        Pooling.max(x, xOff, c, h, w, size, stride, padding, oh, ow, fast, 0, twoThreads ? TWO : Parallel.SERIAL, (seed & 1) == 0);
         Pooling.maxPlain(x, xOff, c, h, w, size, stride, padding, oh, ow, ref, 0);
         for (int i = 0; i < ref.length; i++) {
             assertThat(Float.floatToRawIntBits(fast[i])).as("output %d", i).isEqualTo(Float.floatToRawIntBits(ref[i]));
