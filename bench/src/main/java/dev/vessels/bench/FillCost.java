@@ -16,7 +16,9 @@ import dev.vessels.memory.baseline.BaselinePlan;
  * zeroed, batch-norm copies, max-pool indexes: {@link BaselinePlan#beforeLayer}), on the caller
  * alone and split over the prediction's threads, each measured right after a prediction (as in
  * one), alternating; synthetic weights (seed 1). Wall time, median and min.
- * {@code java -cp benchmarks.jar dev.vessels.bench.FillCost MODEL THREADS [RUNS]}
+ * {@code java -Dvessels.baseline.touchParallelMinFloats=N -cp benchmarks.jar dev.vessels.bench.FillCost MODEL THREADS [RUNS]}
+ * (the split is off unless that property is set: N = 32768 splits every layer's touches of at
+ * least 32,768 floats).
  */
 public final class FillCost {
     public static void main(String[] args) {

@@ -98,23 +98,33 @@ public final class BaselinePlan extends OwnArraysPlan {
     }
 
     /**
-     * Below this many floats written, handing half of a layer's touches to another thread costs
-     * more than it saves.
+     * At this many floats written or more, a layer's touches are split over the prediction's
+     * threads; by default never ({@code -Dvessels.baseline.touchParallelMinFloats=N} turns it on).
+     * Why off: on the loaded machine of session 8 a split saved ~35 % when the other thread was
+     * spinning ready but cost ~0.1 ms a job when it was not, so the medians got worse (AlexNet, all
+     * touches of a prediction at two threads: 0.40 ms on the caller alone; split at 2^17 floats
+     * median 0.75, min 0.25; at 2^15 median 1.15–1.2, min 0.21–0.24; FillCost,
+     * docs/kernels-benchmarks.md). To be measured on a quiet machine before it is the default.
      */
-    private static final long PARALLEL_MIN_FLOATS = 1 << 15;
+    private static final long PARALLEL_MIN_FLOATS = Long.getLong("vessels.baseline.touchParallelMinFloats", Long.MAX_VALUE);
 
     /**
-     * The same touches split over the prediction's threads, each thread a contiguous part of every
-     * buffer. Why: they are a memset of every layer's output size (and then some) on the caller
-     * while the other threads wait: ~0.35–0.4 ms of AlexNet's ~19 ms prediction at two threads
-     * (FillCost, docs/kernels-benchmarks.md, session 8). The same bytes are written, with the same
-     * values, at the same step.
+     * The same touches, split over the prediction's threads (each thread a contiguous part of every
+     * buffer) when there are at least {@link #PARALLEL_MIN_FLOATS}: they are a memset of every
+     * layer's output size (and then some) on the caller while the other threads wait, ~0.35–0.4 ms
+     * of AlexNet's ~19 ms prediction at two threads (FillCost, session 8). The same bytes are
+     * written, with the same values, at the same step, whichever way.
      */
     @Override
     public void beforeLayer(int i, Parallel par) {
+        beforeLayer(i, par, PARALLEL_MIN_FLOATS);
+    }
+
+    /** {@link #beforeLayer(int, Parallel)}, split from {@code minFloats} floats (tests: 0, always). */
+    void beforeLayer(int i, Parallel par, long minFloats) {
         long floats = (delta[i] == null ? 0 : delta[i].length) + (bnX[i] == null ? 0 : 2L * bnX[i].length)
                 + (indexes[i] == null ? 0 : indexes[i].length);
-        if (par == null || par.threads() == 1 || floats < PARALLEL_MIN_FLOATS) {
+        if (par == null || par.threads() == 1 || floats < minFloats) {
             touch(i, 0, 1);
         } else {
             int parts = par.threads();
