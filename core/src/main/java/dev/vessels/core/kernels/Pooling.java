@@ -48,11 +48,11 @@ public final class Pooling {
     }
 
     /**
-     * How a window pooling is split over threads: by channels, or by output rows (every channel's
-     * rows [i0, i1) on one thread), or {@code auto}. {@code -Dvessels.pool.split=channels|rows|auto}
-     * (A/B runs; {@code serial}: one thread); results are the same bits whichever.
+     * How a window pooling is split over threads: by channels (the default), or by output rows
+     * (every channel's rows [i0, i1) on one thread), or not at all:
+     * {@code -Dvessels.pool.split=channels|rows|serial} (A/B runs); the same bits whichever.
      */
-    private static final String SPLIT = System.getProperty("vessels.pool.split", "auto");
+    private static final String SPLIT = System.getProperty("vessels.pool.split", "channels");
 
     /** A window pooling over all channels, split over the threads when there is enough of it. */
     private static void windows(boolean average, float[] x, int xOff, int c, int h, int w, int size, int stride, int padding,
@@ -67,18 +67,16 @@ public final class Pooling {
     }
 
     /**
-     * Whether to split a pooling by output rows rather than by channels. {@code auto}: by rows on
-     * maps of more than one GEMM column block ({@link Gemm#NC} positions), where the convolution
-     * before a pooling splits its GEMM by columns, so each thread wrote a band of rows of every
-     * channel, which it then reads from its own cache (AlexNet's 55×55 pool after its 11×11
-     * convolution); below, that GEMM splits its rows (channels), and so does the pooling.
+     * Whether to split a pooling by output rows rather than by channels: by channels unless
+     * {@code -Dvessels.pool.split=rows}. The idea of rows: on large maps the convolution before a
+     * pooling splits its GEMM by columns, so each thread wrote a band of rows of every channel and
+     * would read it back from its own cache. Not the default: VGG16's first two pools (the only
+     * ones of the zoo's networks that are still split, see {@link #MAX_PARALLEL_MIN_OUTPUTS})
+     * measured 0.96–1.63 ms by rows against 0.68–1.74 by channels on a loaded machine: no
+     * difference that noise would not explain (session 8).
      */
     private static boolean splitRows(int c, int h, int w, int oh) {
-        return switch (SPLIT) {
-            case "rows" -> true;
-            case "channels" -> false;
-            default -> (long) h * w > Gemm.NC;
-        };
+        return SPLIT.equals("rows");
     }
 
     /**
