@@ -34,7 +34,7 @@ public final class Pooling {
 
     public static void max(float[] x, int xOff, int c, int h, int w, int size, int stride, int padding, int oh, int ow,
                            float[] y, int yOff, Parallel par) {
-        windows(false, x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff, par, splitRows(c, h, w, oh),
+        windows(false, x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff, par, SPLIT_ROWS,
                 MAX_PARALLEL_MIN_OUTPUTS);
     }
 
@@ -67,7 +67,7 @@ public final class Pooling {
     }
 
     /**
-     * Whether to split a pooling by output rows rather than by channels: by channels unless
+     * Whether to split poolings by output rows rather than by channels: by channels unless
      * {@code -Dvessels.pool.split=rows}. The idea of rows: on large maps the convolution before a
      * pooling splits its GEMM by columns, so each thread wrote a band of rows of every channel and
      * would read it back from its own cache. Not the default: VGG16's first two pools (the only
@@ -75,9 +75,7 @@ public final class Pooling {
      * measured 0.96–1.63 ms by rows against 0.68–1.74 by channels on a loaded machine: no
      * difference that noise would not explain (session 8).
      */
-    private static boolean splitRows(int c, int h, int w, int oh) {
-        return SPLIT.equals("rows");
-    }
+    private static final boolean SPLIT_ROWS = SPLIT.equals("rows");
 
     /**
      * Channels [c0, c1), output rows [i0, i1) of a window pooling, max or average: per output row,
@@ -349,7 +347,7 @@ public final class Pooling {
      */
     public static void avgLocal(float[] x, int xOff, int c, int h, int w, int size, int stride, int padding, int oh, int ow,
                                 float[] y, int yOff, Parallel par) {
-        windows(true, x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff, par, splitRows(c, h, w, oh),
+        windows(true, x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff, par, SPLIT_ROWS,
                 PARALLEL_MIN_OUTPUTS);
     }
 
