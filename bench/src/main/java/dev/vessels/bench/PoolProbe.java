@@ -9,8 +9,11 @@ import dev.vessels.core.kernels.Pooling;
 /**
  * Where a max pooling layer's time goes inside a network: the kernel alone on a hot input, and
  * right after a two-thread producer wrote its input, split by spatial halves (as a column-split
- * GEMM writes a convolution's output) or by channel halves (as the pooling splits its work). Wall
- * time per pooling call, min and median, the scenarios interleaved.
+ * GEMM writes a convolution's output) or by channel halves (as the pooling splits its work), and
+ * after 64 MB were streamed first (input and output out of L2, as in a network). Wall time per
+ * pooling call, min and median, the scenarios interleaved; the public {@link Pooling#max}, so its
+ * split rules apply ({@code -Dvessels.pool.split}, {@code -Dvessels.pool.parallelMinOutputs=0} to
+ * split small maps).
  * {@code java -cp benchmarks.jar dev.vessels.bench.PoolProbe SECONDS C:H:W:SIZE:STRIDE:PADDING...},
  * e.g. {@code 96:55:55:3:2:0} for AlexNet's first pool.
  */
