@@ -1,6 +1,7 @@
 package dev.vessels.core.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -13,44 +14,108 @@ import dev.vessels.core.exec.Parallel;
  * unroll the common 2×2 window; they visit the valid positions in the plain twins' order with the
  * same comparisons and additions, so they equal the twins bit for bit. (In the max, an outside
  * position's −FLT_MAX can never beat the running maximum, which starts at −FLT_MAX, so skipping it
- * changes nothing.) Max pooling splits channels across threads.
+ * changes nothing.) The stride-2 max folds each window row once and combines the rows in order,
+ * which gives the same bits too ({@link #maxStrip}). Window poolings split channels (or output
+ * rows) across threads.
  */
 public final class Pooling {
-    /** Below this many outputs a second thread costs more than it saves. */
+    /** Below this many outputs of a local average a second thread costs more than it saves. */
     private static final long PARALLEL_MIN_OUTPUTS = 1 << 14;
+    /**
+     * The same for the max, whose strips take ~0.6 ns an output on one core: AlexNet's three pools
+     * (70 K, 43 K and 9 K outputs) measured 2–2.5× faster on the caller alone than split over two
+     * threads inside the two-thread network (0.11 vs 0.23–0.29 ms for the first,
+     * docs/kernels-benchmarks.md, session 8): the split saved at best ~15 µs, and cost ~100 µs
+     * whenever the other thread was not spinning ready. {@code -Dvessels.pool.parallelMinOutputs}.
+     */
+    private static final long MAX_PARALLEL_MIN_OUTPUTS = Long.getLong("vessels.pool.parallelMinOutputs", 1 << 18);
 
     private Pooling() {}
 
     public static void max(float[] x, int xOff, int c, int h, int w, int size, int stride, int padding, int oh, int ow,
                            float[] y, int yOff, Parallel par) {
-        windows(false, x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff, par);
+        windows(false, x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff, par, SPLIT_ROWS,
+                MAX_PARALLEL_MIN_OUTPUTS);
     }
+
+    /**
+     * {@link #max}, split over the threads (whatever its size) by output rows ({@code byRows}) or by
+     * channels: tests take both.
+     */
+    static void max(float[] x, int xOff, int c, int h, int w, int size, int stride, int padding, int oh, int ow, float[] y,
+                    int yOff, Parallel par, boolean byRows) {
+        windows(false, x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff, par, byRows, 0);
+    }
+
+    /**
+     * How a window pooling is split over threads: by channels (the default), or by output rows
+     * (every channel's rows [i0, i1) on one thread), or not at all:
+     * {@code -Dvessels.pool.split=channels|rows|serial} (A/B runs); the same bits whichever.
+     */
+    private static final String SPLIT = System.getProperty("vessels.pool.split", "channels");
 
     /** A window pooling over all channels, split over the threads when there is enough of it. */
     private static void windows(boolean average, float[] x, int xOff, int c, int h, int w, int size, int stride, int padding,
-                                int oh, int ow, float[] y, int yOff, Parallel par) {
-        if (par == null || par.threads() == 1 || (long) c * oh * ow < PARALLEL_MIN_OUTPUTS) {
-            windows(average, 0, c, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff);
+                                int oh, int ow, float[] y, int yOff, Parallel par, boolean byRows, long minOutputs) {
+        if (par == null || par.threads() == 1 || (long) c * oh * ow < minOutputs || SPLIT.equals("serial")) {
+            windows(average, 0, c, 0, oh, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff);
+        } else if (byRows && oh >= par.threads()) {
+            par.forRange(oh, (lo, hi) -> windows(average, 0, c, lo, hi, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff));
         } else {
-            par.forRange(c, (lo, hi) -> windows(average, lo, hi, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff));
+            par.forRange(c, (lo, hi) -> windows(average, lo, hi, 0, oh, x, xOff, h, w, size, stride, padding, oh, ow, y, yOff));
         }
     }
 
     /**
-     * Channels [c0, c1) of a window pooling, max or average: per output row, the outputs whose
-     * window lies wholly inside the row L at a time ({@link #maxLanes}, {@link #avgLanes}), the
-     * rest one by one, every output's result the same bits as the plain twin's.
+     * Whether to split poolings by output rows rather than by channels: by channels unless
+     * {@code -Dvessels.pool.split=rows}. The idea of rows: on large maps the convolution before a
+     * pooling splits its GEMM by columns, so each thread wrote a band of rows of every channel and
+     * would read it back from its own cache. Not the default: VGG16's first two pools (the only
+     * ones of the zoo's networks that are still split, see {@link #MAX_PARALLEL_MIN_OUTPUTS})
+     * measured 0.96–1.63 ms by rows against 0.68–1.74 by channels on a loaded machine: no
+     * difference that noise would not explain (session 8).
      */
-    private static void windows(boolean average, int c0, int c1, float[] x, int xOff, int h, int w, int size, int stride,
-                                int padding, int oh, int ow, float[] y, int yOff) {
+    private static final boolean SPLIT_ROWS = SPLIT.equals("rows");
+
+    /**
+     * Channels [c0, c1), output rows [i0, i1) of a window pooling, max or average: per output row,
+     * the outputs whose window lies wholly inside the row L at a time ({@link #maxLanes},
+     * {@link #avgLanes}), the rest one by one, every output's result the same bits as the plain
+     * twin's. The max at stride 2 with 2×2 and 3×3 windows runs the rows whose windows lie wholly
+     * inside the image a column of vectors at a time ({@link #maxStrip}).
+     */
+    private static void windows(boolean average, int c0, int c1, int i0, int i1, float[] x, int xOff, int h, int w, int size,
+                                int stride, int padding, int oh, int ow, float[] y, int yOff) {
         int off = -padding / 2;
         // Outputs [jLo, jHi) have their whole window inside the row.
         int jLo = Math.min(ow, Math.max(0, Math.ceilDiv(-off, stride))); // ≤ ow: a map narrower than the padding
         int jHi = Math.max(jLo, Math.min(ow, Math.floorDiv(w - size - off, stride) + 1));
         boolean vector = stride <= 2 && L == 16;
+        // Output rows [sLo, sHi) of [i0, i1) have their whole window inside the image: the strips' rows.
+        int sLo = i1, sHi = i1;
+        if (!average && vector && stride == 2 && (size == 2 || size == 3) && jHi > jLo) {
+            sLo = Math.min(i1, Math.max(i0, Math.ceilDiv(-off, stride)));
+            sHi = Math.max(sLo, Math.min(i1, Math.floorDiv(h - size - off, stride) + 1));
+        }
         for (int k = c0; k < c1; k++) {
             int plane = xOff + k * h * w;
-            for (int i = 0; i < oh; i++) {
+            for (int i = i0; i < i1; i++) {
+                if (i == sLo && sHi > sLo) {
+                    // Rows [sLo, sHi): the vector strips, then each row's edge outputs.
+                    int cy = off + sLo * stride, rows = sHi - sLo, dst = yOff + (k * oh + sLo) * ow;
+                    for (int j = jLo; j < jHi; j += L) {
+                        maxStrip(x, plane + cy * w + off + j * stride, w, rows, size, y, dst + j, ow, Math.min(L, jHi - j));
+                    }
+                    if (jLo > 0 || jHi < ow) {
+                        for (int s = sLo; s < sHi; s++) {
+                            int cy0 = off + s * stride, d = yOff + (k * oh + s) * ow;
+                            scalarOutputs(0, jLo, x, plane, w, cy0, 0, size, off, size, stride, y, d);
+                            scalarOutputs(jHi, ow, x, plane, w, cy0, 0, size, off, size, stride, y, d);
+                        }
+                    }
+                    i = sHi - 1;
+                    continue;
+                }
                 int cy0 = off + i * stride;
                 int nLo = Math.max(0, -cy0), nHi = Math.min(size, h - cy0);
                 int dst = yOff + (k * oh + i) * ow;
@@ -67,6 +132,71 @@ public final class Pooling {
                 }
             }
         }
+    }
+
+    /**
+     * The max of {@code lanes} (≤ L) adjacent outputs of {@code rows} consecutive output rows,
+     * stride 2, size×size windows (size 2 or 3) wholly inside the image: lane l of output row t has
+     * its window at {@code base} + 2·t·w + 2·l. Window columns m and m + 1 are the even and the odd
+     * lanes of the same two loaded vectors, and at size 3 a window's last row is the next output
+     * row's first, so each input row's three columns are folded once ({@code r0 = r2}). Each row's
+     * fold starts from −FLT_MAX, and the rows' folds are then combined in order with the same
+     * "replace when strictly greater": that is the plain twin's bits. (The running maximum of a fold
+     * is the first of the largest values in order, −0 and +0 counting as equal, NaNs never taken,
+     * −FLT_MAX itself if nothing is larger; a row's fold is never NaN, and the first of the largest
+     * of the rows' firsts is the first of the largest of the whole window.) Why: AlexNet's 3×3/2
+     * pool at 55×55×96 took 85–100 µs a call on one thread one window at a time ({@link #maxLanes}:
+     * nine loads pairs and permutes per 16 outputs), 45–55 this way (PoolProbe,
+     * docs/kernels-benchmarks.md, session 8).
+     */
+    private static void maxStrip(float[] x, int base, int w, int rows, int size, float[] y, int at, int ow, int lanes) {
+        // The last load of the last row: 2L floats from its window's column size − 1 rounded down to even.
+        int lastRow = base + (2 * (rows - 1) + size - 1) * w;
+        if (lastRow + ((size - 1) & ~1) + 2 * L > x.length) {
+            // Loads would run past the array (a map's last floats): window by window with masked loads.
+            for (int t = 0; t < rows; t++) maxLanes(x, base + 2 * t * w, w, 0, size, size, 2, y, at + t * ow, lanes);
+            return;
+        }
+        FloatVector neg = FloatVector.broadcast(S, -Float.MAX_VALUE);
+        VectorMask<Float> store = S.indexInRange(0, lanes);
+        int r = base;
+        if (size == 2) {
+            for (int t = 0; t < rows; t++, r += 2 * w, at += ow) {
+                FloatVector a0 = FloatVector.fromArray(S, x, r), a1 = FloatVector.fromArray(S, x, r + L);
+                FloatVector b0 = FloatVector.fromArray(S, x, r + w), b1 = FloatVector.fromArray(S, x, r + w + L);
+                FloatVector max = gt(gt(gt(gt(neg, EVEN.selectFrom(a0, a1)), ODD.selectFrom(a0, a1)),
+                        EVEN.selectFrom(b0, b1)), ODD.selectFrom(b0, b1));
+                if (lanes == L) max.intoArray(y, at);
+                else max.intoArray(y, at, store);
+            }
+            return;
+        }
+        FloatVector a0 = FloatVector.fromArray(S, x, r), a1 = FloatVector.fromArray(S, x, r + L);
+        FloatVector b0 = FloatVector.fromArray(S, x, r + 2), b1 = FloatVector.fromArray(S, x, r + 2 + L);
+        FloatVector r0 = gt(gt(gt(neg, EVEN.selectFrom(a0, a1)), ODD.selectFrom(a0, a1)), EVEN.selectFrom(b0, b1));
+        for (int t = 0; t < rows; t++, at += ow) {
+            r += w;
+            a0 = FloatVector.fromArray(S, x, r);
+            a1 = FloatVector.fromArray(S, x, r + L);
+            b0 = FloatVector.fromArray(S, x, r + 2);
+            b1 = FloatVector.fromArray(S, x, r + 2 + L);
+            FloatVector r1 = gt(gt(gt(neg, EVEN.selectFrom(a0, a1)), ODD.selectFrom(a0, a1)), EVEN.selectFrom(b0, b1));
+            r += w;
+            a0 = FloatVector.fromArray(S, x, r);
+            a1 = FloatVector.fromArray(S, x, r + L);
+            b0 = FloatVector.fromArray(S, x, r + 2);
+            b1 = FloatVector.fromArray(S, x, r + 2 + L);
+            FloatVector r2 = gt(gt(gt(neg, EVEN.selectFrom(a0, a1)), ODD.selectFrom(a0, a1)), EVEN.selectFrom(b0, b1));
+            FloatVector max = gt(gt(r0, r1), r2);
+            if (lanes == L) max.intoArray(y, at);
+            else max.intoArray(y, at, store);
+            r0 = r2;
+        }
+    }
+
+    /** {@code v} if it is greater than {@code max}, else {@code max}, lane by lane: one step of the max fold. */
+    private static FloatVector gt(FloatVector max, FloatVector v) {
+        return max.blend(v, v.compare(VectorOperators.GT, max));
     }
 
     private static void outputs(boolean average, int j0, int j1, float[] x, int plane, int w, int cy0, int nLo, int nHi,
@@ -145,11 +275,13 @@ public final class Pooling {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     /** Lanes 0, 2, …, 30 of two vectors: the windows' first columns at stride 2 (used when L = 16). */
-    private static final FloatVector EVEN = FloatVector.fromArray(S, evenIndices(), 0);
+    private static final FloatVector EVEN = FloatVector.fromArray(S, laneIndices(0), 0);
+    /** Lanes 1, 3, …, 31 of two vectors: the windows' second columns at stride 2 (used when L = 16). */
+    private static final FloatVector ODD = FloatVector.fromArray(S, laneIndices(1), 0);
 
-    private static float[] evenIndices() {
+    private static float[] laneIndices(int first) {
         float[] idx = new float[L];
-        for (int l = 0; l < L; l++) idx[l] = 2 * l;
+        for (int l = 0; l < L; l++) idx[l] = 2 * l + first;
         return idx;
     }
 
@@ -215,7 +347,8 @@ public final class Pooling {
      */
     public static void avgLocal(float[] x, int xOff, int c, int h, int w, int size, int stride, int padding, int oh, int ow,
                                 float[] y, int yOff, Parallel par) {
-        windows(true, x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff, par);
+        windows(true, x, xOff, c, h, w, size, stride, padding, oh, ow, y, yOff, par, SPLIT_ROWS,
+                PARALLEL_MIN_OUTPUTS);
     }
 
     /**

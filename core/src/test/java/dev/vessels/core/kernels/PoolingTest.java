@@ -47,7 +47,7 @@ class PoolingTest {
         int h = 24, w = 24, oh = 12, ow = 12;
         float[] x = KernelData.uniform(seed, c * h * w, 5f);
         float[] fast = new float[c * oh * ow], ref = new float[c * oh * ow];
-        Pooling.max(x, 0, c, h, w, 2, 2, 0, oh, ow, fast, 0, TWO);
+        Pooling.max(x, 0, c, h, w, 2, 2, 0, oh, ow, fast, 0, TWO, false); // split whatever the size
         Pooling.maxPlain(x, 0, c, h, w, 2, 2, 0, oh, ow, ref, 0);
         assertThat(fast).isEqualTo(ref);
     }
@@ -83,8 +83,48 @@ class PoolingTest {
         float[] x = new float[xOff + c * h * w];
         for (int i = 0; i < x.length; i++) x[i] = pool[r.nextInt(pool.length)];
         float[] fast = new float[c * oh * ow], ref = new float[c * oh * ow];
-        Pooling.max(x, xOff, c, h, w, size, stride, padding, oh, ow, fast, 0, twoThreads ? TWO : Parallel.SERIAL);
+        // Two threads: split whatever the size (channels or rows, by the seed's parity).
+        Pooling.max(x, xOff, c, h, w, size, stride, padding, oh, ow, fast, 0, twoThreads ? TWO : Parallel.SERIAL, (seed & 1) == 0);
         Pooling.maxPlain(x, xOff, c, h, w, size, stride, padding, oh, ow, ref, 0);
+        for (int i = 0; i < ref.length; i++) {
+            assertThat(Float.floatToRawIntBits(fast[i])).as("output %d", i).isEqualTo(Float.floatToRawIntBits(ref[i]));
+        }
+    }
+
+    @Property(tries = 300)
+    void stride2StripsEqualPlainBitForBit(@ForAll @IntRange(min = 2, max = 3) int size, @ForAll @IntRange(min = 0, max = 3) int padding,
+                                          @ForAll @IntRange(min = 1, max = 4) int c, @ForAll @IntRange(min = 2, max = 60) int h,
+                                          @ForAll @IntRange(min = 2, max = 90) int w, @ForAll @IntRange(min = 0, max = 5) int xOff,
+                                          @ForAll boolean twoThreads, @ForAll boolean byRows, @ForAll long seed) {
+        // The 2x2/2 and 3x3/2 max (AlexNet, VGG16, ResNet, DenseNet, tiny-yolo) runs whole columns of
+        // output rows at a time, folding each input row once and combining the rows: ties of -0 and
+        // +0, NaNs and -FLT_MAX must come out as the plain fold's bits. x ends right at the map, so
+        // the last strips' loads would run past it and take the masked path; maps tall enough for
+        // the two-thread split (by channels or by output rows).
+        int oh = (h + padding - size) / 2 + 1, ow = (w + padding - size) / 2 + 1;
+        Assume.that(oh > 0 && ow > 0);
+        java.util.Random r = new java.util.Random(seed);
+        float[] pool = {0f, -0f, 1f, -1f, Float.NaN, 2.5f, -Float.MAX_VALUE, Float.NEGATIVE_INFINITY};
+        float[] x = new float[xOff + c * h * w];
+        for (int i = 0; i < x.length; i++) x[i] = pool[r.nextInt(pool.length)];
+        float[] fast = new float[c * oh * ow], ref = new float[c * oh * ow];
+        Pooling.max(x, xOff, c, h, w, size, 2, padding, oh, ow, fast, 0, twoThreads ? TWO : Parallel.SERIAL, byRows);
+        Pooling.maxPlain(x, xOff, c, h, w, size, 2, padding, oh, ow, ref, 0);
+        for (int i = 0; i < ref.length; i++) {
+            assertThat(Float.floatToRawIntBits(fast[i])).as("output %d", i).isEqualTo(Float.floatToRawIntBits(ref[i]));
+        }
+    }
+
+    @Property(tries = 30)
+    void rowSplitOnALargeMapStaysExact(@ForAll @IntRange(min = 2, max = 3) int size, @ForAll @IntRange(min = 40, max = 80) int c,
+                                       @ForAll long seed) {
+        // AlexNet's first pool's map (55x55, 3x3/2): enough outputs for two threads, each thread
+        // every channel's rows [i0, i1).
+        int h = 55, w = 55, oh = (h - size) / 2 + 1, ow = oh;
+        float[] x = KernelData.withSpecials(seed, c * h * w);
+        float[] fast = new float[c * oh * ow], ref = new float[c * oh * ow];
+        Pooling.max(x, 0, c, h, w, size, 2, 0, oh, ow, fast, 0, TWO, true);
+        Pooling.maxPlain(x, 0, c, h, w, size, 2, 0, oh, ow, ref, 0);
         for (int i = 0; i < ref.length; i++) {
             assertThat(Float.floatToRawIntBits(fast[i])).as("output %d", i).isEqualTo(Float.floatToRawIntBits(ref[i]));
         }
