@@ -30,12 +30,33 @@ public final class Gemv {
     private Gemv() {}
 
     public static void gemv(int m, int k, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff, Parallel par) {
+        gemv(m, k, w, wOff, x, xOff, y, yOff, par, null, 0);
+    }
+
+    /**
+     * The same, then {@code e} (if not null) applied to every y[i] as output row {@code eRow0 + i}
+     * of a one-column GEMM: a convolution whose output map is one pixel (a classifier's 1×1
+     * convolution after global pooling) runs as this GEMV, with the GEMM's epilogue (batch norm or
+     * bias, the activation, a fused residual) applied by the thread that computed the row.
+     */
+    public static void gemv(int m, int k, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff, Parallel par,
+                            Epilogue e, int eRow0) {
         if (m <= 0) return;
         if (par == null || par.threads() == 1 || !worthSplitting(m, k)) {
             rows(0, m, k, w, wOff, x, xOff, y, yOff);
+            epilogue(e, eRow0, 0, m, y, yOff);
         } else {
-            par.forRange(m, (lo, hi) -> rows(lo, hi, k, w, wOff, x, xOff, y, yOff));
+            par.forRange(m, (lo, hi) -> {
+                rows(lo, hi, k, w, wOff, x, xOff, y, yOff);
+                epilogue(e, eRow0, lo, hi, y, yOff);
+            });
         }
+    }
+
+    /** {@code e} on y[lo, hi) as rows eRow0 + lo… of a one-column C: element by element, as the GEMM's N=1 tiles. */
+    private static void epilogue(Epilogue e, int eRow0, int lo, int hi, float[] y, int yOff) {
+        if (e == null) return;
+        for (int i = lo; i < hi; i++) e.applyRow(y, yOff + i, eRow0 + i, 1);
     }
 
     /** Whether an m×k product is large enough to split its rows over threads. */
@@ -91,11 +112,21 @@ public final class Gemv {
      * Each row gets the arithmetic of the float[] kernel, so the bits are the same.
      */
     public static void gemv(int m, int k, MemorySegment w, int wIdx, float[] x, int xOff, float[] y, int yOff, Parallel par) {
+        gemv(m, k, w, wIdx, x, xOff, y, yOff, par, null, 0);
+    }
+
+    /** The segment GEMV with an epilogue, as the float[] one's. */
+    public static void gemv(int m, int k, MemorySegment w, int wIdx, float[] x, int xOff, float[] y, int yOff, Parallel par,
+                            Epilogue e, int eRow0) {
         if (m <= 0) return;
         if (par == null || par.threads() == 1 || !worthSplitting(m, k)) {
             rows(0, m, k, w, wIdx, x, xOff, y, yOff);
+            epilogue(e, eRow0, 0, m, y, yOff);
         } else {
-            par.forRange(m, (lo, hi) -> rows(lo, hi, k, w, wIdx, x, xOff, y, yOff));
+            par.forRange(m, (lo, hi) -> {
+                rows(lo, hi, k, w, wIdx, x, xOff, y, yOff);
+                epilogue(e, eRow0, lo, hi, y, yOff);
+            });
         }
     }
 
