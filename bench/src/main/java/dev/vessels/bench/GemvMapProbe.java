@@ -28,6 +28,8 @@ import dev.vessels.core.weights.MappedFile;
  * <li>{@code blocks}: 16 MiB blocks of rows, one call each, never released (the block hand-offs alone);
  * <li>{@code served}: 16 MiB blocks each {@link MappedFile#serveInPlace served} first: the executor's path,
  *     whose releases unmap the rest every 16 MiB so each prediction faults every page in again;
+ * <li>{@code split}: the rows split over the threads once, each thread serving its own 4 MiB blocks
+ *     (the executor's path since session 8); {@code splitKept} the same without serving (never released);
  * <li>{@code faulted}: all rows in one call, the whole mapping released before (every page faulted in, no
  *     release within);
  * <li>{@code native}: the segment kernel over an off-heap copy (run it in a JVM of its own: a second kind
@@ -35,7 +37,24 @@ import dev.vessels.core.weights.MappedFile;
  * </ul>
  */
 public final class GemvMapProbe {
-    public static void main(String[] args) throws Exception {
+    /**
+     * Off-heap memory in transparent huge pages, as the heap (-XX:+UseTransparentHugePages) and the
+     * mapped file's page cache are: 2 MiB aligned and marked before it is first touched.
+     */
+    static MemorySegment huge(Arena arena, long bytes) throws Throwable {
+        long pmd = 2L << 20;
+        MemorySegment s = arena.allocate(bytes + pmd, 64);
+        s = s.asSlice((pmd - s.address() % pmd) % pmd, bytes);
+        var linker = java.lang.foreign.Linker.nativeLinker();
+        var madvise = linker.downcallHandle(linker.defaultLookup().find("madvise").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.ADDRESS,
+                        java.lang.foreign.ValueLayout.JAVA_LONG, java.lang.foreign.ValueLayout.JAVA_INT));
+        long len = bytes / pmd * pmd;
+        if ((int) madvise.invokeExact(s, len, 14) != 0) System.out.println("MADV_HUGEPAGE refused");
+        return s;
+    }
+
+    public static void main(String[] args) throws Throwable {
         Path file = Path.of(args[0]);
         int threads = Integer.parseInt(args[1]);
         int rounds = Integer.parseInt(args[2]);
@@ -56,7 +75,7 @@ public final class GemvMapProbe {
             if (offset % 4 != 0 || offset + bytes > seg.byteSize()) throw new IllegalArgumentException("matrix out of the file");
             int w0 = (int) (offset / 4);
             float[] wa = null;
-            MemorySegment nat = null;
+            MemorySegment nat = null, natB = null;
             List<String> list = Arrays.asList(ways);
             if (list.contains("array")) {
                 wa = new float[m * k];
@@ -66,8 +85,13 @@ public final class GemvMapProbe {
             if (list.contains("native")) {
                 // -Dshift=B: the matrix B bytes past a 64-byte boundary (the mapped fc6 sits 20 past one)
                 long shift = Long.getLong("shift", 0);
-                nat = arena.allocate(bytes + shift, 64).asSlice(shift, bytes);
+                nat = huge(arena, bytes + shift).asSlice(shift, bytes);
                 MemorySegment.copy(seg, offset, nat, 0, bytes);
+            }
+            if (list.contains("nativeB")) { // a second copy, -DshiftB=B bytes past a 64-byte boundary
+                long shift = Long.getLong("shiftB", 20);
+                natB = huge(arena, bytes + shift).asSlice(shift, bytes);
+                MemorySegment.copy(seg, offset, natB, 0, bytes);
             }
             int rowsPerBlock = (int) Math.max(1, (16L << 20) / ((long) k * Float.BYTES));
             long[][] t = new long[ways.length][rounds];
@@ -79,6 +103,7 @@ public final class GemvMapProbe {
                         case "array" -> Gemv.gemv(m, k, wa, 0, x, 0, y, 0, par);
                         case "whole" -> Gemv.gemv(m, k, seg, w0, x, 0, y, 0, par);
                         case "native" -> Gemv.gemv(m, k, nat, 0, x, 0, y, 0, par);
+                        case "nativeB" -> Gemv.gemv(m, k, natB, 0, x, 0, y, 0, par);
                         case "blocks", "served" -> {
                             boolean serve = ways[wi].equals("served");
                             for (int r0 = 0; r0 < m; r0 += rowsPerBlock) {
@@ -87,6 +112,18 @@ public final class GemvMapProbe {
                                 if (serve) mf.serveInPlace(pos, len, pos, pos + len);
                                 Gemv.gemv(rows, k, seg, (int) (pos / 4), x, 0, y, r0, par);
                             }
+                        }
+                        case "split", "splitKept" -> {
+                            boolean serve = ways[wi].equals("split");
+                            int per = (int) Math.max(1, (4L << 20) / ((long) k * Float.BYTES));
+                            par.forRange(m, (lo, hi) -> {
+                                for (int r0 = lo; r0 < hi; r0 += per) {
+                                    int rows = Math.min(per, hi - r0);
+                                    long pos = offset + (long) r0 * k * Float.BYTES, len = (long) rows * k * Float.BYTES;
+                                    if (serve) mf.serveInPlace(pos, len, pos, pos + len);
+                                    Gemv.gemv(rows, k, seg, (int) (pos / 4), x, 0, y, r0, Parallel.SERIAL);
+                                }
+                            });
                         }
                         case "faulted" -> {
                             mf.serveInPlace(0, 16L << 20, 0, 0); // a whole mark served: unmaps every page
@@ -107,6 +144,12 @@ public final class GemvMapProbe {
                         s[rounds - 1] / 1e6, bytes / (med * 1e6));
             }
             if (check == 42f) System.out.println();
+            // whether the mapped pages are mapped with 2 MiB entries now (after the last way)
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/smaps_rollup"))) {
+                if (line.startsWith("Rss") || line.startsWith("FilePmdMapped") || line.startsWith("AnonHugePages")) {
+                    System.out.println("  " + line.replaceAll("\\s+", " "));
+                }
+            }
             mf.close();
         }
         par.close();
