@@ -26,8 +26,25 @@ public final class Gemv {
     private static final long PARALLEL_MIN_MACS = 1 << 16;
     /** Per-thread lane spill for the fixed-order reduction: [4 rows][L lanes]. */
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[4 * L]);
+    private static final ValueLayout.OfFloat LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private Gemv() {}
+
+    /**
+     * Runs the segment kernel a few thousand times on a tiny heap segment (about a millisecond, once
+     * per JVM), so that its receiver-type profiles hold a second kind of segment before the weights
+     * file's mapping comes. Why: C2 compiled the kernel ~25 % slower when those profiles had only
+     * ever seen the mapping (one thread, VGG16's fc6 from the page cache: 32–33 ms against 25–26 for
+     * the float[] kernel; with any second kind of segment seen, 25 ms: docs/kernels-benchmarks.md,
+     * "Speed pass 9a"). {@code -Dvessels.gemv.warm=false} skips it (A/B runs).
+     */
+    static {
+        if (!"false".equals(System.getProperty("vessels.gemv.warm"))) {
+            MemorySegment heap = MemorySegment.ofArray(new float[4 * 2 * L]); // [4 rows][2L]
+            float[] x = new float[2 * L], y = new float[4];
+            for (int r = 0; r < 4000; r++) rows(0, 4, 2 * L, heap, 0, x, 0, y, 0);
+        }
+    }
 
     public static void gemv(int m, int k, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff, Parallel par) {
         gemv(m, k, w, wOff, x, xOff, y, yOff, par, null, 0);
@@ -176,8 +193,6 @@ public final class Gemv {
             y[yOff + i] = finish(lanes, 0, w, w0, x, xOff, kv, k);
         }
     }
-
-    private static final ValueLayout.OfFloat LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** {@link #finish} with the row's tail read from the segment (row at byte {@code wRow}). */
     private static float finish(float[] lanes, int l0, MemorySegment w, long wRow, float[] x, int xOff, int kv, int k) {
