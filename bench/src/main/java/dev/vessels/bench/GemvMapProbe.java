@@ -132,7 +132,7 @@ public final class GemvMapProbe {
                         }
                         case "split", "splitKept" -> {
                             boolean serve = ways[wi].equals("split");
-                            int per = (int) Math.max(1, (4L << 20) / ((long) k * Float.BYTES));
+                            int per = (int) Math.max(1, (Long.getLong("blockMiB", 4) << 20) / ((long) k * Float.BYTES)); // -DblockMiB
                             par.forRange(m, (lo, hi) -> {
                                 for (int r0 = lo; r0 < hi; r0 += per) {
                                     int rows = Math.min(per, hi - r0);
