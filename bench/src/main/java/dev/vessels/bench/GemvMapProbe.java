@@ -167,6 +167,9 @@ public final class GemvMapProbe {
                     System.out.println("  " + line.replaceAll("\\s+", " "));
                 }
             }
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("RssFile")) System.out.println("  " + line.replaceAll("\\s+", " "));
+            }
             mf.close();
         }
         par.close();
