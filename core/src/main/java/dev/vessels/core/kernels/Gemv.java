@@ -31,19 +31,26 @@ public final class Gemv {
     private Gemv() {}
 
     /**
-     * Runs the segment kernel a few thousand times on a tiny heap segment (about a millisecond, once
-     * per JVM), so that its receiver-type profiles hold a second kind of segment before the weights
-     * file's mapping comes. Why: C2 compiled the kernel ~25 % slower when those profiles had only
-     * ever seen the mapping (one thread, VGG16's fc6 from the page cache: 32–33 ms against 25–26 for
-     * the float[] kernel; with any second kind of segment seen, 25 ms: docs/kernels-benchmarks.md,
-     * "Speed pass 9a"). {@code -Dvessels.gemv.warm=false} skips it (A/B runs).
+     * Runs the segment kernel 4000 times on a tiny heap segment, once per JVM, before the first
+     * product read from a segment: so that its receiver-type profiles (and those of the Vector API's
+     * segment loads, which it inlines) hold a second kind of segment besides the weights file's
+     * mapping. Why: C2 compiled the kernel ~25 % slower when those profiles had only ever seen one
+     * kind (one thread, VGG16's fc6 from the page cache: 31–33 ms against 24–26 for the float[]
+     * kernel; warmed, 25–26 ms: docs/kernels-benchmarks.md, "Speed pass 9a"). It costs ~0.2 s of
+     * interpreted and C1 code on first use, so only the in-place path pays it (a holder class, not
+     * Gemv's own initializer). {@code -Dvessels.gemv.warm=false} skips it (A/B runs).
      */
-    static {
-        if (!"false".equals(System.getProperty("vessels.gemv.warm"))) {
-            MemorySegment heap = MemorySegment.ofArray(new float[4 * 2 * L]); // [4 rows][2L]
-            float[] x = new float[2 * L], y = new float[4];
-            for (int r = 0; r < 4000; r++) rows(0, 4, 2 * L, heap, 0, x, 0, y, 0);
+    private static final class SegmentWarmup {
+        static {
+            if (!"false".equals(System.getProperty("vessels.gemv.warm"))) {
+                MemorySegment heap = MemorySegment.ofArray(new float[4 * 2 * L]); // [4 rows][2L]
+                float[] x = new float[2 * L], y = new float[4];
+                for (int r = 0; r < 4000; r++) rows(0, 4, 2 * L, heap, 0, x, 0, y, 0);
+            }
         }
+
+        /** Initialises this class (the warm-up) if it has not been yet; free afterwards. */
+        static void ensure() {}
     }
 
     public static void gemv(int m, int k, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff, Parallel par) {
@@ -136,6 +143,7 @@ public final class Gemv {
     public static void gemv(int m, int k, MemorySegment w, int wIdx, float[] x, int xOff, float[] y, int yOff, Parallel par,
                             Epilogue e, int eRow0) {
         if (m <= 0) return;
+        SegmentWarmup.ensure();
         if (par == null || par.threads() == 1 || !worthSplitting(m, k)) {
             rows(0, m, k, w, wIdx, x, xOff, y, yOff);
             epilogue(e, eRow0, 0, m, y, yOff);
