@@ -29,7 +29,7 @@ import dev.vessels.core.weights.MappedFile;
  * <li>{@code served}: 16 MiB blocks each {@link MappedFile#serveInPlace served} first: the executor's path,
  *     whose releases unmap the rest every 16 MiB so each prediction faults every page in again;
  * <li>{@code split}: the rows split over the threads once, each thread serving its own 4 MiB blocks
- *     (the executor's path since session 8); {@code splitKept} the same without serving (never released);
+ *     (tried in session 8 and reverted: more releases); {@code splitKept} the same without serving (never released);
  * <li>{@code faulted}: all rows in one call, the whole mapping released before (every page faulted in, no
  *     release within);
  * <li>{@code native}: the segment kernel over an off-heap copy (run it in a JVM of its own: a second kind

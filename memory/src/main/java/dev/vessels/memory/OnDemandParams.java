@@ -83,9 +83,8 @@ public final class OnDemandParams implements ParamProvider {
         return inPlace;
     }
 
-    /** Synchronized: a connected layer's threads serve their own rows at once (the counts are shared). */
     @Override
-    public synchronized int paramsInPlace(int layer, long start, long count) {
+    public int paramsInPlace(int layer, long start, long count) {
         if (inPlace == null) return ParamProvider.super.paramsInPlace(layer, start, count);
         int at = src.readInPlace(layer, start, count);
         counted(count);

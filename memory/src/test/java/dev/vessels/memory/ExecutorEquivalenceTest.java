@@ -106,25 +106,19 @@ class ExecutorEquivalenceTest {
         try (Executor base = Executors.create("baseline", net, w, 2)) {
             b = base.predict(x);
         }
+        // every convolution's matrix at once; a connected layer's rows in blocks of at most 16 MiB (whole rows)
+        long reads = 0;
+        for (var l : net.layers()) {
+            if (l.kind().equals("conv")) reads++;
+            if (l instanceof dev.vessels.core.layers.ConnectedLayer c) {
+                long rowsPerBlock = Math.min(c.outputs(), Math.max(1, (4L << 20) / c.inputs()));
+                reads += (c.outputs() + rowsPerBlock - 1) / rowsPerBlock;
+            }
+        }
+        long inPlaceReads = reads;
         try (dev.vessels.core.weights.WeightsFile wf = dev.vessels.core.weights.WeightsFile.open(file, net)) {
             org.junit.jupiter.api.Assumptions.assumeTrue(wf.mapped(), "weights files are mapped here");
             for (int threads : new int[]{1, 2}) {
-                // every convolution's matrix at once; a connected layer's rows split over the threads once
-                // (when worth it), each thread's rows in blocks of at most 4 MiB (whole rows)
-                long inPlaceReads = 0;
-                for (var l : net.layers()) {
-                    if (l.kind().equals("conv")) inPlaceReads++;
-                    if (l instanceof dev.vessels.core.layers.ConnectedLayer c) {
-                        long rowsPerBlock = Math.min(c.outputs(), Math.max(1, (1L << 20) / c.inputs()));
-                        int parts = threads > 1 && dev.vessels.core.kernels.Gemv.worthSplitting(c.outputs(), c.inputs())
-                                ? Math.min(threads, c.outputs()) : 1;
-                        for (int p = 0; p < parts; p++) {
-                            int rows = dev.vessels.core.exec.Parallel.partStart(c.outputs(), p + 1, parts)
-                                    - dev.vessels.core.exec.Parallel.partStart(c.outputs(), p, parts);
-                            inPlaceReads += (rows + rowsPerBlock - 1) / rowsPerBlock;
-                        }
-                    }
-                }
                 MemoryPlan plan = model.startsWith("debian:") ? MemoryPlan.of(net, 4096) : MemoryPlan.of(net);
                 try (Executor ves = Executors.vessels(net, wf, threads, plan)) {
                     assertBitIdentical(b, ves.predict(x));

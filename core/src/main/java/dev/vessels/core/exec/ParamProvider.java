@@ -84,7 +84,7 @@ public interface ParamProvider extends AutoCloseable {
      * Floats [start, start+count) of {@code layer}'s parameters, read in place: their first float's
      * index in {@link #inPlace()} (float i at byte 4·i). No slot is filled and no bound applies (the
      * floats are not copied); valid until the provider is closed. Only where {@link #inPlace()} is
-     * not null. Thread-safe: a layer's parallel parts may each serve their own ranges at once.
+     * not null.
      */
     default int paramsInPlace(int layer, long start, long count) {
         throw new UnsupportedOperationException(describe() + " does not serve parameters in place");

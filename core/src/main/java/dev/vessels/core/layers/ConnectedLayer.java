@@ -99,21 +99,20 @@ public final class ConnectedLayer extends Layer {
      * Rows of the weights read in place from a mapped weights file ({@link LayerContext#paramSegment}):
      * the GEMV streams them straight from the page cache, as the resident executor streams its array,
      * instead of one thread copying each piece into the parameter slot and both then reading it again
-     * (AlexNet's and VGG16's fully connected layers are most of their on-demand cost). The rows are
-     * split over the threads once, as the resident executor splits them, and each thread serves its
-     * own rows just before it reads them, in blocks of at most {@link #IN_PLACE_BLOCK_FLOATS}: the
-     * mapping counts what is served and unmaps all else every 16 MiB, so no more of VGG16's 411 MB
-     * fc6 is mapped at once than that mark plus a block or two. Not a hand-off between the threads per
-     * block (VGG16's fc6: 26 of them, each waiting for the slower thread). Same bits as the other
-     * paths: every row is computed alike wherever it falls.
+     * (AlexNet's and VGG16's fully connected layers are most of their on-demand cost). In blocks of
+     * whole rows, at most {@link #IN_PLACE_BLOCK_FLOATS}: each block is served just before it is read,
+     * and the mapping unmaps all else when a range that large is served, so no more of VGG16's 411 MB
+     * fc6 is mapped at once than one block. Same bits as the other paths: every row is computed alike
+     * wherever it falls.
      */
     private void forwardInPlace(LayerContext ctx, java.lang.foreign.MemorySegment seg, float[] x, int xOff, float[] y,
                                 int yOff, Parallel par) {
+        int rowsPerBlock = ParamProvider.rowsPerPiece(IN_PLACE_BLOCK_FLOATS, inputsN, outputs);
         try {
-            if (par.threads() > 1 && Gemv.worthSplitting(outputs, inputsN)) {
-                par.forRange(outputs, (lo, hi) -> rowsInPlace(ctx, seg, lo, hi, x, xOff, y, yOff));
-            } else {
-                rowsInPlace(ctx, seg, 0, outputs, x, xOff, y, yOff);
+            for (int r0 = 0; r0 < outputs; r0 += rowsPerBlock) {
+                int rows = Math.min(rowsPerBlock, outputs - r0);
+                int w = ctx.paramsInPlace(outputs + (long) r0 * inputsN, (long) rows * inputsN);
+                Gemv.gemv(rows, inputsN, seg, w, x, xOff, y, yOff + r0, par);
             }
         } catch (InternalError err) {
             // The JVM's report of a fault in a mapping: the file was cut short after the check.
@@ -122,29 +121,8 @@ public final class ConnectedLayer extends Layer {
         }
     }
 
-    /** Rows [lo, hi) on this thread, served in place a block at a time ({@link #forwardInPlace}). */
-    private void rowsInPlace(LayerContext ctx, java.lang.foreign.MemorySegment seg, int lo, int hi, float[] x, int xOff,
-                             float[] y, int yOff) {
-        int rowsPerBlock = inPlaceBlockRows(inputsN, outputs);
-        for (int r0 = lo; r0 < hi; r0 += rowsPerBlock) {
-            int rows = Math.min(rowsPerBlock, hi - r0);
-            int w = ctx.paramsInPlace(outputs + (long) r0 * inputsN, (long) rows * inputsN);
-            Gemv.gemv(rows, inputsN, seg, w, x, xOff, y, yOff + r0, Parallel.SERIAL);
-        }
-    }
-
-    /** Whole rows of {@code inputs} floats per block read in place (at least one). */
-    public static int inPlaceBlockRows(int inputs, int outputs) {
-        return ParamProvider.rowsPerPiece(IN_PLACE_BLOCK_FLOATS, inputs, outputs);
-    }
-
-    /**
-     * 4 MiB of weights per block read in place: a quarter of the mapping's release mark
-     * (MappedFile.RELEASE_BYTES), so that a release, which keeps only the block being served, leaves
-     * the other thread at most part of one block to map again; and a block under half the mark is
-     * counted as what it is (a larger one counts as a whole mark and would release at every block).
-     */
-    private static final long IN_PLACE_BLOCK_FLOATS = 1L << 20;
+    /** 16 MiB of weights per block read in place: the mapping's release mark (MappedFile.RELEASE_BYTES). */
+    private static final long IN_PLACE_BLOCK_FLOATS = 4L << 20;
 
     private void epilogue(LayerContext ctx, float[] y, int yOff) {
         if (batchNorm) {

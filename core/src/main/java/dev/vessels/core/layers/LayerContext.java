@@ -60,8 +60,7 @@ public interface LayerContext {
     /**
      * {@code count} floats of this layer's parameters from {@code start}, read in place: the index of
      * the first float in {@link #paramSegment()}. Not bounded by {@link #maxParamChunkFloats()}, and
-     * does not touch the parameter slot. Only where {@link #paramSegment()} is not null. May be
-     * called from the layer's parallel parts at once.
+     * does not touch the parameter slot. Only where {@link #paramSegment()} is not null.
      */
     default int paramsInPlace(long start, long count) {
         throw new UnsupportedOperationException("this executor does not serve parameters in place");
