@@ -26,16 +26,61 @@ public final class Gemv {
     private static final long PARALLEL_MIN_MACS = 1 << 16;
     /** Per-thread lane spill for the fixed-order reduction: [4 rows][L lanes]. */
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[4 * L]);
+    private static final ValueLayout.OfFloat LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private Gemv() {}
 
+    /**
+     * Runs the segment kernel 4000 times on a tiny heap segment, once per JVM, before the first
+     * product read from a segment: so that its receiver-type profiles (and those of the Vector API's
+     * segment loads, which it inlines) hold a second kind of segment besides the weights file's
+     * mapping. Why: C2 compiled the kernel ~25 % slower when those profiles had only ever seen one
+     * kind (one thread, VGG16's fc6 from the page cache: 31–33 ms against 24–26 for the float[]
+     * kernel; warmed, 25–26 ms: docs/kernels-benchmarks.md, "Speed pass 9a"). It costs ~0.2 s of
+     * interpreted and C1 code on first use, so only the in-place path pays it (a holder class, not
+     * Gemv's own initializer). {@code -Dvessels.gemv.warm=false} skips it (A/B runs).
+     */
+    private static final class SegmentWarmup {
+        static {
+            if (!"false".equals(System.getProperty("vessels.gemv.warm"))) {
+                MemorySegment heap = MemorySegment.ofArray(new float[4 * 2 * L]); // [4 rows][2L]
+                float[] x = new float[2 * L], y = new float[4];
+                for (int r = 0; r < 4000; r++) rows(0, 4, 2 * L, heap, 0, x, 0, y, 0);
+            }
+        }
+
+        /** Initialises this class (the warm-up) if it has not been yet; free afterwards. */
+        static void ensure() {}
+    }
+
     public static void gemv(int m, int k, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff, Parallel par) {
+        gemv(m, k, w, wOff, x, xOff, y, yOff, par, null, 0);
+    }
+
+    /**
+     * The same, then {@code e} (if not null) applied to every y[i] as output row {@code eRow0 + i}
+     * of a one-column GEMM: a convolution whose output map is one pixel (a classifier's 1×1
+     * convolution after global pooling) runs as this GEMV, with the GEMM's epilogue (batch norm or
+     * bias, the activation, a fused residual) applied by the thread that computed the row.
+     */
+    public static void gemv(int m, int k, float[] w, int wOff, float[] x, int xOff, float[] y, int yOff, Parallel par,
+                            Epilogue e, int eRow0) {
         if (m <= 0) return;
         if (par == null || par.threads() == 1 || !worthSplitting(m, k)) {
             rows(0, m, k, w, wOff, x, xOff, y, yOff);
+            epilogue(e, eRow0, 0, m, y, yOff);
         } else {
-            par.forRange(m, (lo, hi) -> rows(lo, hi, k, w, wOff, x, xOff, y, yOff));
+            par.forRange(m, (lo, hi) -> {
+                rows(lo, hi, k, w, wOff, x, xOff, y, yOff);
+                epilogue(e, eRow0, lo, hi, y, yOff);
+            });
         }
+    }
+
+    /** {@code e} on y[lo, hi) as rows eRow0 + lo… of a one-column C: element by element, as the GEMM's N=1 tiles. */
+    private static void epilogue(Epilogue e, int eRow0, int lo, int hi, float[] y, int yOff) {
+        if (e == null) return;
+        for (int i = lo; i < hi; i++) e.applyRow(y, yOff + i, eRow0 + i, 1);
     }
 
     /** Whether an m×k product is large enough to split its rows over threads. */
@@ -91,11 +136,22 @@ public final class Gemv {
      * Each row gets the arithmetic of the float[] kernel, so the bits are the same.
      */
     public static void gemv(int m, int k, MemorySegment w, int wIdx, float[] x, int xOff, float[] y, int yOff, Parallel par) {
+        gemv(m, k, w, wIdx, x, xOff, y, yOff, par, null, 0);
+    }
+
+    /** The segment GEMV with an epilogue, as the float[] one's. */
+    public static void gemv(int m, int k, MemorySegment w, int wIdx, float[] x, int xOff, float[] y, int yOff, Parallel par,
+                            Epilogue e, int eRow0) {
         if (m <= 0) return;
+        SegmentWarmup.ensure();
         if (par == null || par.threads() == 1 || !worthSplitting(m, k)) {
             rows(0, m, k, w, wIdx, x, xOff, y, yOff);
+            epilogue(e, eRow0, 0, m, y, yOff);
         } else {
-            par.forRange(m, (lo, hi) -> rows(lo, hi, k, w, wIdx, x, xOff, y, yOff));
+            par.forRange(m, (lo, hi) -> {
+                rows(lo, hi, k, w, wIdx, x, xOff, y, yOff);
+                epilogue(e, eRow0, lo, hi, y, yOff);
+            });
         }
     }
 
@@ -145,8 +201,6 @@ public final class Gemv {
             y[yOff + i] = finish(lanes, 0, w, w0, x, xOff, kv, k);
         }
     }
-
-    private static final ValueLayout.OfFloat LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** {@link #finish} with the row's tail read from the segment (row at byte {@code wRow}). */
     private static float finish(float[] lanes, int l0, MemorySegment w, long wRow, float[] x, int xOff, int kv, int k) {

@@ -4,10 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 import dev.vessels.core.cfg.Section;
+import dev.vessels.core.exec.Parallel;
 import dev.vessels.core.exec.ParamProvider;
 import dev.vessels.core.kernels.ConvGeometry;
 import dev.vessels.core.kernels.Epilogue;
 import dev.vessels.core.kernels.Gemm;
+import dev.vessels.core.kernels.Gemv;
 import dev.vessels.core.kernels.GroupConv;
 
 /**
@@ -138,6 +140,21 @@ public final class ConvolutionalLayer extends Layer {
         return (int) Math.min(kb, fit);
     }
 
+    /**
+     * Whether the layer runs as a GEMV ({@link Gemv}) rather than a GEMM: one output pixel, no
+     * groups, and a kernel that covers the whole unpadded input (a classifier's 1×1 convolution on
+     * the 1×1 map after global pooling: ResNet, ResNeXt, DenseNet, Darknet53), so the input is
+     * already the GEMM's one column. With N=1 the GEMM streams the weights through its packing at a
+     * few GB/s (ResNeXt152's 2048→1000: 2.8 ms); the GEMV streams them at the memory's speed. Every
+     * executor takes the same path, so their outputs stay identical. {@code
+     * -Dvessels.conv.gemv=false} keeps the GEMM (A/B runs).
+     */
+    public boolean matVec() {
+        return GEMV && groups == 1 && spatial == 1 && ph == 0 && pw == 0 && kh == in.h() && kw == in.w();
+    }
+
+    private static final boolean GEMV = !"false".equals(System.getProperty("vessels.conv.gemv"));
+
     /** 1×1, stride 1, no padding: the input already is the GEMM's B matrix. */
     public boolean pointwise() {
         return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
@@ -184,6 +201,38 @@ public final class ConvolutionalLayer extends Layer {
             // The JVM's report of a fault in a mapping: the file was cut short after the check above.
             throw new dev.vessels.core.VesselsException("layer " + index() + " (conv): cannot read its weights: the weights file"
                     + " changed since it was opened");
+        }
+    }
+
+    /**
+     * {@link #matVec}: y = W·x with W's filter rows read in place from {@code seg} when it is not
+     * null (the whole matrix served at once, as {@link #forwardInPlace} serves it), else streamed
+     * as a connected layer streams its rows (each thread its own rows, in pieces an on-demand
+     * executor bounds), {@code e} applied to each row by the thread that computed it. Every row is
+     * the same arithmetic wherever it falls (Gemv's contract), so all paths give the same bits.
+     */
+    private void forwardGemv(LayerContext ctx, java.lang.foreign.MemorySegment seg, float[] x, int xOff, float[] y, int yOff,
+                             Epilogue e, long wBase) {
+        Parallel par = ctx.parallel();
+        if (seg != null) {
+            int a = ctx.paramsInPlace(wBase, weightFloats()); // checks the file still holds them
+            try {
+                Gemv.gemv(filters, kg, seg, a, x, xOff, y, yOff, par, e, 0);
+            } catch (InternalError err) {
+                throw new dev.vessels.core.VesselsException("layer " + index() + " (conv): cannot read its weights: the weights"
+                        + " file changed since it was opened");
+            }
+        } else if (par.threads() > 1 && Gemv.worthSplitting(filters, kg)) {
+            float[] w = ctx.paramArray();
+            ctx.streamParams(wBase, filters, kg, par,
+                    (off, r0, rows) -> Gemv.gemv(rows, kg, w, off, x, xOff, y, yOff + r0, Parallel.SERIAL, e, r0));
+        } else {
+            int rowsPerChunk = ParamProvider.rowsPerPiece(ctx.maxParamChunkFloats(), kg, filters);
+            for (int r0 = 0; r0 < filters; r0 += rowsPerChunk) {
+                int rows = Math.min(rowsPerChunk, filters - r0);
+                int aOff = ctx.params(wBase + (long) r0 * kg, rows * kg);
+                Gemv.gemv(rows, kg, ctx.paramArray(), aOff, x, xOff, y, yOff + r0, Parallel.SERIAL, e, r0);
+            }
         }
     }
 
@@ -283,6 +332,10 @@ public final class ConvolutionalLayer extends Layer {
         int xOff = ctx.inOff(0);
         long wBase = headFloats();
         java.lang.foreign.MemorySegment seg = ctx.paramSegment();
+        if (matVec()) {
+            forwardGemv(ctx, seg, x, xOff, y, yOff, e, wBase);
+            return;
+        }
         if (seg != null) {
             forwardInPlace(ctx, seg, x, xOff, y, yOff, e, wBase);
             return;

@@ -28,7 +28,7 @@ class ConvLayerKernelsTest {
     }
 
     /** Parameters in one array, served in pieces of at most {@code chunk} floats through a slot. */
-    static final class Ctx implements LayerContext {
+    static class Ctx implements LayerContext {
         final float[] x, y, params, ws, slot;
         final long chunk;
         final Parallel par;
@@ -55,9 +55,17 @@ class ConvLayerKernelsTest {
             return 5;
         }
 
+        /**
+         * Pieces through {@link #params}, rows split over the threads (ParamProvider's default): a
+         * convolution on a one-pixel map streams its filter rows as a connected layer does.
+         */
         public void streamParams(long start, int rows, int rowFloats, Parallel par,
                                  dev.vessels.core.exec.ParamProvider.RowBlock body) {
-            throw new UnsupportedOperationException("convolutions do not stream rows");
+            int per = dev.vessels.core.exec.ParamProvider.rowsPerPiece(chunk, rowFloats, rows);
+            for (int r0 = 0; r0 < rows; r0 += per) {
+                int n = Math.min(per, rows - r0), off = params(start + (long) r0 * rowFloats, n * rowFloats), first = r0;
+                par.forRange(n, (lo, hi) -> body.rows(off + lo * rowFloats, first + lo, hi - lo));
+            }
         }
 
         public float[] paramArray() { return slot; }
