@@ -26,14 +26,6 @@ public interface BufferPlan {
     default void beforeLayer(int i) {}
 
     /**
-     * {@link #beforeLayer(int)}, which may split its work over {@code par} (the prediction's
-     * threads, idle between layers); what the executor calls.
-     */
-    default void beforeLayer(int i, Parallel par) {
-        beforeLayer(i);
-    }
-
-    /**
      * Whether this plan reproduces Darknet's memory behaviour (the baseline executor): then every
      * layer writes its own output buffer, as Darknet does, so the executor fuses no shortcut whose
      * convolution would leave its own buffer unwritten (see {@link Executor}).

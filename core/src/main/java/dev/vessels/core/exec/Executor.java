@@ -141,14 +141,14 @@ public final class Executor implements AutoCloseable {
             Layer l = layers.get(i);
             ctx.layer = l;
             ctx.residual = fuseShortcuts ? fused[i] : null;
-            plan.beforeLayer(i, parallel);
+            plan.beforeLayer(i);
             observer.beforeLayer(l);
             if (!l.aliasesInput()) l.forward(ctx);
             observer.afterLayer(l);
             if (ctx.residual != null) {
                 // The convolution wrote the shortcut's output: the shortcut only shows up, in order.
                 Layer s = layers.get(++i);
-                plan.beforeLayer(i, parallel);
+                plan.beforeLayer(i);
                 observer.beforeLayer(s);
                 observer.afterLayer(s);
             }

@@ -3,7 +3,6 @@ package dev.vessels.memory.baseline;
 import java.util.Arrays;
 
 import dev.vessels.core.Network;
-import dev.vessels.core.exec.Parallel;
 import dev.vessels.core.exec.OwnArraysPlan;
 import dev.vessels.core.layers.BatchNormLayer;
 import dev.vessels.core.layers.ConnectedLayer;
@@ -94,55 +93,8 @@ public final class BaselinePlan extends OwnArraysPlan {
 
     @Override
     public void beforeLayer(int i) {
-        touch(i, 0, 1);
-    }
-
-    /**
-     * At this many floats written or more, a layer's touches are split over the prediction's
-     * threads; by default never ({@code -Dvessels.baseline.touchParallelMinFloats=N} turns it on).
-     * Why off: on the loaded machine of session 8 a split saved ~35 % when the other thread was
-     * spinning ready but cost ~0.1 ms a job when it was not, so the medians got worse (AlexNet, all
-     * touches of a prediction at two threads: 0.40 ms on the caller alone; split at 2^17 floats
-     * median 0.75, min 0.25; at 2^15 median 1.15–1.2, min 0.21–0.24; FillCost,
-     * docs/kernels-benchmarks.md). To be measured on a quiet machine before it is the default.
-     */
-    private static final long PARALLEL_MIN_FLOATS = Long.getLong("vessels.baseline.touchParallelMinFloats", Long.MAX_VALUE);
-
-    /**
-     * The same touches, split over the prediction's threads (each thread a contiguous part of every
-     * buffer) when there are at least {@link #PARALLEL_MIN_FLOATS}: they are a memset of every
-     * layer's output size (and then some) on the caller while the other threads wait, ~0.35–0.4 ms
-     * of AlexNet's ~19 ms prediction at two threads (FillCost, session 8). The same bytes are
-     * written, with the same values, at the same step, whichever way.
-     */
-    @Override
-    public void beforeLayer(int i, Parallel par) {
-        beforeLayer(i, par, PARALLEL_MIN_FLOATS);
-    }
-
-    /** {@link #beforeLayer(int, Parallel)}, split from {@code minFloats} floats (tests: 0, always). */
-    void beforeLayer(int i, Parallel par, long minFloats) {
-        long floats = (delta[i] == null ? 0 : delta[i].length) + (bnX[i] == null ? 0 : 2L * bnX[i].length)
-                + (indexes[i] == null ? 0 : indexes[i].length);
-        if (par == null || par.threads() == 1 || floats < minFloats) {
-            touch(i, 0, 1);
-        } else {
-            int parts = par.threads();
-            par.forEachPart(parts, p -> touch(i, p, parts));
-        }
-    }
-
-    /** Part {@code part} of {@code parts} of layer i's touches: that share of each buffer. */
-    private void touch(int i, int part, int parts) {
-        float[] d = delta[i], x = bnX[i];
-        int[] idx = indexes[i];
-        if (d != null) Arrays.fill(d, Parallel.partStart(d.length, part, parts), Parallel.partStart(d.length, part + 1, parts), 0f);
-        if (x != null) {
-            int lo = Parallel.partStart(x.length, part, parts), hi = Parallel.partStart(x.length, part + 1, parts);
-            System.arraycopy(outputs[i], lo, x, lo, hi - lo);
-        }
-        if (idx != null) {
-            Arrays.fill(idx, Parallel.partStart(idx.length, part, parts), Parallel.partStart(idx.length, part + 1, parts), -1);
-        }
+        if (delta[i] != null) Arrays.fill(delta[i], 0f);
+        if (bnX[i] != null) System.arraycopy(outputs[i], 0, bnX[i], 0, bnX[i].length);
+        if (indexes[i] != null) Arrays.fill(indexes[i], -1);
     }
 }
