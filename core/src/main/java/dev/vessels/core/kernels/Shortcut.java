@@ -57,47 +57,15 @@ public final class Shortcut {
     }
 
     /**
-     * A shortcut whose {@code from} has the output's width and height but another channel count
-     * (Darknet's ResNet and ResNeXt cfgs open each stage so: 64 channels added to 256, 512 to 1024…):
-     * out[i] = act(alpha·x[i] + beta·add[i]) over the first {@code overlap} floats (the common
-     * channels; CHW, so they come first), out[i] = act(x[i]) over the rest of the {@code size} —
-     * Darknet adds nothing there and does not scale. One pass, split across threads: bit-identical
-     * to copying x to out, {@link #add} and {@link Activations#apply} over the whole tensor, three
-     * single-threaded passes that took 1.6 ms of ResNeXt152's first stage shortcut at 64×64×512.
-     * Works in place (out == x) too.
-     */
-    public static void addActivatePrefix(float[] x, int xOff, float[] add, int addOff, int overlap, float alpha, float beta,
-                                         Activation act, float[] out, int outOff, int size, Parallel par) {
-        if (overlap < 0 || overlap > size) throw new IllegalArgumentException("overlap " + overlap + " of " + size);
-        if (par == null || par.threads() == 1 || size < PARALLEL_MIN) {
-            prefixRange(x, xOff, add, addOff, overlap, alpha, beta, act, out, outOff, 0, size);
-        } else {
-            int blocks = (size + L - 1) / L; // split on whole vectors
-            par.forRange(blocks, (lo, hi) -> prefixRange(x, xOff, add, addOff, overlap, alpha, beta, act, out, outOff,
-                    lo * L, Math.min(size, hi * L)));
-        }
-    }
-
-    /** {@link #addActivatePrefix} over [from, to). */
-    private static void prefixRange(float[] x, int xOff, float[] add, int addOff, int overlap, float alpha, float beta,
-                                    Activation act, float[] out, int outOff, int from, int to) {
-        int mid = Math.max(from, Math.min(to, overlap));
-        if (mid > from) addActivateRange(x, xOff, add, addOff, alpha, beta, act, out, outOff, from, mid);
-        for (int b0 = mid; b0 < to; b0 += BLOCK) {
-            int b1 = Math.min(to, b0 + BLOCK);
-            if (x != out || xOff != outOff) System.arraycopy(x, xOff + b0, out, outOff + b0, b1 - b0);
-            Activations.apply(act, out, outOff + b0, b1 - b0); // while the copy is in L1
-        }
-    }
-
-    /**
-     * A shortcut whose {@code from} is a larger map, {@code stride} times as wide and high (Darknet's
-     * ResNet and ResNeXt cfgs add the previous stage's output, e.g. 64×64×512, to a stage's first
-     * block at 32×32×1024): for the common channels, out = act(alpha·x + beta·add sampled at every
-     * stride-th row and column), for the rest act(x) — Darknet's {@code shortcut_cpu} then its
+     * A shortcut whose {@code from} is not the output's shape: the same map with another channel
+     * count ({@code stride} 1: ResNeXt152's layer 5 adds 64×64×64 to 64×64×512), or a map
+     * {@code stride} times as wide and high (Darknet's ResNet and ResNeXt cfgs add the previous
+     * stage's output, e.g. 64×64×512, to a stage's first block at 32×32×1024): for the common
+     * channels, out = act(alpha·x + beta·add sampled at every stride-th row and column), for the rest
+     * act(x) — Darknet's {@code shortcut_cpu}, which adds nothing there and does not scale, then its
      * activation. One pass over output rows, split across threads; bit-identical to copying x to
-     * out, {@link #addPlain} and {@link Activations#apply} (single-threaded, scalar, three passes).
-     * Works in place (out == x) too.
+     * out, {@link #addPlain} and {@link Activations#apply} (single-threaded, scalar, three passes,
+     * 1.0–2.0 ms each of these layers at one thread). Works in place (out == x) too.
      *
      * @param c, h, w           the output's (and x's) channels, height, width
      * @param addC, addH, addW  {@code add}'s, with addH = stride·h and addW = stride·w
@@ -136,11 +104,11 @@ public final class Shortcut {
                 }
                 int a = addOff + (k * addH + j * stride) * addW;
                 int i = 0;
-                if (stride == 2) {
-                    // 32 consecutive floats of the add row → its 16 even ones, two loads and a permute.
+                if (stride <= 2) {
                     for (; i + L <= w; i += L) {
-                        FloatVector av = EVEN.selectFrom(FloatVector.fromArray(S, add, a + 2 * i),
-                                FloatVector.fromArray(S, add, a + 2 * i + L));
+                        // Stride 2: 32 consecutive floats of the add row → its 16 even ones, two loads and a permute.
+                        FloatVector av = stride == 1 ? FloatVector.fromArray(S, add, a + i)
+                                : EVEN.selectFrom(FloatVector.fromArray(S, add, a + 2 * i), FloatVector.fromArray(S, add, a + 2 * i + L));
                         FloatVector xv = FloatVector.fromArray(S, x, xi + i);
                         (unit ? xv.add(av) : xv.mul(alpha).add(av.mul(beta))).intoArray(out, o + i);
                     }

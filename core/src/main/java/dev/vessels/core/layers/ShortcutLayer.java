@@ -64,17 +64,10 @@ public final class ShortcutLayer extends Layer {
                     (int) out.size(), ctx.parallel());
             return;
         }
-        if (from.w() == out.w() && from.h() == out.h()) {
-            // Another channel count only (each stage's first block in ResNet/ResNeXt cfgs): the
-            // common channels come first in CHW; one threaded pass, bit-identical.
-            int overlap = Math.min(from.c(), out.c()) * out.h() * out.w();
-            Shortcut.addActivatePrefix(ctx.in(0), ctx.inOff(0), ctx.in(1), ctx.inOff(1), overlap, alpha, beta, activation, y,
-                    yOff, (int) out.size(), ctx.parallel());
-            return;
-        }
-        int stride = from.w() / out.w();
-        if (stride > 1 && from.w() == stride * out.w() && from.h() == stride * out.h()) {
-            // A larger map sampled (each stage's first block adds the previous stage's output): one threaded pass.
+        int stride = Math.max(1, from.w() / out.w());
+        if (from.w() == stride * out.w() && from.h() == stride * out.h()) {
+            // Another channel count, or a larger map sampled (each stage's first block in ResNet and
+            // ResNeXt cfgs adds the previous stage's output): one threaded pass, bit-identical.
             Shortcut.addActivateSampled(ctx.in(0), ctx.inOff(0), ctx.in(1), ctx.inOff(1), from.c(), from.h(), from.w(), stride,
                     alpha, beta, activation, y, yOff, out.c(), out.h(), out.w(), ctx.parallel());
             return;

@@ -86,18 +86,17 @@ class ShortcutUpsampleTest {
         System.arraycopy(x, 3, ref, 2, size);
         Shortcut.addPlain(spatial, 1, c1, add, 1, spatial, 1, c2, alpha, beta, ref, 2);
         Activations.applyPlain(act, ref, 2, size);
-        int overlap = Math.min(c1, c2) * spatial;
         try (Parallel par = new Parallel(twoThreads ? 2 : 1)) {
             float[] y;
             int yOff;
             if (inPlace) {
                 y = x.clone();
                 yOff = 3;
-                Shortcut.addActivatePrefix(y, 3, add, 1, overlap, alpha, beta, act, y, 3, size, par);
+                Shortcut.addActivateSampled(y, 3, add, 1, c1, 1, spatial, 1, alpha, beta, act, y, 3, c2, 1, spatial, par);
             } else {
                 y = new float[size + 2];
                 yOff = 2;
-                Shortcut.addActivatePrefix(x, 3, add, 1, overlap, alpha, beta, act, y, 2, size, par);
+                Shortcut.addActivateSampled(x, 3, add, 1, c1, 1, spatial, 1, alpha, beta, act, y, 2, c2, 1, spatial, par);
             }
             for (int i = 0; i < size; i++) {
                 assertThat(Float.floatToRawIntBits(y[yOff + i])).as("element %d", i)
