@@ -204,38 +204,6 @@ public final class ConvolutionalLayer extends Layer {
         }
     }
 
-    /**
-     * {@link #matVec}: y = W·x with W's filter rows read in place from {@code seg} when it is not
-     * null (the whole matrix served at once, as {@link #forwardInPlace} serves it), else streamed
-     * as a connected layer streams its rows (each thread its own rows, in pieces an on-demand
-     * executor bounds), {@code e} applied to each row by the thread that computed it. Every row is
-     * the same arithmetic wherever it falls (Gemv's contract), so all paths give the same bits.
-     */
-    private void forwardGemv(LayerContext ctx, java.lang.foreign.MemorySegment seg, float[] x, int xOff, float[] y, int yOff,
-                             Epilogue e, long wBase) {
-        Parallel par = ctx.parallel();
-        if (seg != null) {
-            int a = ctx.paramsInPlace(wBase, weightFloats()); // checks the file still holds them
-            try {
-                Gemv.gemv(filters, kg, seg, a, x, xOff, y, yOff, par, e, 0);
-            } catch (InternalError err) {
-                throw new dev.vessels.core.VesselsException("layer " + index() + " (conv): cannot read its weights: the weights"
-                        + " file changed since it was opened");
-            }
-        } else if (par.threads() > 1 && Gemv.worthSplitting(filters, kg)) {
-            float[] w = ctx.paramArray();
-            ctx.streamParams(wBase, filters, kg, par,
-                    (off, r0, rows) -> Gemv.gemv(rows, kg, w, off, x, xOff, y, yOff + r0, Parallel.SERIAL, e, r0));
-        } else {
-            int rowsPerChunk = ParamProvider.rowsPerPiece(ctx.maxParamChunkFloats(), kg, filters);
-            for (int r0 = 0; r0 < filters; r0 += rowsPerChunk) {
-                int rows = Math.min(rowsPerChunk, filters - r0);
-                int aOff = ctx.params(wBase + (long) r0 * kg, rows * kg);
-                Gemv.gemv(rows, kg, ctx.paramArray(), aOff, x, xOff, y, yOff + r0, Parallel.SERIAL, e, r0);
-            }
-        }
-    }
-
     private void gemmsInPlace(LayerContext ctx, java.lang.foreign.MemorySegment seg, int a, float[] x, int xOff, float[] y,
                               int yOff, Epilogue e) {
         int plane = cg * in.h() * in.w();
@@ -333,7 +301,7 @@ public final class ConvolutionalLayer extends Layer {
         long wBase = headFloats();
         java.lang.foreign.MemorySegment seg = ctx.paramSegment();
         if (matVec()) {
-            forwardGemv(ctx, seg, x, xOff, y, yOff, e, wBase);
+            MatVec.forward(this, ctx, filters, kg, wBase, x, xOff, y, yOff, e);
             return;
         }
         if (seg != null) {

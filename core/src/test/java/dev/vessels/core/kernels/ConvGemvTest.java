@@ -40,6 +40,7 @@ class ConvGemvTest {
         final MemorySegment seg;
         final int at;
         long inPlaceFloats;
+        final java.util.List<Long> served = new java.util.ArrayList<>(); // each range's floats, in order
 
         InPlaceCtx(float[] x, float[] y, float[] params, Parallel par, MemorySegment seg, int at) {
             super(x, y, params, 0, Long.MAX_VALUE / 4, par);
@@ -53,6 +54,7 @@ class ConvGemvTest {
         @Override
         public int paramsInPlace(long start, long count) {
             inPlaceFloats += count;
+            served.add(count);
             return at + (int) start;
         }
     }
@@ -82,6 +84,33 @@ class ConvGemvTest {
     private static ConvolutionalLayer conv(int c, int hw, int size, int filters, int groups, int pad) {
         return new ConvolutionalLayer(0, new Shape(c, hw, hw), filters, groups, size, size, 1, 1, pad, pad, false,
                 Activation.LINEAR, -1);
+    }
+
+    /**
+     * A matrix over 16 MiB is served in place in blocks of whole rows, as a connected layer's (the
+     * mapping's release mark: no more of it mapped at once than a block), with the same bits.
+     */
+    @Test
+    void aMatrixOverTheReleaseMarkIsServedInPlaceInBlocksOfRowsWithTheSameBits() {
+        int c = 4096, filters = 1100; // 4,505,600 weights: 1024 rows (16 MiB) and 76
+        ConvolutionalLayer layer = new ConvolutionalLayer(0, new Shape(c, 1, 1), filters, 1, 1, 1, 1, 1, 0, 0, true,
+                Activation.LEAKY, -1);
+        float[] params = KernelData.uniform(7, (int) (layer.headFloats() + layer.weightFloats()), 1f);
+        for (int f = 0; f < filters; f++) params[3 * filters + f] = Math.abs(params[3 * filters + f]) + .1f;
+        float[] x = KernelData.uniform(8, 1 + c, 2f);
+        float[] whole = new float[2 + filters];
+        layer.forward(new ConvLayerKernelsTest.Ctx(x, whole, params, layer.workspaceFloats(), Long.MAX_VALUE / 4, Parallel.SERIAL));
+        for (Parallel par : new Parallel[]{Parallel.SERIAL, TWO}) {
+            float[] inPlace = new float[2 + filters];
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment seg = arena.allocate((long) params.length * Float.BYTES);
+                MemorySegment.copy(params, 0, seg, LE, 0, params.length);
+                InPlaceCtx ctx = new InPlaceCtx(x, inPlace, params, par, seg, 0);
+                layer.forward(ctx);
+                assertThat(ctx.served).as("floats served per block").containsExactly(1024L * c, 76L * c);
+            }
+            assertThat(inPlace).as("in place, %d threads", par.threads()).isEqualTo(whole);
+        }
     }
 
     @Property(tries = 40)
