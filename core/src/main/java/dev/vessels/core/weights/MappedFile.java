@@ -35,8 +35,11 @@ import dev.vessels.core.VesselsException;
  * their channel. Thread-safe: several threads may copy at once.
  */
 public final class MappedFile implements AutoCloseable {
-    /** Bytes read through the mapping between two releases of all its pages. */
-    static final long RELEASE_BYTES = 16L << 20;
+    /**
+     * Bytes read through the mapping between two releases of all its pages
+     * ({@code -Dvessels.weights.releaseMiB}, default 16: A/B runs of what the releases cost).
+     */
+    static final long RELEASE_BYTES = Long.getLong("vessels.weights.releaseMiB", 16) << 20;
     private static final ValueLayout.OfFloat FILE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long PAGE = 4096;
     private static final int MADV_DONTNEED = 4;
