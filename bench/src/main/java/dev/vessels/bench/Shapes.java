@@ -28,7 +28,10 @@ final class Shapes {
             Map.entry("yolov3_head_1x1", new int[]{255, 361, 1024}),
             // ResNet152 Debian cfg (256×256 input): conv4_x 3×3 at 16×16 and conv5_x 3×3 at 8×8
             Map.entry("resnet152_256_c4_3x3", new int[]{256, 256, 2304}),
-            Map.entry("resnet152_256_c5_3x3", new int[]{512, 64, 4608}));
+            Map.entry("resnet152_256_c5_3x3", new int[]{512, 64, 4608}),
+            // ResNeXt152-32x4d Debian cfg (256×256): its 1×1 pair at 16×16, most of its time (reduce, expand)
+            Map.entry("resnext152_256_c4_reduce", new int[]{256, 256, 2048}),
+            Map.entry("resnext152_256_c4_expand", new int[]{2048, 256, 256}));
 
     static double gflop(int[] s) {
         return 2.0 * s[0] * s[1] * s[2] / 1e9;

@@ -268,6 +268,9 @@ public final class SideBySide {
         OnnxExport.Exported exported = null;
         Map<String, Executor> vs = new LinkedHashMap<>();
         try (WeightsFile src = WeightsFile.open(weights, net)) {
+            // The vessels executor reads its weights in place from this file's page cache: whether that is
+            // in 2 MiB pages is worth ~10 ms a prediction on ResNet152 (docs/memory.md), so say it per model.
+            progress("%s: weights file %s", m, src.pageCache());
             float[][] ortReference = null;
             if (ort) {
                 long t0 = System.nanoTime();
