@@ -49,7 +49,7 @@ public final class GapProbe {
             float[] im = ims[i % ims.length];
             if (written) {
                 float v = i;
-                par.forRange(im.length / 16, (lo, hi) -> Arrays.fill(im, lo * 16, hi * 16, v));
+                par.forRange(im.length, (lo, hi) -> Arrays.fill(im, lo, hi, v));
             }
             long t0 = System.nanoTime();
             Epilogue e = epi ? Epilogue.forThisThread().setBatchNorm(bn, 0, m, 2 * m, 3 * m, m, Activation.LEAKY) : null;
