@@ -14,7 +14,7 @@ import dev.vessels.core.kernels.MachinePeak;
  * {@code Gemm.conv} on the conv shapes that dominate ResNet, Darknet53 and VGG, one line each: the
  * median and best of 7 timings (one thread: the caller's CPU time; two: wall time), after the
  * machine's FMA ceiling on as many threads. A/B a kernel switch with a system property, e.g.
- * {@code -Dvessels.gemm.sharedB=false}.
+ * {@code -Dvessels.gemm.sharedB=true}.
  * {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.vessels.bench.ConvShapes THREADS [SHAPES]}
  */
 public final class ConvShapes {

@@ -238,7 +238,7 @@ public final class Gemm {
             return;
         }
         int nPanels = (n + NR - 1) / NR, mPanels = (m + MR - 1) / MR;
-        if (threads == 2 && SHARED_B && sharedB(m, n, k, q1 - q0, nPanels, mPanels, g != null)) {
+        if (threads == 2 && sharedBOn && sharedB(m, n, k, q1 - q0, nPanels, mPanels, g != null)) {
             Pair pair = new Pair();
             pair.scratch[0] = SCRATCH.get(); // part 0 runs on this thread; published by the job's start
             boolean ran = par.forEachPartTogether(t -> {
@@ -295,8 +295,17 @@ public final class Gemm {
     // Not final: GemmTest runs the property over both schedules (restoring it after).
     static boolean sharedBOverlap = !"false".equals(System.getProperty("vessels.gemm.sharedBOverlap"));
 
-    /** {@code -Dvessels.gemm.sharedB=false} turns the shared B off (A/B runs). */
-    private static final boolean SHARED_B = !"false".equals(System.getProperty("vessels.gemm.sharedB"));
+    /**
+     * {@code -Dvessels.gemm.sharedB=true} turns the shared B on; off by default since session 10.
+     * It was measured a gain on the 2-vCPU Intel VM where it was written (2 MB L2 a core), and a loss
+     * or nothing on the 2-vCPU AMD EPYC (Zen 4, 1 MB L2) the issue's targets are set on: ResNet152
+     * 9–10 % slower with it, ResNeXt152 3 %, AlexNet 2–11 %, Darknet53, VGG16, YOLOv3 within 1 %
+     * (bench's {@code SwitchProbe}, on and off alternating in one JVM; docs/kernels-benchmarks.md,
+     * speed pass 11). Reading half of every B block from the other core's cache, and waiting for it,
+     * costs more there than packing all of one operand saves.
+     */
+    // Not final: bench's SwitchProbe alternates it between predictions, GemmTest turns it on.
+    static boolean sharedBOn = "true".equals(System.getProperty("vessels.gemm.sharedB"));
 
     /**
      * Floats of packing that a barrier costs (~1 µs at ~0.8 ns a packed float): the shared B pays

@@ -127,12 +127,15 @@ class GemmTest {
                                           @ForAll @IntRange(min = 8, max = 20) int side, @ForAll boolean conv,
                                           @ForAll boolean accumulate, @ForAll boolean overlapped, @ForAll long seed) {
         // Both schedules: overlapped (the default) and one barrier per block (the A/B fallback).
-        boolean was = Gemm.sharedBOverlap;
+        // The shared B is off by default (Gemm.sharedBOn): turned on here, as -Dvessels.gemm.sharedB=true does.
+        boolean was = Gemm.sharedBOverlap, wasOn = Gemm.sharedBOn;
         Gemm.sharedBOverlap = overlapped;
+        Gemm.sharedBOn = true;
         try {
             sharedBAgainstOneThread(m, c, side, conv, accumulate, seed);
         } finally {
             Gemm.sharedBOverlap = was;
+            Gemm.sharedBOn = wasOn;
         }
     }
 
