@@ -226,8 +226,8 @@ public final class SideBySide {
         if (darknet && !LibDarknet.available()) throw new VesselsException(LibDarknet.unavailableReason() + " (or pass --no-darknet)");
         Files.createDirectories(tmp);
         Instant start = Instant.now();
-        progress("start %s, %d cpus, load average %s, JVM %s%s", start.truncatedTo(ChronoUnit.SECONDS),
-                Runtime.getRuntime().availableProcessors(), loadAverage(), Runtime.version(),
+        progress("start %s, %d cpus (%s), load average %s, JVM %s%s", start.truncatedTo(ChronoUnit.SECONDS),
+                Runtime.getRuntime().availableProcessors(), dev.vessels.core.kernels.MachinePeak.cpuName(), loadAverage(), Runtime.version(),
                 ort ? ", ONNX Runtime " + OrtModel.version() : "");
         for (String m : models) {
             try {
@@ -478,6 +478,7 @@ public final class SideBySide {
         }
         for (Map.Entry<String, String> f : failures.entrySet()) out.println("FAILED " + f.getKey() + ": " + f.getValue());
         if (!peaks.isEmpty()) {
+            out.println("CPU: " + dev.vessels.core.kernels.MachinePeak.cpuName());
             out.println("FMA peak on 2 threads, measured before each model: " + range(peaks, "%.0f") + " GFLOP/s");
             out.println("Memory read on 2 threads (256 MiB a thread), measured before each model: " + range(streams, "%.1f")
                     + " GB/s; from 32 MiB a thread (held by this VM's last-level cache): " + range(cacheStreams, "%.1f") + " GB/s");

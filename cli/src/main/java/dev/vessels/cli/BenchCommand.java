@@ -143,6 +143,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (json) {
             Map<String, Object> machine = new LinkedHashMap<>();
             machine.put("threads", exec.threads());
+            machine.put("cpu", MachinePeak.cpuName());
             machine.put("fma_peak_gflops_per_s", Map.of("before", peakBefore, "after", peakAfter));
             machine.put("memory_read_gb_per_s", Map.of("before", streamBefore, "after", streamAfter));
             machine.put("cache_read_gb_per_s", Map.of("before", cacheBefore, "after", cacheAfter));
@@ -152,8 +153,8 @@ public final class BenchCommand implements Callable<Integer> {
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(all));
             out.flush();
         } else {
-            out.printf("FMA peak on %d thread(s) after the runs: %.0f GFLOP/s; memory read: %.1f GB/s (%.1f from 32 MiB a thread)%n",
-                    exec.threads(), peakAfter, streamAfter, cacheAfter);
+            out.printf("FMA peak on %d thread(s) after the runs: %.0f GFLOP/s; memory read: %.1f GB/s (%.1f from 32 MiB a thread); cpu: %s%n",
+                    exec.threads(), peakAfter, streamAfter, cacheAfter, MachinePeak.cpuName());
             out.flush();
         }
         return 0;

@@ -38,6 +38,7 @@ class BenchCommandTest {
         // The FMA ceiling the run saw, before and after, and each model's share of it.
         JsonNode machine = j.get("machine");
         assertThat(machine.get("threads").asInt()).isEqualTo(2);
+        assertThat(machine.get("cpu").asText()).isNotBlank();
         double before = machine.get("fma_peak_gflops_per_s").get("before").asDouble();
         assertThat(before).isGreaterThan(1.0);
         assertThat(machine.get("fma_peak_gflops_per_s").get("after").asDouble()).isGreaterThan(1.0);

@@ -157,4 +157,41 @@ public final class MachinePeak {
         return a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7).add(a8).add(a9).add(a10).add(a11)
                 .add(a12).add(a13).add(a14).add(a15).reduceLanes(VectorOperators.ADD);
     }
+
+    /**
+     * The processor this runs on, from /proc/cpuinfo: model name, family and model (e.g. "AMD EPYC
+     * (family 25, model 17)"), or "unknown". Bench reports carry it because the ceilings, and with
+     * them what a speed-up target asks, differ between the VMs this project has been measured on
+     * (an Intel Xeon, an AMD Zen 4 and a Zen 5 at the same "2 vCPU" size; docs/benchmarks.md).
+     */
+    public static String cpuName() {
+        try {
+            return cpuName(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/cpuinfo")));
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    /** {@link #cpuName()} from the text of a /proc/cpuinfo: its first processor's fields. */
+    static String cpuName(String cpuinfo) {
+        String name = null, family = null, model = null;
+        for (String line : cpuinfo.split("\n")) {
+            if (line.isBlank()) {
+                if (name != null || family != null) break; // the end of the first processor's block
+                continue;
+            }
+            int colon = line.indexOf(':');
+            if (colon < 0) continue;
+            String key = line.substring(0, colon).trim(), value = line.substring(colon + 1).trim();
+            switch (key) {
+                case "model name" -> name = name == null ? value : name;
+                case "cpu family" -> family = family == null ? value : family;
+                case "model" -> model = model == null ? value : model;
+                default -> { }
+            }
+        }
+        if (name == null && family == null) return "unknown";
+        String id = family == null ? "" : " (family " + family + (model == null ? "" : ", model " + model) + ")";
+        return (name == null ? "unnamed" : name) + id;
+    }
 }

@@ -26,4 +26,26 @@ class MachinePeakTest {
         assertThat(MachinePeak.streamGBps(2, 50)).isBetween(0.1, 10_000.0);
         assertThat(MachinePeak.cacheStreamGBps(1, 50)).isBetween(0.1, 10_000.0);
     }
+
+    @Test
+    void namesTheFirstProcessorFromCpuinfo() {
+        String two = """
+                processor	: 0
+                vendor_id	: AuthenticAMD
+                cpu family	: 25
+                model		: 17
+                model name	: AMD EPYC
+                flags		: fpu avx512f
+
+                processor	: 1
+                cpu family	: 6
+                model		: 143
+                model name	: Other
+                """;
+        assertThat(MachinePeak.cpuName(two)).isEqualTo("AMD EPYC (family 25, model 17)");
+        assertThat(MachinePeak.cpuName("processor : 0\nmodel name : X\n")).isEqualTo("X");
+        assertThat(MachinePeak.cpuName("processor : 0\ncpu family : 6\n")).isEqualTo("unnamed (family 6)");
+        assertThat(MachinePeak.cpuName("")).isEqualTo("unknown");
+        assertThat(MachinePeak.cpuName()).isNotBlank(); // this machine's, or "unknown" where there is no /proc
+    }
 }
