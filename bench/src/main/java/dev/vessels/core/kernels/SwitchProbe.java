@@ -22,7 +22,7 @@ import dev.vessels.memory.plan.MemoryPlan;
  * bandwidth moves by 1.7× within seconds — falls on both alike. Prints each side's median and the
  * median of the per-pair ratios off / on.
  * {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.vessels.core.kernels.SwitchProbe
- * SWITCH THREADS PAIRS MODEL=WEIGHTS...}, SWITCH one of sharedB, kInner, tileRows, fusedStore.
+ * SWITCH THREADS PAIRS MODEL=WEIGHTS...}, SWITCH one of sharedB, kInner, tileRows, fusedStore, evenLanes.
  */
 public final class SwitchProbe {
     public static void main(String[] args) throws Exception {
@@ -72,6 +72,7 @@ public final class SwitchProbe {
             case "kInner" -> Gemm.kInner = v;
             case "tileRows" -> Gemm.tileRows = v;
             case "fusedStore" -> Gemm.fusedStore = v;
+            case "evenLanes" -> Gemm.evenLanes = v;
             default -> throw new IllegalArgumentException("unknown switch " + sw);
         }
     }

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import dev.vessels.core.exec.Parallel;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -824,6 +825,14 @@ public final class Gemm {
                             } else {
                                 int ox = lo;
                                 int[] idx = sw < GATHER.length ? GATHER[sw] : null;
+                                if (sw == 2 && evenLanes) {
+                                    // Stride 2 (Darknet53's and ResNet's downsampling 3×3s, ResNet's 7×7):
+                                    // two contiguous loads and one two-vector permute of their even
+                                    // lanes per L values, where the second load stays inside the array.
+                                    for (int last = im.length - 2 * L; ox + L <= hi && src <= last; ox += L, src += 2 * L, d += L) {
+                                        FloatVector.fromArray(S, im, src).rearrange(EVEN, FloatVector.fromArray(S, im, src + L)).intoArray(row, d);
+                                    }
+                                }
                                 if (idx != null) {
                                     // AlexNet's 11×11 stride-4 taps: L strided values per gather.
                                     for (; ox + L <= hi; ox += L, src += L * sw, d += L) {
@@ -880,6 +889,16 @@ public final class Gemm {
             for (int c = Math.max(vLo, rowStart + oxHi), e = Math.min(vHi, rowStart + w); c < e; c++) row[c - col0] = 0f;
         }
     }
+
+    /**
+     * Lanes 0, 2, …, 2L − 2 of two vectors (indices past L wrap to the second one): a stride-2 row
+     * from two contiguous loads. On the Zen 4 VM the 16-lane gather it replaces packed Darknet53's
+     * first stride-2 layer at 1.1 ns a float, about as long as its multiply-adds took
+     * (docs/kernels-benchmarks.md, speed pass 11). {@code -Dvessels.gemm.evenLanes=false}: the gather.
+     */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l);
+    // Not final: bench's SwitchProbe alternates it between predictions.
+    static boolean evenLanes = !"false".equals(System.getProperty("vessels.gemm.evenLanes"));
 
     /** Gather index maps {0, s, 2s, …} for strides s = 2…8 (entries 0 and 1 unused). */
     private static final int[][] GATHER = new int[9][];

@@ -588,7 +588,8 @@ class GemmTest {
                                                          @ForAll long seed) {
         // Half the cases are stride-1 "same"-width kernels (kw = 2·pw + 1: 1×1, 3×3 pad 1, 5×5 pad 2),
         // which take the contiguous-copy path, with any kh/ph (so rows above or below the image);
-        // wide rows at strides 2-5 take the vector gather.
+        // wide rows at stride 2 take the two-load permute (Gemm.EVEN; rows ending at the image's end the
+        // gather and scalar tail), at strides 3-5 the vector gather.
         int kw = same ? 2 * halfK + 1 : kh, sw = same ? 1 : s, sh = same ? 1 : s;
         if (same) pw = halfK;
         net.jqwik.api.Assume.that(h + 2 * ph >= kh && w + 2 * pw >= kw);
