@@ -299,8 +299,9 @@ public final class Gemm {
     /**
      * {@code -Dvessels.gemm.sharedB=true} turns the shared B on; off by default since session 10.
      * It was measured a gain on the 2-vCPU Intel VM where it was written (2 MB L2 a core), and a loss
-     * or nothing on the 2-vCPU AMD EPYC (Zen 4, 1 MB L2) the issue's targets are set on: ResNet152
-     * 9–10 % slower with it, ResNeXt152 3 %, AlexNet 2–11 %, Darknet53, VGG16, YOLOv3 within 1 %
+     * or nothing on session 10's 2-vCPU AMD EPYC Zen 4 (1 MB L2 a core, as on the Zen 5 issue 3 was
+     * written on): ResNet152 9–10 % slower with it, ResNeXt152 1–3 %, AlexNet 2–11 %, Darknet53,
+     * VGG16, YOLOv3 within 1 %
      * (bench's {@code SwitchProbe}, on and off alternating in one JVM; docs/kernels-benchmarks.md,
      * speed pass 11). Reading half of every B block from the other core's cache, and waiting for it,
      * costs more there than packing all of one operand saves.
