@@ -1,5 +1,7 @@
 package dev.vessels.bench;
 
+import static dev.vessels.bench.SideBySide.median;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -201,10 +203,5 @@ public final class OnDemandProbe {
         String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
         // after the comm: state(3) ppid pgrp session tty tpgid flags minflt(10) cminflt majflt cmajflt utime(14) stime(15)
         return new long[] {Long.parseLong(f[7]), Long.parseLong(f[11]) + Long.parseLong(f[12])};
-    }
-
-    static double median(List<Double> v) {
-        double[] a = v.stream().mapToDouble(d -> d).sorted().toArray();
-        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
     }
 }

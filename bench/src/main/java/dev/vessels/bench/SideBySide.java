@@ -191,6 +191,9 @@ public final class SideBySide {
         return !model.equals("inceptionv3");
     }
 
+    /** The processor, for the header and the footer (read once). */
+    private final String cpu = dev.vessels.core.kernels.MachinePeak.cpuName();
+
     /** The FMA ceiling measured before each model (GFLOP/s, 2 threads). */
     private final List<Double> peaks = new ArrayList<>();
 
@@ -227,7 +230,7 @@ public final class SideBySide {
         Files.createDirectories(tmp);
         Instant start = Instant.now();
         progress("start %s, %d cpus (%s), load average %s, JVM %s%s", start.truncatedTo(ChronoUnit.SECONDS),
-                Runtime.getRuntime().availableProcessors(), dev.vessels.core.kernels.MachinePeak.cpuName(), loadAverage(), Runtime.version(),
+                Runtime.getRuntime().availableProcessors(), cpu, loadAverage(), Runtime.version(),
                 ort ? ", ONNX Runtime " + OrtModel.version() : "");
         for (String m : models) {
             try {
@@ -410,7 +413,8 @@ public final class SideBySide {
         return best;
     }
 
-    static double median(List<Double> xs) {
+    /** The median of {@code xs} (the mean of the middle two for an even count), NaN when empty. */
+    public static double median(List<Double> xs) {
         if (xs.isEmpty()) return Double.NaN;
         double[] s = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -478,7 +482,7 @@ public final class SideBySide {
         }
         for (Map.Entry<String, String> f : failures.entrySet()) out.println("FAILED " + f.getKey() + ": " + f.getValue());
         if (!peaks.isEmpty()) {
-            out.println("CPU: " + dev.vessels.core.kernels.MachinePeak.cpuName());
+            out.println("CPU: " + cpu);
             out.println("FMA peak on 2 threads, measured before each model: " + range(peaks, "%.0f") + " GFLOP/s");
             out.println("Memory read on 2 threads (256 MiB a thread), measured before each model: " + range(streams, "%.1f")
                     + " GB/s; from 32 MiB a thread (held by this VM's last-level cache): " + range(cacheStreams, "%.1f") + " GB/s");

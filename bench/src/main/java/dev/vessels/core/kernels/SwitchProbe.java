@@ -1,8 +1,11 @@
 package dev.vessels.core.kernels;
 
+import static dev.vessels.bench.SideBySide.median;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.DoubleSummaryStatistics;
 import java.util.List;
 import java.util.Locale;
 
@@ -58,8 +61,9 @@ public final class SwitchProbe {
                     off.add(b);
                     ratio.add(b / a);
                 }
+                DoubleSummaryStatistics r = ratio.stream().mapToDouble(Double::doubleValue).summaryStatistics();
                 System.out.printf(Locale.ROOT, "%-12s %s threads=%d pairs=%d: on %.1f ms, off %.1f ms, off/on median %.3f (min %.3f max %.3f)%n",
-                        mw[0], sw, threads, pairs, median(on), median(off), median(ratio), min(ratio), max(ratio));
+                        mw[0], sw, threads, pairs, median(on), median(off), median(ratio), r.getMin(), r.getMax());
                 set(sw, true);
                 wf.close();
             }
@@ -75,18 +79,5 @@ public final class SwitchProbe {
             case "evenLanes" -> Gemm.evenLanes = v;
             default -> throw new IllegalArgumentException("unknown switch " + sw);
         }
-    }
-
-    private static double median(List<Double> xs) {
-        double[] a = xs.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
-    }
-
-    private static double min(List<Double> xs) {
-        return xs.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
-    }
-
-    private static double max(List<Double> xs) {
-        return xs.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
     }
 }
