@@ -41,10 +41,10 @@ public final class LayerProfile {
                     new ResidentParams(new SyntheticWeights(net, 1)), threads == 1 ? Parallel.SERIAL : new Parallel(threads),
                     new int[0]);
             case "vessels-resident" -> dev.vessels.memory.Executors.vesselsResident(net, new SyntheticWeights(net, 1), threads,
-                    dev.vessels.memory.plan.MemoryPlan.of(net));
+                    dev.vessels.memory.plan.MemoryPlan.forThreads(net, threads));
             default -> {
                 if (file == null) throw new IllegalArgumentException("EXECUTOR: separate, vessels-resident or vessels:FILE");
-                yield dev.vessels.memory.Executors.vessels(net, file, threads, dev.vessels.memory.plan.MemoryPlan.of(net));
+                yield dev.vessels.memory.Executors.vessels(net, file, threads, dev.vessels.memory.plan.MemoryPlan.forThreads(net, threads));
             }
         }) {
             float[] x = new float[(int) net.input().size()];

@@ -25,7 +25,7 @@ public final class MappedRss {
         Network net = ModelZoo.resolve(args[0]);
         boolean all = Boolean.getBoolean("all");
         try (WeightsFile wf = WeightsFile.open(Path.of(args[1]), net);
-             Executor ex = Executors.vessels(net, wf, Integer.parseInt(args[2]), MemoryPlan.of(net))) {
+             Executor ex = Executors.vessels(net, wf, Integer.parseInt(args[2]), MemoryPlan.forThreads(net, Integer.parseInt(args[2])))) {
             System.out.println(wf.pageCache() + "; RssFile before predicting " + rssFileKb() + " kB");
             long[] max = {0};
             String[] at = {""};

@@ -57,7 +57,7 @@ public final class OnDemandProbe {
         List<String> names = args.length > 5 ? List.of(Arrays.copyOfRange(args, 5, args.length))
                 : List.of("resident", "resident-pieces", "heap-copy", "on-demand");
         Network net = ModelZoo.resolve(model);
-        MemoryPlan plan = MemoryPlan.of(net);
+        MemoryPlan plan = MemoryPlan.forThreads(net, threads);
         WeightsFile wf = WeightsFile.open(weights, net);
         ResidentParams all = new ResidentParams(wf);
         long[] base = new long[net.layers().size()];

@@ -26,7 +26,7 @@ public final class WarmupTrace {
         Network net = ModelZoo.resolve(args[0]);
         int threads = Integer.parseInt(args[1]), n = Integer.parseInt(args[2]);
         JitWatch jit = new JitWatch();
-        try (Executor ex = Executors.vesselsResident(net, new SyntheticWeights(net, 1), threads, MemoryPlan.of(net))) {
+        try (Executor ex = Executors.vesselsResident(net, new SyntheticWeights(net, 1), threads, MemoryPlan.forThreads(net, threads))) {
             System.out.printf("%s, %d thread(s), synthetic weights (seed 1); JIT compiled %d ms before the first prediction%n",
                     net.name(), threads, jit.compiledMillis());
             float[] x = new float[(int) net.input().size()];

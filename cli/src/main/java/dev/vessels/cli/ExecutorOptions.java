@@ -47,9 +47,9 @@ public final class ExecutorOptions {
         if (prefetch && residentParams) {
             throw new picocli.CommandLine.ParameterException(mixee.commandLine(), "--prefetch and --resident-params exclude each other");
         }
-        if (prefetch) return dev.vessels.memory.Executors.vesselsPrefetching(net, src, threads(), dev.vessels.memory.plan.MemoryPlan.of(net));
+        if (prefetch) return dev.vessels.memory.Executors.vesselsPrefetching(net, src, threads(), dev.vessels.memory.plan.MemoryPlan.forThreads(net, threads()));
         Executor ex = residentParams
-                ? dev.vessels.memory.Executors.vesselsResident(net, src, threads(), dev.vessels.memory.plan.MemoryPlan.of(net))
+                ? dev.vessels.memory.Executors.vesselsResident(net, src, threads(), dev.vessels.memory.plan.MemoryPlan.forThreads(net, threads()))
                 : dev.vessels.memory.Executors.create(executor.name(), net, src, threads());
         // From now on the prediction's own threads decrypt (prefetch above keeps a pool: its reads
         // run on a background thread while the prediction's threads compute).

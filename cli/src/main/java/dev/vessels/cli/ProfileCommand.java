@@ -70,7 +70,7 @@ public final class ProfileCommand implements Callable<Integer> {
         boolean synthetic;
         try (ModelOptions.Opened opened = weights.open(model)) {
             Network net = opened.network();
-            p = Profiler.of(net, MemoryPlan.of(net), threads).profile();
+            p = Profiler.of(net, MemoryPlan.forThreads(net, threads), threads).profile();
             weightsDesc = opened.weights();
             synthetic = opened.synthetic();
         }

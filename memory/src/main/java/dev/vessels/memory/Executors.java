@@ -28,7 +28,7 @@ public final class Executors {
     public static Executor create(String kind, Network net, ParamSource src, int threads) {
         return switch (kind) {
             case "baseline" -> baseline(net, src, threads);
-            case "vessels" -> vessels(net, src, threads, MemoryPlan.of(net));
+            case "vessels" -> vessels(net, src, threads, MemoryPlan.forThreads(net, threads));
             default -> throw new VesselsException("unknown executor '" + kind + "' (expected one of " + String.join(", ", KINDS) + ")");
         };
     }
@@ -100,6 +100,7 @@ public final class Executors {
     /**
      * {@link #kernelScratchBytes(int)} for a network that runs a GEMM (any convolution: the only
      * layer that calls {@link Gemm}); 0 for one that does not, whose threads never allocate it.
+     * ({@link dev.vessels.core.kernels.Winograd}'s buffers are planned in the arena instead.)
      * An upper bound: a thread that no GEMM is split to holds none, but every real model has
      * convolutions large enough to be split over all threads.
      */

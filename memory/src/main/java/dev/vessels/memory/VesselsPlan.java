@@ -8,15 +8,16 @@ import dev.vessels.memory.plan.MemoryPlan;
  * arena, allocated once with the size the {@link MemoryPlan} computed; the forward pass allocates
  * nothing. Aliasing and in-place layers resolve to their source's offset.
  *
- * <p>The workspace served is empty: no layer's forward uses one (the fused im2col+GEMM packs its
- * columns into the GEMM's per-thread scratch, counted by {@link Executors#kernelScratchBytes(int)}),
- * so a layer that started to would fail on every vessels run instead of writing unplanned memory.
+ * <p>The workspace served is the arena range the plan reserved for the layer about to run (none
+ * for most layers: the fused im2col+GEMM packs its columns into the GEMM's per-thread scratch,
+ * counted by {@link Executors#kernelScratchBytes(int)}; a Winograd convolution's transform buffers
+ * are planned), with its size, so a layer never writes beyond what was planned.
  */
 public final class VesselsPlan implements BufferPlan {
     private final MemoryPlan plan;
-    private static final float[] NO_WORKSPACE = new float[0];
     private final float[] arena;    // [plan.arenaFloats()]: tensors, parameter slots
     private final int[] tensorOff;  // [layers + 1]: arena offset of each layer's output; [0] = network input
+    private int current;            // the layer about to run (its workspace is served)
 
     public VesselsPlan(MemoryPlan plan) {
         this.plan = plan;
@@ -50,17 +51,32 @@ public final class VesselsPlan implements BufferPlan {
     }
 
     @Override
+    public void beforeLayer(int i) {
+        current = i;
+    }
+
+    @Override
     public float[] workspace() {
-        return NO_WORKSPACE;
+        return arena;
     }
 
     @Override
     public int workspaceOffset() {
-        return 0;
+        return workspaceOffset(current);
     }
 
     @Override
     public long workspaceFloats() {
-        return 0;
+        return workspaceFloats(current);
+    }
+
+    @Override
+    public int workspaceOffset(int layer) {
+        return Math.toIntExact(plan.workspaceOffset(layer));
+    }
+
+    @Override
+    public long workspaceFloats(int layer) {
+        return plan.workspaceFloats(layer);
     }
 }

@@ -32,14 +32,63 @@ class KernelScratchAccountingTest {
             assertThat(Executors.heldBytes(base)).isEqualTo(bp.bytes() + ((ResidentParams) base.params()).bytes());
             for (int threads : new int[]{1, 2}) {
                 try (Executor v = Executors.vessels(net, w, threads, plan)) {
-                    assertThat(v.plan().workspace()).isEmpty();
-                    assertThat(v.plan().workspaceFloats()).isZero();
+                    for (int i = 0; i < net.layers().size(); i++) {
+                        assertThat(v.plan().workspaceFloats(i)).as("no Winograd layer, no workspace").isZero();
+                    }
                     ExecutorEquivalenceTest.assertBitIdentical(expected, v.predict(x));
                     assertThat(Executors.heldBytes(v))
                             .isEqualTo(plan.arenaFloats() * 4 + threads * Gemm.scratchBytesPerThread());
                 }
             }
         }
+    }
+
+    /**
+     * A Winograd convolution's transform buffers are planned in the arena, for the plan's threads, at
+     * its step only and apart from everything live then; the executor holds nothing more than the
+     * arena and the GEMM's packing scratch, and computes the baseline's bits on one and two threads.
+     */
+    @Test
+    void winogradWorkspacesArePlannedInTheArena() {
+        Network net = GraphsAccess.cfg("[net]\nwidth=16\nheight=16\nchannels=16\n[convolutional]\nfilters=16\nsize=3\n"
+                + "stride=1\npad=1\nactivation=leaky\n[convolutional]\nfilters=32\nsize=3\nstride=2\npad=1\n"
+                + "activation=leaky\n[convolutional]\nbatch_normalize=1\nfilters=24\nsize=3\nstride=1\npad=1\n"
+                + "activation=relu\n[upsample]\nstride=2\n[convolutional]\nfilters=16\nsize=3\nstride=1\npad=1\n"
+                + "activation=linear\n");
+        var conv = (dev.vessels.core.layers.ConvolutionalLayer) net.layers().get(0);
+        assertThat(conv.winograd()).isTrue();
+        assertThat(((dev.vessels.core.layers.ConvolutionalLayer) net.layers().get(1)).winograd()).as("stride 2").isFalse();
+        SyntheticWeights w = new SyntheticWeights(net, 1);
+        float[] x = ExecutorEquivalenceTest.input(net);
+        dev.vessels.core.exec.Prediction expected;
+        try (Executor base = Executors.create("baseline", net, w, 1)) {
+            expected = base.predict(x);
+        }
+        for (int threads : new int[]{1, 2}) {
+            MemoryPlan plan = MemoryPlan.forThreads(net, threads);
+            assertThat(plan.threads()).isEqualTo(threads);
+            assertThat(plan.workspaceFloats(0)).isEqualTo(conv.kernelWorkspaceFloats(threads)).isPositive();
+            assertThat(plan.workspaceFloats(1)).isZero();
+            for (int i = 0; i < net.layers().size(); i++) {
+                long ws = plan.workspaceFloats(i);
+                if (ws == 0) continue;
+                long wo = plan.workspaceOffset(i);
+                assertThat(wo + ws).isLessThanOrEqualTo(plan.arenaFloats());
+                // apart from the step's input and output and its parameter slot
+                for (int t : new int[]{net.layers().get(i).input(0), i}) {
+                    long to = plan.tensorOffset(t), tn = t < 0 ? net.input().size() : net.layers().get(t).outShape().size();
+                    assertThat(to + tn <= wo || wo + ws <= to).as("layer %d's workspace and tensor %d", i, t).isTrue();
+                }
+                long so = plan.slotOffset(i), sn = plan.slotFloats(i);
+                assertThat(so + sn <= wo || wo + ws <= so).as("layer %d's workspace and slot", i).isTrue();
+            }
+            try (Executor v = Executors.vessels(net, w, threads, plan)) {
+                ExecutorEquivalenceTest.assertBitIdentical(expected, v.predict(x));
+                ExecutorEquivalenceTest.assertBitIdentical(expected, v.predict(x));
+                assertThat(Executors.heldBytes(v)).isEqualTo(plan.arenaFloats() * 4 + threads * Gemm.scratchBytesPerThread());
+            }
+        }
+        assertThat(MemoryPlan.forThreads(net, 2).workspaceFloats(0)).isGreaterThan(MemoryPlan.of(net).workspaceFloats(0));
     }
 
     @Test

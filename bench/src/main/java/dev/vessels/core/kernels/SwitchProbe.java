@@ -25,7 +25,7 @@ import dev.vessels.memory.plan.MemoryPlan;
  * bandwidth moves by 1.7× within seconds — falls on both alike. Prints each side's median and the
  * median of the per-pair ratios off / on.
  * {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.vessels.core.kernels.SwitchProbe
- * SWITCH THREADS PAIRS MODEL=WEIGHTS...}, SWITCH one of sharedB, kInner, tileRows, fusedStore, evenLanes.
+ * SWITCH THREADS PAIRS MODEL=WEIGHTS...}, SWITCH one of sharedB, kInner, tileRows, fusedStore, evenLanes, winograd (Winograd F(2×2, 3×3) convolutions).
  */
 public final class SwitchProbe {
     public static void main(String[] args) throws Exception {
@@ -37,7 +37,7 @@ public final class SwitchProbe {
                 String[] mw = args[i].split("=", 2);
                 Network net = ModelZoo.resolve(mw[0]);
                 WeightsFile wf = WeightsFile.open(Path.of(mw[1]), net);
-                VesselsPlan buffers = new VesselsPlan(MemoryPlan.of(net));
+                VesselsPlan buffers = new VesselsPlan(MemoryPlan.forThreads(net, threads));
                 Executor ex = new Executor("vessels", net, buffers, new OnDemandParams(wf, buffers, par), par, Executor.yoloLayers(net));
                 float[] x = new float[(int) net.input().size()];
                 Arrays.fill(x, 0.5f);
@@ -77,6 +77,7 @@ public final class SwitchProbe {
             case "tileRows" -> Gemm.tileRows = v;
             case "fusedStore" -> Gemm.fusedStore = v;
             case "evenLanes" -> Gemm.evenLanes = v;
+            case "winograd" -> Winograd.enabled = v;
             default -> throw new IllegalArgumentException("unknown switch " + sw);
         }
     }

@@ -22,6 +22,16 @@ public interface BufferPlan {
         return Long.MAX_VALUE;
     }
 
+    /** The workspace offset layer {@code layer} gets (plans with one workspace for all layers: {@link #workspaceOffset()}). */
+    default int workspaceOffset(int layer) {
+        return workspaceOffset();
+    }
+
+    /** The workspace floats layer {@code layer} gets: {@link #workspaceFloats()} unless the plan has one per layer. */
+    default long workspaceFloats(int layer) {
+        return workspaceFloats();
+    }
+
     /** Called before layer {@code i} runs (Darknet-style plans zero their training buffers here). */
     default void beforeLayer(int i) {}
 

@@ -76,7 +76,7 @@ public final class Executor implements AutoCloseable {
         int outOff = plan.offset(s.index()), size = (int) s.outShape().size();
         if (overlaps(out, outOff, size, plan.array(conv.input(0)), plan.offset(conv.input(0)), conv.inShape().size())
                 || overlaps(out, outOff, size, plan.array(s.input(1)), plan.offset(s.input(1)), size)
-                || overlaps(out, outOff, size, plan.workspace(), plan.workspaceOffset(), Long.MAX_VALUE)) {
+                || overlaps(out, outOff, size, plan.workspace(), plan.workspaceOffset(i), plan.workspaceFloats(i))) {
             return null;
         }
         boolean convsOwn = out == plan.array(i) && outOff == plan.offset(i);

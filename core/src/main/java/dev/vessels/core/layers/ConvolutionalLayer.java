@@ -11,6 +11,7 @@ import dev.vessels.core.kernels.Epilogue;
 import dev.vessels.core.kernels.Gemm;
 import dev.vessels.core.kernels.Gemv;
 import dev.vessels.core.kernels.GroupConv;
+import dev.vessels.core.kernels.Winograd;
 
 /**
  * Darknet's {@code [convolutional]}: grouped 2-D convolution as im2col + GEMM per group, then
@@ -155,6 +156,30 @@ public final class ConvolutionalLayer extends Layer {
 
     private static final boolean GEMV = !"false".equals(System.getProperty("vessels.conv.gemv"));
 
+    /**
+     * Whether the layer runs Winograd's F(2×2, 3×3) ({@link Winograd}): one group, 3×3, stride 1,
+     * pad 1, within the kernel's channel range. Every executor and every way of serving the weights
+     * (whole, in row pieces, in place from a mapping) takes it, so outputs stay identical across
+     * executors; {@code -Dvessels.conv.winograd=false} keeps im2col+GEMM (A/B runs).
+     */
+    public boolean winograd() {
+        return groups == 1 && Winograd.serves(filters, geometry);
+    }
+
+    /**
+     * Floats of workspace {@link Winograd} may use for {@code threads} threads: a planned executor
+     * reserves them in its arena for this layer's step (0 when the layer does not run Winograd).
+     */
+    public long kernelWorkspaceFloats(int threads) {
+        return winograd() ? Winograd.workspaceFloats(filters, geometry, threads) : 0;
+    }
+
+    /** Workspace floats usable from {@code ctx.wsOff()}: what the plan says, within the array. */
+    private static long wsAvailable(LayerContext ctx) {
+        float[] ws = ctx.ws();
+        return ws == null ? 0 : Math.min(ctx.wsFloats(), ws.length - (long) ctx.wsOff());
+    }
+
     /** 1×1, stride 1, no padding: the input already is the GEMM's B matrix. */
     public boolean pointwise() {
         return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
@@ -206,6 +231,11 @@ public final class ConvolutionalLayer extends Layer {
 
     private void gemmsInPlace(LayerContext ctx, java.lang.foreign.MemorySegment seg, int a, float[] x, int xOff, float[] y,
                               int yOff, Epilogue e) {
+        if (winograd()) {
+            Winograd.conv(filters, seg, a, geometry, x, xOff, y, yOff, ctx.ws(), ctx.wsOff(), wsAvailable(ctx), ctx.parallel(), e,
+                    0);
+            return;
+        }
         int plane = cg * in.h() * in.w();
         if (directGroups()) {
             // The direct kernel copies each group's few weights out of the mapping itself. One
@@ -310,6 +340,18 @@ public final class ConvolutionalLayer extends Layer {
         }
         int rowsPerChunk = ParamProvider.rowsPerPiece(ctx.maxParamChunkFloats(), kg, mg); // whole filters per piece
         boolean allInOnePiece = ParamProvider.rowsPerPiece(ctx.maxParamChunkFloats(), kg, filters) == filters;
+        if (winograd()) {
+            // Pieces of whole filter rows, balanced (never K blocks: the Winograd GEMMs' depth is
+            // the channels, not the im2col rows); each output row's bits do not depend on the piece.
+            int pieces = Math.ceilDiv(filters, rowsPerChunk), per = Math.ceilDiv(filters, pieces);
+            for (int r0 = 0; r0 < filters; r0 += per) {
+                int rows = Math.min(per, filters - r0);
+                int aOff = ctx.params(wBase + (long) r0 * kg, rows * kg);
+                Winograd.conv(rows, ctx.paramArray(), aOff, geometry, x, xOff, y, yOff + r0 * spatial, ctx.ws(), ctx.wsOff(),
+                        wsAvailable(ctx), ctx.parallel(), e, r0);
+            }
+            return;
+        }
         if (directGroups() && rowsPerChunk >= mg) {
             // Direct grouped convolution: the groups over the threads when all weights come in one
             // piece, else group by group, each group's weights one piece (a planned executor's

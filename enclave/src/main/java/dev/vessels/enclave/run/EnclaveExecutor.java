@@ -45,7 +45,7 @@ public final class EnclaveExecutor implements AutoCloseable {
     public static EnclaveExecutor create(String kind, Network net, ParamSource src, int threads) {
         return switch (kind) {
             case "baseline" -> new EnclaveExecutor(kind, Executors.baseline(net, src, threads), new BaselineTrace(net));
-            case "vessels" -> vessels(net, src, threads, MemoryPlan.of(net));
+            case "vessels" -> vessels(net, src, threads, MemoryPlan.forThreads(net, threads));
             default -> throw new VesselsException("unknown executor '" + kind + "' (expected one of "
                     + String.join(", ", Executors.KINDS) + ")");
         };

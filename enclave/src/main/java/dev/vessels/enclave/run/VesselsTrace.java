@@ -12,8 +12,8 @@ import dev.vessels.memory.plan.MemoryPlan;
  *
  * <p>Per layer it reports: the reads of its inputs in the arena; each on-demand parameter piece as
  * an OCALL (the copy from untrusted memory) followed by the write of the slot it fills, as the
- * layer asks for them; and the write of its output. No layer uses an arena workspace (the plan has
- * none). The packing buffers' accesses are not reported: how much of them a layer touches is the
+ * layer asks for them; the write of its planned workspace, if any (a Winograd convolution's
+ * transform buffers, which it fills whole); and the write of its output. The packing buffers' accesses are not reported: how much of them a layer touches is the
  * GEMM's blocking (a 3×3×3 convolution packs ~0.1 MB of its 1.1 MB), and reporting the whole region
  * per convolution made tiny nets page in small EPCs for accesses the kernels never make. They are
  * committed at build (SGX1) and so counted in the peak EPC; under EPC pressure, paging figures are
@@ -58,6 +58,8 @@ final class VesselsTrace extends Trace {
     @Override
     public void afterLayer(Layer l) {
         if (l.aliasesInput()) return;
+        long ws = plan.workspaceFloats(l.index());
+        if (ws > 0) write(new Range(floats(plan.workspaceOffset(l.index())), floats(ws)));
         write(output(l.index()));
     }
 }

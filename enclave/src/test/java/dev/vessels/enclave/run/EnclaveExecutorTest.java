@@ -165,7 +165,7 @@ class EnclaveExecutorTest {
     }
 
     @Test
-    void tinyBoundsReportWeightPiecesPackingBuffersAndOutputsButNoWorkspace() {
+    void tinyBoundsReportWeightPiecesPackingBuffersOutputsAndPlannedWorkspaces() {
         Network net = ModelZoo.open("tiny-classifier");
         // tiny slots force weight pieces on every 3x3 convolution; each piece runs the fused
         // im2col+GEMM, which packs into the threads' GEMM buffers (declared after the arena, their
@@ -175,9 +175,11 @@ class EnclaveExecutorTest {
             List<Event> ev = predictRecorded(ex, net).events();
             long arena = 4 * plan.arenaFloats(), scratch = Gemm.scratchBytesPerThread();
             assertThat(ex.dataBytes()).isEqualTo(arena + scratch);
-            // every other write is a parameter slot (right after its OCALL) or a tensor: nothing else in the arena
+            // every other write is a parameter slot (right after its OCALL), a tensor or a Winograd
+            // convolution's planned workspace: nothing else in the arena
             java.util.Set<Long> tensors = new java.util.HashSet<>();
             for (int l = -1; l < net.layers().size(); l++) tensors.add(ex.outputOffset(l));
+            for (int l = 0; l < net.layers().size(); l++) if (plan.workspaceFloats(l) > 0) tensors.add(4 * plan.workspaceOffset(l));
             for (int i = 0; i < ev.size(); i++) {
                 Event e = ev.get(i);
                 if (e.ocall() || !e.write()) continue;
@@ -189,12 +191,30 @@ class EnclaveExecutorTest {
         }
     }
 
+    /** Each Winograd convolution's planned workspace is reported written, whole, at its arena offset. */
+    @Test
+    void winogradWorkspacesAreReportedWritten() {
+        Network net = ModelZoo.open("tiny-yolo");
+        MemoryPlan plan = MemoryPlan.forThreads(net, 2);
+        try (var src = new SyntheticWeights(net, 1); EnclaveExecutor ex = EnclaveExecutor.vessels(net, src, 2, plan)) {
+            List<Event> ev = predictRecorded(ex, net).events();
+            int winograd = 0;
+            for (int i = 0; i < net.layers().size(); i++) {
+                if (plan.workspaceFloats(i) == 0) continue;
+                winograd++;
+                long off = 4 * plan.workspaceOffset(i), len = 4 * plan.workspaceFloats(i);
+                assertThat(ev).as("layer %d's workspace", i).anyMatch(e -> e.write() && e.offset() == off && e.length() == len);
+            }
+            assertThat(winograd).as("tiny-yolo's 3×3 convolutions from 16 channels").isGreaterThanOrEqualTo(4);
+        }
+    }
+
     @Test
     void vesselsDataRegionGrowsByOnePackingBufferSetPerThreadAndTheBaselineDoesNot() {
         Network net = ModelZoo.open("tiny-yolo");
-        long arena = 4 * MemoryPlan.of(net).arenaFloats();
         long[] baseline = new long[2];
         for (int threads = 1; threads <= 2; threads++) {
+            long arena = 4 * MemoryPlan.forThreads(net, threads).arenaFloats(); // Winograd workspaces sized for the threads
             try (var src = new SyntheticWeights(net, 1); EnclaveExecutor v = EnclaveExecutor.create("vessels", net, src, threads);
                  EnclaveExecutor b = EnclaveExecutor.create("baseline", net, src, threads)) {
                 assertThat(v.dataBytes()).isEqualTo(arena + threads * Gemm.scratchBytesPerThread());

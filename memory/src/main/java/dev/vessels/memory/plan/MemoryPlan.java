@@ -31,12 +31,13 @@ import dev.vessels.memory.plan.Lifetimes.Tensor;
  * served in pieces of at most {@link #maxChunkFloats()}.
  *
  * <p>No im2col workspace: convolutions run the fused im2col+GEMM, which builds its column rows in
- * the GEMM's per-thread packing scratch ({@link dev.vessels.core.kernels.Gemm#scratchBytesPerThread()}),
- * so no layer's forward uses {@link dev.vessels.core.layers.LayerContext#ws()} ({@link
- * dev.vessels.memory.VesselsPlan} serves an empty one, so a layer that did would fail every run).
+ * the GEMM's per-thread packing scratch ({@link dev.vessels.core.kernels.Gemm#scratchBytesPerThread()}).
  * That scratch lives outside the arena, one per thread, and memory accounting adds it per thread
  * ({@link dev.vessels.memory.Executors#kernelScratchBytes(int)}). Darknet's declared workspace
- * ({@link Layer#workspaceFloats()}) stays in the baseline only.
+ * ({@link Layer#workspaceFloats()}) stays in the baseline only. The one planned workspace is a
+ * Winograd convolution's transform buffers ({@link ConvolutionalLayer#kernelWorkspaceFloats}, sized
+ * for the plan's threads): a temporary of its layer's step, placed like the parameter slot, so it
+ * reuses what the activations leave free there.
  */
 public final class MemoryPlan {
     /** Default bound of a parameter piece: 512 Ki floats = 2 MiB. */
@@ -56,19 +57,38 @@ public final class MemoryPlan {
     private final long[] slotOffset;     // [layers]
     private final long arenaFloats;
     private final long activationLowerBound;
-    private final long[] liveFloats;     // [layers]: tensors + parameter slot live at each step
+    private final long[] liveFloats;     // [layers]: tensors + parameter slot + workspace live at each step
+    private final int threads;           // threads the kernel workspaces are sized for
+    private final long[] wsFloats;       // [layers]: kernel workspace each layer gets (0: none)
+    private final long[] wsOffset;       // [layers]
 
+    /** The plan for one prediction thread. */
     public static MemoryPlan of(Network net) {
-        return new MemoryPlan(net, DEFAULT_SLOT_FLOATS);
+        return new MemoryPlan(net, DEFAULT_SLOT_FLOATS, 1);
     }
 
     public static MemoryPlan of(Network net, long slotCapFloats) {
-        return new MemoryPlan(net, slotCapFloats);
+        return new MemoryPlan(net, slotCapFloats, 1);
     }
 
-    private MemoryPlan(Network net, long slotCap) {
+    /**
+     * The plan for predictions on {@code threads} threads: the kernel workspaces (Winograd
+     * convolutions' transform buffers, one part per thread) are sized for them. A plan for fewer
+     * threads than an executor runs gives those layers fewer parts, never wrong results.
+     */
+    public static MemoryPlan forThreads(Network net, int threads) {
+        return new MemoryPlan(net, DEFAULT_SLOT_FLOATS, threads);
+    }
+
+    public static MemoryPlan forThreads(Network net, long slotCapFloats, int threads) {
+        return new MemoryPlan(net, slotCapFloats, threads);
+    }
+
+    private MemoryPlan(Network net, long slotCap, int threads) {
         if (slotCap < 1) throw new IllegalArgumentException("the slot bound must be >= 1 float");
+        if (threads < 1) throw new VesselsException("--threads must be >= 1, got " + threads);
         this.net = net;
+        this.threads = threads;
         this.lifetimes = Lifetimes.analyze(net);
         List<Layer> layers = net.layers();
         int n = layers.size();
@@ -124,6 +144,17 @@ public final class MemoryPlan {
                 reqs.add(new Request(slotFloats[i], i, i));
             }
         }
+        // Kernel workspaces: like the slot, a temporary of the layer's step only.
+        wsFloats = new long[n];
+        int[] wsReq = new int[n];
+        for (int i = 0; i < n; i++) {
+            wsReq[i] = -1;
+            if (layers.get(i) instanceof ConvolutionalLayer c) wsFloats[i] = c.kernelWorkspaceFloats(threads);
+            if (wsFloats[i] > 0) {
+                wsReq[i] = reqs.size();
+                reqs.add(new Request(wsFloats[i], i, i));
+            }
+        }
         Placement p = ArenaPlanner.place(reqs);
         if (p.arenaFloats() > Integer.MAX_VALUE - 16) {
             throw new VesselsException(net.name() + ": the planned arena needs " + p.arenaFloats()
@@ -134,6 +165,8 @@ public final class MemoryPlan {
         for (int b = 0; b < buffers.size(); b++) bufferOffset[b] = p.offsets()[b];
         slotOffset = new long[n];
         for (int i = 0; i < n; i++) slotOffset[i] = slotReq[i] < 0 ? 0 : p.offsets()[slotReq[i]];
+        wsOffset = new long[n];
+        for (int i = 0; i < n; i++) wsOffset[i] = wsReq[i] < 0 ? 0 : p.offsets()[wsReq[i]];
         activationLowerBound = ArenaPlanner.lowerBound(reqs.subList(0, buffers.size()));
         liveFloats = new long[n];
         for (Request r : reqs) for (int s = r.first(); s <= r.last(); s++) liveFloats[s] += r.floats();
@@ -179,8 +212,19 @@ public final class MemoryPlan {
     public long slotFloats(int layer) { return slotFloats[layer]; }
     public long slotOffset(int layer) { return slotOffset[layer]; }
     public long maxChunkFloats() { return maxChunk; }
+    /** Kernel workspace of layer {@code layer} (0: it runs none) and its arena offset. */
+    public long workspaceFloats(int layer) { return wsFloats[layer]; }
+    public long workspaceOffset(int layer) { return wsOffset[layer]; }
+    /** Threads the workspaces are sized for. */
+    public int threads() { return threads; }
+
+    public long maxWorkspaceFloats() {
+        long m = 0;
+        for (long w : wsFloats) m = Math.max(m, w);
+        return m;
+    }
     public long arenaFloats() { return arenaFloats; }
-    /** Tensors and the parameter slot live at step {@code layer} (the arena's part in use). */
+    /** Tensors, the parameter slot and the workspace live at step {@code layer} (the arena's part in use). */
     public long liveFloats(int layer) { return liveFloats[layer]; }
 
     /** The largest set of activations live at one step, after in-place sharing: no arena holds them in less. */

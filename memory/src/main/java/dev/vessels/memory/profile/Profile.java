@@ -27,8 +27,9 @@ public record Profile(String model, int[] input, Baseline baseline, Vessels vess
      *                           in it) plus the kernels' per-thread packing scratch
      * @param poolBytes          the arena
      * @param parameterSlotBytes the largest parameter slot
-     * @param workspaceBytes     the arena's im2col workspace: 0, no kernel uses one any more (the field
-     *                           stays, it is part of the issue's JSON contract)
+     * @param workspaceBytes     the largest kernel workspace one layer gets in the arena (a Winograd
+     *                           convolution's transform buffers; part of poolBytes, 0 without such
+     *                           layers): no im2col workspace, the fused im2col+GEMM needs none
      * @param lowerBoundBytes    the largest set of activations live at one step (in-place sharing counted once)
      * @param kernelScratchBytes GEMM packing buffers, one set per thread ({@code threads} of them)
      * @param threads            threads whose scratch is counted

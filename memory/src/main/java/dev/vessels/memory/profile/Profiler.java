@@ -73,7 +73,7 @@ public record Profiler(Profile profile, Profile.Categories baselineAllocated, Li
         long arena = plan.arenaFloats() * 4;
         Profile p = new Profile(net.name(), new int[]{net.input().c(), net.input().h(), net.input().w()},
                 new Profile.Baseline(basePeak, resident),
-                new Profile.Vessels(arena + scratch, arena, plan.maxSlotFloats() * 4, 0,
+                new Profile.Vessels(arena + scratch, arena, plan.maxSlotFloats() * 4, plan.maxWorkspaceFloats() * 4,
                         plan.activationLowerBoundFloats() * 4, scratch, threads),
                 List.copyOf(rows));
         return new Profiler(p, allocated, List.copyOf(buffers));

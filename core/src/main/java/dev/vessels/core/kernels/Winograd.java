@@ -1,0 +1,546 @@
+package dev.vessels.core.kernels;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import dev.vessels.core.exec.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * 3×3, stride 1, pad 1 convolution (one group) by Winograd's minimal filtering F(2×2, 3×3)
+ * (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016): each 2×2 block
+ * of output (a <em>tile</em>) is {@code Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A}, from the 4×4 input patch d
+ * around it and the 3×3 filter g. Summed over input channels, the elementwise products become 16
+ * independent GEMMs, one per position p of the 4×4 transformed tile:
+ * {@code M_p[rows × tiles] = U_p[rows × c] · V_p[c × tiles]}. That is 16 multiply-adds per
+ * channel pair and tile where im2col+GEMM does 36 (4 outputs × 9): 2.25× fewer, which is what the
+ * FMA ceiling buys back (ResNet's 3×3 convolutions are half its FLOPs).
+ *
+ * <p>Numerically it is not the direct convolution: the transforms add and subtract before the
+ * products, so results differ from im2col+GEMM by a few ulps of the inputs' magnitude (tested
+ * against a double-precision direct convolution). It is deterministic and does not depend on the
+ * thread count, the row pieces the weights come in, or whether they come from an array or a
+ * mapping: every output gets the same operations in the same order, so every executor that takes
+ * this path gets the same bits.
+ *
+ * <p>Work is split into parts, one per thread: of the filters (small maps, many filters), or of
+ * the tiles (large maps, few filters). A part transforms its filters block by block ({@code U}, per
+ * prediction: nothing is cached, so the weights' memory stays what the executor says), the input
+ * block by block ({@code V}), runs the 16 GEMMs on {@link Gemm}'s kernel and transforms the result
+ * back into the output, where the layer's {@link Epilogue} (batch norm or bias, activation, fused
+ * residual) runs on every finished run of output. A part's buffers ({@link Layout}) come from the
+ * workspace the caller passes (a planned executor reserves {@link #workspaceFloats} in its arena
+ * for the layer's step), else from its thread's own. {@code -Dvessels.conv.winograd=false} turns it
+ * off (A/B runs).
+ */
+public final class Winograd {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** Positions of the transformed 4×4 tile: one GEMM each. */
+    static final int P = 16;
+    /**
+     * Most input channels served. At 512 (ResNet's last stage, YOLOv3's 13×13 maps) the blocks that
+     * fit the budgets below were too small for the GEMMs (24 rows × 32 tiles): slower than
+     * im2col+GEMM, measured (docs/kernels-benchmarks.md).
+     */
+    public static final int MAX_C = 256;
+    /** Fewest tiles (2×2 output blocks) served: below 64 (maps under 16×16) the GEMMs' column panels run part empty. */
+    public static final int MIN_TILES = 64;
+    /** Most tiles per block and filter rows per block. */
+    static final int TB_MAX = 64, RB_MAX = 128;
+    /** Transformed filters per block: at most this many filter-channel pairs (64 rows of 256 channels). */
+    static final int U_BLOCK = 64 * MAX_C;
+    /** Transformed input per block: at most this many channel-tiles (256 channels of 64 tiles). */
+    static final int V_BLOCK = 64 * MAX_C;
+    /** One patch row's columns in a part's edge buffer: a tile row of a block, two more, the vectors' reach. */
+    static final int EDGE = 2 * TB_MAX + 2 * L + 2 + L;
+
+    /** {@code -Dvessels.conv.winograd=false}: im2col+GEMM for every convolution (A/B runs). Not final for probes. */
+    public static boolean enabled = !"false".equals(System.getProperty("vessels.conv.winograd"));
+
+    private Winograd() {}
+
+    /**
+     * Whether a layer of {@code m} filters over geometry {@code g} runs here: 3×3, stride 1, pad 1,
+     * 8 to {@link #MAX_C} input channels, at least 8 filters (fewer waste the GEMM's 8-row tile) and
+     * {@link #MIN_TILES} tiles. The kernel itself takes any number of rows and tiles, so a layer
+     * served in row pieces runs every piece here.
+     */
+    public static boolean serves(int m, ConvGeometry g) {
+        return enabled && g.kh() == 3 && g.kw() == 3 && g.sh() == 1 && g.sw() == 1 && g.ph() == 1 && g.pw() == 1
+                && g.c() >= 8 && g.c() <= MAX_C && m >= 8 && tiles(g) >= MIN_TILES;
+    }
+
+    /** 2×2 output tiles of the map. */
+    static int tiles(ConvGeometry g) {
+        return ((g.h() + 1) / 2) * ((g.w() + 1) / 2);
+    }
+
+    /*
+     * The 16 planes of U, V and M are a vector longer than their data: at power-of-two sizes (64 KB
+     * for 64 rows of 256 channels) the 16 streams a transform reads or writes at once all fall into
+     * one L1 set; the three transforms took 2.5× longer that way.
+     */
+
+    /** Floats from one plane of U ({@code [16][rows][c]}) to the next. */
+    static int uPlane(int rows, int c) {
+        return rows * c + L;
+    }
+
+    /** Floats from one plane of V ({@code [16][c][tb + L]}) to the next. */
+    static int vPlane(int c, int tb) {
+        return c * (tb + L) + L;
+    }
+
+    /** Floats from one plane of M ({@code [16][rows][tb]}) to the next. */
+    static int mPlane(int rows, int tb) {
+        return rows * tb + L;
+    }
+
+    /** Filter rows per block of {@code m}: as many as {@link #U_BLOCK} holds, balanced, a multiple of 8. */
+    static int rowBlock(int m, int c) {
+        int cap = Math.min(RB_MAX, U_BLOCK / c / 8 * 8);
+        return Math.min(cap, (Math.ceilDiv(m, Math.ceilDiv(m, cap)) + 7) / 8 * 8);
+    }
+
+    /** Tiles per block: as many as {@link #V_BLOCK} holds, at most {@link #TB_MAX}. */
+    static int tileBlock(int c) {
+        return Math.min(TB_MAX, V_BLOCK / c);
+    }
+
+    /**
+     * One part's buffers in one run of floats, each at its offset: U (transformed filters, 16
+     * planes), V (transformed input, 16 planes), M (the GEMMs' results, 16 planes and a vector's
+     * room), one filter row's taps tap-major, one filter row copied out of a mapping, a patch's four
+     * rows at the image's edges ([4][EDGE]), an output row's ragged end.
+     */
+    record Layout(int rb, int tb, int u, int v, int m, int taps, int row, int edge, int ragged, int floats) {
+        static Layout of(int c, int rows, int tiles) {
+            int rb = rowBlock(rows, c), tb = Math.min(tileBlock(c), tiles);
+            int v = P * uPlane(rb, c), m = v + P * vPlane(c, tb), taps = m + P * mPlane(rb, tb) + L;
+            int row = taps + 9 * c, edge = row + 9 * c, ragged = edge + 4 * EDGE;
+            return new Layout(rb, tb, 0, v, m, taps, row, edge, ragged, ragged + L);
+        }
+    }
+
+    /** How the work splits into parts: of the tiles where they outnumber the filters, else of the filters. */
+    private static boolean byTiles(int m, ConvGeometry g) {
+        return tiles(g) > m;
+    }
+
+    /** Parts for {@code threads} threads (fewer if there is less work than that). */
+    private static int parts(int m, ConvGeometry g, int threads) {
+        return Math.max(1, Math.min(threads, byTiles(m, g) ? tiles(g) : Math.ceilDiv(m, 8)));
+    }
+
+    /** The buffers of one of {@code parts} parts (each part's are the same size). */
+    private static Layout layout(int m, ConvGeometry g, int parts) {
+        int rows = byTiles(m, g) ? m : 8 * Math.ceilDiv(Math.ceilDiv(m, 8), parts);
+        return Layout.of(g.c(), rows, tiles(g));
+    }
+
+    /**
+     * Workspace floats the convolution of {@code m} filters over {@code g} uses on {@code threads}
+     * threads (a planned executor places it in its arena for the layer's step; see {@link #conv}).
+     */
+    public static long workspaceFloats(int m, ConvGeometry g, int threads) {
+        int parts = parts(m, g, threads);
+        return (long) parts * layout(m, g, parts).floats();
+    }
+
+    /** Per-thread buffers where no workspace is given (executors that plan none). */
+    private static final ThreadLocal<float[][]> OWN = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * y[row i of m] = conv(filters a (row i at {@code aOff + i·9c}), image im at imOff) with
+     * {@code e} applied as output row {@code eRow0 + i} (null: raw sums). y's row i at
+     * {@code yOff + i·oh·ow}. The parts run in {@code wsFloats} floats of {@code ws} from
+     * {@code wsOff}, as many parts (up to the threads) as fit; with no workspace ({@code ws} null
+     * or too small for one part) each part runs in its thread's own buffers. The result does not
+     * depend on either.
+     */
+    public static void conv(int m, float[] a, int aOff, ConvGeometry g, float[] im, int imOff, float[] y, int yOff,
+                            float[] ws, int wsOff, long wsFloats, Parallel par, Epilogue e, int eRow0) {
+        run(m, a, null, aOff, g, im, imOff, y, yOff, ws, wsOff, wsFloats, par, e, eRow0);
+    }
+
+    /** {@link #conv} with the filters in a segment of little-endian floats (a mapped weights file). */
+    public static void conv(int m, MemorySegment a, int aOff, ConvGeometry g, float[] im, int imOff, float[] y, int yOff,
+                            float[] ws, int wsOff, long wsFloats, Parallel par, Epilogue e, int eRow0) {
+        run(m, null, a, aOff, g, im, imOff, y, yOff, ws, wsOff, wsFloats, par, e, eRow0);
+    }
+
+    private static void run(int m, float[] a, MemorySegment seg, int aOff, ConvGeometry g, float[] im, int imOff,
+                            float[] y, int yOff, float[] ws, int wsOff, long wsFloats, Parallel par, Epilogue e, int eRow0) {
+        // Any number of rows (a layer served in pieces may get a last piece of fewer than 8).
+        if (!(m >= 1 && g.kh() == 3 && g.kw() == 3 && g.sh() == 1 && g.sw() == 1 && g.ph() == 1 && g.pw() == 1
+                && g.c() <= MAX_C)) {
+            throw new IllegalArgumentException(m + " filters over " + g + ": not a Winograd convolution");
+        }
+        int threads = par == null ? 1 : par.threads();
+        int parts = parts(m, g, threads);
+        Layout lay = layout(m, g, parts);
+        boolean planned = ws != null && wsFloats >= lay.floats();
+        if (planned) {
+            // As many parts as the workspace holds (a plan made for fewer threads than this run's).
+            while (parts > 1 && (long) parts * (lay = layout(m, g, parts)).floats() > wsFloats) parts--;
+            lay = layout(m, g, parts);
+        }
+        int tiles = tiles(g);
+        boolean byTiles = byTiles(m, g);
+        if (parts == 1) {
+            part(0, m, 0, tiles, a, seg, aOff, g, im, imOff, y, yOff, planned ? ws : own(lay), planned ? wsOff : 0, lay, e, eRow0);
+            return;
+        }
+        int n = parts;
+        Layout l = lay;
+        par.forEachPart(n, q -> {
+            float[] buf = planned ? ws : own(l);
+            int off = planned ? wsOff + q * l.floats() : 0;
+            if (byTiles) {
+                part(0, m, Parallel.partStart(tiles, q, n), Parallel.partStart(tiles, q + 1, n), a, seg, aOff, g, im, imOff, y,
+                        yOff, buf, off, l, e, eRow0);
+            } else {
+                int blocks = Math.ceilDiv(m, 8);
+                part(8 * Parallel.partStart(blocks, q, n), Math.min(m, 8 * Parallel.partStart(blocks, q + 1, n)), 0, tiles, a,
+                        seg, aOff, g, im, imOff, y, yOff, buf, off, l, e, eRow0);
+            }
+        });
+    }
+
+    /** This thread's own buffers, grown to {@code lay} (allocation only when a larger layer first runs). */
+    private static float[] own(Layout lay) {
+        float[][] h = OWN.get();
+        if (h[0].length < lay.floats()) h[0] = new float[lay.floats()];
+        return h[0];
+    }
+
+    /**
+     * Filter rows [r0, r1) over tiles [t0, t1), in the buffers at {@code w} of {@code ws}. Where
+     * the tiles fit one block (small maps), the input is transformed once and each block of filter
+     * rows runs over it; else each block of filter rows is transformed once and runs over the tiles
+     * block by block.
+     */
+    private static void part(int r0, int r1, int t0, int t1, float[] a, MemorySegment seg, int aOff, ConvGeometry g,
+                             float[] im, int imOff, float[] y, int yOff, float[] ws, int w, Layout lay, Epilogue e, int eRow0) {
+        int c = g.c(), tb = lay.tb(), rb = Math.min(lay.rb(), rowBlock(r1 - r0, c));
+        int u = w + lay.u(), v = w + lay.v(), mt = w + lay.m(), edge = w + lay.edge(), ragged = w + lay.ragged();
+        boolean oneTileBlock = t1 - t0 <= tb;
+        if (oneTileBlock) input(im, imOff, g, t0, t1 - t0, ws, v, tb, ws, edge);
+        for (int rr = r0; rr < r1; rr += rb) {
+            int rows = Math.min(rb, r1 - rr);
+            for (int i = 0; i < rows; i++) {
+                int row = aOff + (rr + i) * 9 * c;
+                if (seg != null) {
+                    MemorySegment.copy(seg, LE_FLOAT, (long) row * Float.BYTES, ws, w + lay.row(), 9 * c);
+                    filters(ws, w + lay.row(), c, ws, u, i, rows, ws, w + lay.taps());
+                } else {
+                    filters(a, row, c, ws, u, i, rows, ws, w + lay.taps());
+                }
+            }
+            for (int tt = t0; tt < t1; tt += tb) {
+                int nt = Math.min(tb, t1 - tt);
+                if (!oneTileBlock) input(im, imOff, g, tt, nt, ws, v, tb, ws, edge);
+                // The 16 GEMMs of the block: M_p = U_p · V_p.
+                for (int p = 0; p < P; p++) {
+                    Gemm.gemm(rows, nt, c, ws, u + p * uPlane(rows, c), c, ws, v + p * vPlane(c, tb), tb + L, ws,
+                            mt + p * mPlane(rows, tb), tb, false, null);
+                }
+                output(ws, mt, rows, tb, g, tt, nt, y, yOff + rr * g.h() * g.w(), e, eRow0 + rr, ws, ragged);
+            }
+        }
+    }
+
+    /**
+     * U[p][i][ch] = (G g Gᵀ)[p] for filter row i's c filters, {@code g[ch]} the 3×3 at
+     * {@code off + 9·ch} of {@code w}: G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]. Lanes over channels; {@code st}
+     * holds [9][c] floats. U is {@code [16][rows][c]}.
+     */
+    static void filters(float[] w, int off, int c, float[] u, int uOff, int i, int rows, float[] st, int so) {
+        int plane = uPlane(rows, c), base = uOff + i * c, ch = 0;
+        // The row's [c][9] taps to [9][c] first, all of them, so the vector loads below read
+        // stores long retired (transposing L filters at a time stalled every load on its 16
+        // scalar stores; nine 16-lane gathers were slower still).
+        for (int q = off; ch < c; ch++, q += 9) {
+            st[so + ch] = w[q];
+            st[so + c + ch] = w[q + 1];
+            st[so + 2 * c + ch] = w[q + 2];
+            st[so + 3 * c + ch] = w[q + 3];
+            st[so + 4 * c + ch] = w[q + 4];
+            st[so + 5 * c + ch] = w[q + 5];
+            st[so + 6 * c + ch] = w[q + 6];
+            st[so + 7 * c + ch] = w[q + 7];
+            st[so + 8 * c + ch] = w[q + 8];
+        }
+        for (ch = 0; ch + L <= c; ch += L) {
+            FloatVector g0 = FloatVector.fromArray(S, st, so + ch), g1 = FloatVector.fromArray(S, st, so + c + ch);
+            FloatVector g2 = FloatVector.fromArray(S, st, so + 2 * c + ch), g3 = FloatVector.fromArray(S, st, so + 3 * c + ch);
+            FloatVector g4 = FloatVector.fromArray(S, st, so + 4 * c + ch), g5 = FloatVector.fromArray(S, st, so + 5 * c + ch);
+            FloatVector g6 = FloatVector.fromArray(S, st, so + 6 * c + ch), g7 = FloatVector.fromArray(S, st, so + 7 * c + ch);
+            FloatVector g8 = FloatVector.fromArray(S, st, so + 8 * c + ch);
+            // t = G g (4×3), column by column.
+            FloatVector t10 = g0.add(g3).add(g6).mul(.5f), t11 = g1.add(g4).add(g7).mul(.5f), t12 = g2.add(g5).add(g8).mul(.5f);
+            FloatVector t20 = g0.sub(g3).add(g6).mul(.5f), t21 = g1.sub(g4).add(g7).mul(.5f), t22 = g2.sub(g5).add(g8).mul(.5f);
+            // t Gᵀ, row by row, each to four planes (written out: C2 does not inline a helper this
+            // large into a method this large, and a vector passed to a call is boxed).
+            int d = base + ch;
+            g0.intoArray(u, d);
+            g0.add(g1).add(g2).mul(.5f).intoArray(u, d + plane);
+            g0.sub(g1).add(g2).mul(.5f).intoArray(u, d + 2 * plane);
+            g2.intoArray(u, d + 3 * plane);
+            d += 4 * plane;
+            t10.intoArray(u, d);
+            t10.add(t11).add(t12).mul(.5f).intoArray(u, d + plane);
+            t10.sub(t11).add(t12).mul(.5f).intoArray(u, d + 2 * plane);
+            t12.intoArray(u, d + 3 * plane);
+            d += 4 * plane;
+            t20.intoArray(u, d);
+            t20.add(t21).add(t22).mul(.5f).intoArray(u, d + plane);
+            t20.sub(t21).add(t22).mul(.5f).intoArray(u, d + 2 * plane);
+            t22.intoArray(u, d + 3 * plane);
+            d += 4 * plane;
+            g6.intoArray(u, d);
+            g6.add(g7).add(g8).mul(.5f).intoArray(u, d + plane);
+            g6.sub(g7).add(g8).mul(.5f).intoArray(u, d + 2 * plane);
+            g8.intoArray(u, d + 3 * plane);
+        }
+        for (; ch < c; ch++) { // the same operations, one channel at a time
+            int d = base + ch;
+            for (int r = 0; r < 4; r++) {
+                float x0, x1, x2;
+                if (r == 0 || r == 3) {
+                    int q = r == 0 ? 0 : 6;
+                    x0 = st[so + q * c + ch];
+                    x1 = st[so + (q + 1) * c + ch];
+                    x2 = st[so + (q + 2) * c + ch];
+                } else { // g0 ± g3 + g6: the vector path's add or sub, then the add
+                    float a0 = st[so + ch], a1 = st[so + c + ch], a2 = st[so + 2 * c + ch];
+                    float b0 = st[so + 3 * c + ch], b1 = st[so + 4 * c + ch], b2 = st[so + 5 * c + ch];
+                    x0 = ((r == 1 ? a0 + b0 : a0 - b0) + st[so + 6 * c + ch]) * .5f;
+                    x1 = ((r == 1 ? a1 + b1 : a1 - b1) + st[so + 7 * c + ch]) * .5f;
+                    x2 = ((r == 1 ? a2 + b2 : a2 - b2) + st[so + 8 * c + ch]) * .5f;
+                }
+                int e = d + 4 * r * plane;
+                u[e] = x0;
+                u[e + plane] = (x0 + x1 + x2) * .5f;
+                u[e + 2 * plane] = (x0 - x1 + x2) * .5f;
+                u[e + 3 * plane] = x2;
+            }
+        }
+    }
+
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l);
+    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, l -> 2 * l + 1);
+
+    /**
+     * V[p][ch][t − tt] = (Bᵀ d B)[p] for tiles [tt, tt + nt) of every channel, d the 4×4 patch at
+     * input rows 2ty−1 … 2ty+2, columns 2tx−1 … 2tx+2 (zero outside the image): Bᵀ = [1 0 −1 0;
+     * 0 1 1 0; 0 −1 1 0; 0 1 0 −1]. Lanes over the tiles of one tile row: a tile's four columns are
+     * the even and odd lanes of two vectors of the row, and of two more two columns on. V is {@code [16][c][tb + L]}.
+     */
+    static void input(float[] im, int imOff, ConvGeometry g, int tt, int nt, float[] v, int vOff, int tb, float[] buf,
+                      int bo) {
+        int c = g.c(), h = g.h(), w = g.w(), tw = (w + 1) / 2, ld = tb + L, plane = vPlane(c, tb);
+        int ty0 = tt / tw, ty1 = (tt + nt - 1) / tw;
+        FloatVector zero = FloatVector.zero(S);
+        for (int ch = 0; ch < c; ch++) {
+            int src = imOff + ch * h * w;
+            for (int ty = ty0; ty <= ty1; ty++) {
+                int a = ty == ty0 ? tt - ty * tw : 0, b = ty == ty1 ? tt + nt - ty * tw : tw; // tiles [a, b) of this row
+                int d = vOff + ch * ld + ty * tw + a - tt;
+                int r0 = 2 * ty - 1; // the patch's first row
+                boolean top = r0 >= 0, third = r0 + 2 < h, fourth = r0 + 3 < h; // which of its rows exist (the second always does)
+                // Lane l of the vectors for tiles x = a + xr … reads columns col0 + 2·xr + l + {0, L, 2, L + 2},
+                // col0 = 2a − 1. Inside the row the image is read in place; at its edges (and for
+                // narrow maps) the patch rows' columns are first copied, zero-padded, to buf.
+                int col0 = 2 * a - 1, span = 2 * ((b - a - 1) / L * L) + 2 * L + 2; // columns the vectors read
+                float[] in;
+                int o0, o1, o2, o3; // where each patch row's column col0 is in `in`
+                if (col0 >= 0 && col0 + span <= w) {
+                    in = im;
+                    o1 = src + (r0 + 1) * w + col0;
+                    o0 = o1 - w;
+                    o2 = o1 + w;
+                    o3 = o2 + w;
+                } else {
+                    in = buf;
+                    o0 = bo;
+                    o1 = bo + EDGE;
+                    o2 = bo + 2 * EDGE;
+                    o3 = bo + 3 * EDGE;
+                    int lo = Math.max(0, col0), hi = Math.min(w, col0 + span); // columns inside the image
+                    for (int r = 0; r < 4; r++) {
+                        int row = r0 + r, dst = bo + r * EDGE;
+                        if (row < 0 || row >= h) continue; // never read: the row's vectors are zero
+                        java.util.Arrays.fill(buf, dst, dst + span, 0f);
+                        if (hi > lo) System.arraycopy(im, src + row * w + lo, buf, dst + lo - col0, hi - lo);
+                    }
+                }
+                // Whole vectors: lanes past tile b compute from the pixels (or zeros) beyond and land
+                // past this row's tiles, where the next row's (stored later) or the padding are.
+                for (int xr = 0; xr < b - a; xr += L, d += L) {
+                    // x_rj: row r, column j of each lane's patch (columns 2x−1, 2x, 2x+1, 2x+2): the
+                    // even and odd lanes of two neighbouring vectors of the row, and of two more two
+                    // columns on. Everything is written out in this one method: C2 boxes vectors
+                    // passed to a call it does not inline, and does not inline into a method this size.
+                    int col = 2 * xr;
+                    FloatVector x00 = zero, x01 = zero, x02 = zero, x03 = zero;
+                    if (top) {
+                        int o = o0 + col;
+                        FloatVector p = FloatVector.fromArray(S, in, o), q = FloatVector.fromArray(S, in, o + L);
+                        FloatVector p2 = FloatVector.fromArray(S, in, o + 2), q2 = FloatVector.fromArray(S, in, o + 2 + L);
+                        x00 = p.rearrange(EVEN, q);
+                        x01 = p.rearrange(ODD, q);
+                        x02 = p2.rearrange(EVEN, q2);
+                        x03 = p2.rearrange(ODD, q2);
+                    }
+                    int o = o1 + col;
+                    FloatVector p = FloatVector.fromArray(S, in, o), q = FloatVector.fromArray(S, in, o + L);
+                    FloatVector p2 = FloatVector.fromArray(S, in, o + 2), q2 = FloatVector.fromArray(S, in, o + 2 + L);
+                    FloatVector x10 = p.rearrange(EVEN, q), x11 = p.rearrange(ODD, q);
+                    FloatVector x12 = p2.rearrange(EVEN, q2), x13 = p2.rearrange(ODD, q2);
+                    FloatVector x20 = zero, x21 = zero, x22 = zero, x23 = zero;
+                    if (third) {
+                        o = o2 + col;
+                        p = FloatVector.fromArray(S, in, o);
+                        q = FloatVector.fromArray(S, in, o + L);
+                        p2 = FloatVector.fromArray(S, in, o + 2);
+                        q2 = FloatVector.fromArray(S, in, o + 2 + L);
+                        x20 = p.rearrange(EVEN, q);
+                        x21 = p.rearrange(ODD, q);
+                        x22 = p2.rearrange(EVEN, q2);
+                        x23 = p2.rearrange(ODD, q2);
+                    }
+                    FloatVector x30 = zero, x31 = zero, x32 = zero, x33 = zero;
+                    if (fourth) {
+                        o = o3 + col;
+                        p = FloatVector.fromArray(S, in, o);
+                        q = FloatVector.fromArray(S, in, o + L);
+                        p2 = FloatVector.fromArray(S, in, o + 2);
+                        q2 = FloatVector.fromArray(S, in, o + 2 + L);
+                        x30 = p.rearrange(EVEN, q);
+                        x31 = p.rearrange(ODD, q);
+                        x32 = p2.rearrange(EVEN, q2);
+                        x33 = p2.rearrange(ODD, q2);
+                    }
+                    // Bᵀ d: rows; then (…) B: columns, each to its plane.
+                    FloatVector s0 = x00.sub(x20), s1 = x01.sub(x21), s2 = x02.sub(x22), s3 = x03.sub(x23);
+                    int e = d;
+                    s0.sub(s2).intoArray(v, e);
+                    s1.add(s2).intoArray(v, e + plane);
+                    s2.sub(s1).intoArray(v, e + 2 * plane);
+                    s1.sub(s3).intoArray(v, e + 3 * plane);
+                    s0 = x10.add(x20);
+                    s1 = x11.add(x21);
+                    s2 = x12.add(x22);
+                    s3 = x13.add(x23);
+                    e += 4 * plane;
+                    s0.sub(s2).intoArray(v, e);
+                    s1.add(s2).intoArray(v, e + plane);
+                    s2.sub(s1).intoArray(v, e + 2 * plane);
+                    s1.sub(s3).intoArray(v, e + 3 * plane);
+                    s0 = x20.sub(x10);
+                    s1 = x21.sub(x11);
+                    s2 = x22.sub(x12);
+                    s3 = x23.sub(x13);
+                    e += 4 * plane;
+                    s0.sub(s2).intoArray(v, e);
+                    s1.add(s2).intoArray(v, e + plane);
+                    s2.sub(s1).intoArray(v, e + 2 * plane);
+                    s1.sub(s3).intoArray(v, e + 3 * plane);
+                    s0 = x10.sub(x30);
+                    s1 = x11.sub(x31);
+                    s2 = x12.sub(x32);
+                    s3 = x13.sub(x33);
+                    e += 4 * plane;
+                    s0.sub(s2).intoArray(v, e);
+                    s1.add(s2).intoArray(v, e + plane);
+                    s2.sub(s1).intoArray(v, e + 2 * plane);
+                    s1.sub(s3).intoArray(v, e + 3 * plane);
+                }
+            }
+        }
+    }
+
+    private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(S, l -> (l & 1) == 0 ? l / 2 : L + l / 2);
+    private static final VectorShuffle<Float> ZIP_HI = VectorShuffle.fromOp(S, l -> (l & 1) == 0 ? L / 2 + l / 2 : L + L / 2 + l / 2);
+
+    /**
+     * y = Aᵀ M A for tiles [tt, tt + nt) of every row, Aᵀ = [1 1 1 0; 0 1 −1 −1], written to the
+     * output (row i at {@code yOff + i·h·w}, cut at its edges), then the epilogue on each finished
+     * run of output. M is {@code [16][rows][tb]}.
+     */
+    static void output(float[] mt, int mOff, int rows, int tb, ConvGeometry g, int tt, int nt, float[] y, int yOff,
+                       Epilogue e, int eRow0, float[] ragged, int ro) {
+        int h = g.h(), w = g.w(), tw = (w + 1) / 2, hw = h * w, plane = mPlane(rows, tb);
+        int ty0 = tt / tw, ty1 = (tt + nt - 1) / tw;
+        for (int i = 0; i < rows; i++) {
+            int yo = yOff + i * hw;
+            for (int ty = ty0; ty <= ty1; ty++) {
+                int a = ty == ty0 ? tt - ty * tw : 0, b = ty == ty1 ? tt + nt - ty * tw : tw;
+                int s = mOff + i * tb + ty * tw + a - tt;
+                int y0 = yo + 2 * ty * w, y1 = y0 + w;
+                boolean second = 2 * ty + 1 < h;
+                int end = Math.min(w, 2 * b); // this block's last output column of the row, + 1
+                for (int x = a; x < b; x += L, s += L) { // lanes past tile b: stale sums, never stored
+                    FloatVector m0 = FloatVector.fromArray(S, mt, s), m1 = FloatVector.fromArray(S, mt, s + plane);
+                    FloatVector m2 = FloatVector.fromArray(S, mt, s + 2 * plane), m3 = FloatVector.fromArray(S, mt, s + 3 * plane);
+                    FloatVector m4 = FloatVector.fromArray(S, mt, s + 4 * plane), m5 = FloatVector.fromArray(S, mt, s + 5 * plane);
+                    FloatVector m6 = FloatVector.fromArray(S, mt, s + 6 * plane), m7 = FloatVector.fromArray(S, mt, s + 7 * plane);
+                    FloatVector m8 = FloatVector.fromArray(S, mt, s + 8 * plane), m9 = FloatVector.fromArray(S, mt, s + 9 * plane);
+                    FloatVector ma = FloatVector.fromArray(S, mt, s + 10 * plane), mb = FloatVector.fromArray(S, mt, s + 11 * plane);
+                    FloatVector mc = FloatVector.fromArray(S, mt, s + 12 * plane), md = FloatVector.fromArray(S, mt, s + 13 * plane);
+                    FloatVector me = FloatVector.fromArray(S, mt, s + 14 * plane), mf = FloatVector.fromArray(S, mt, s + 15 * plane);
+                    // Aᵀ M: two rows of four.
+                    FloatVector r00 = m0.add(m4).add(m8), r01 = m1.add(m5).add(m9), r02 = m2.add(m6).add(ma), r03 = m3.add(m7).add(mb);
+                    FloatVector r10 = m4.sub(m8).sub(mc), r11 = m5.sub(m9).sub(md), r12 = m6.sub(ma).sub(me), r13 = m7.sub(mb).sub(mf);
+                    // (…) A: columns; the even and odd output columns interleaved, cut at column end.
+                    int col = 2 * x;
+                    FloatVector ev = r00.add(r01).add(r02), od = r01.sub(r02).sub(r03);
+                    FloatVector lo = ev.rearrange(ZIP_LO, od), hi = ev.rearrange(ZIP_HI, od);
+                    // A ragged end goes through a buffer: masked stores are not compiled as such here.
+                    int left = end - col; // columns of this row still to write, ≥ 1
+                    if (left >= 2 * L) {
+                        lo.intoArray(y, y0 + col);
+                        hi.intoArray(y, y0 + col + L);
+                    } else if (left >= L) {
+                        lo.intoArray(y, y0 + col);
+                        hi.intoArray(ragged, ro);
+                        System.arraycopy(ragged, ro, y, y0 + col + L, left - L);
+                    } else {
+                        lo.intoArray(ragged, ro);
+                        System.arraycopy(ragged, ro, y, y0 + col, left);
+                    }
+                    if (second) {
+                        ev = r10.add(r11).add(r12);
+                        od = r11.sub(r12).sub(r13);
+                        lo = ev.rearrange(ZIP_LO, od);
+                        hi = ev.rearrange(ZIP_HI, od);
+                        if (left >= 2 * L) {
+                            lo.intoArray(y, y1 + col);
+                            hi.intoArray(y, y1 + col + L);
+                        } else if (left >= L) {
+                            lo.intoArray(y, y1 + col);
+                            hi.intoArray(ragged, ro);
+                            System.arraycopy(ragged, ro, y, y1 + col + L, left - L);
+                        } else {
+                            lo.intoArray(ragged, ro);
+                            System.arraycopy(ragged, ro, y, y1 + col, left);
+                        }
+                    }
+                }
+                if (e != null) {
+                    int c0 = 2 * a, n = Math.min(w, 2 * b) - c0;
+                    e.applyRow(y, y0 + c0, eRow0 + i, n);
+                    if (second) e.applyRow(y, y1 + c0, eRow0 + i, n);
+                }
+            }
+        }
+    }
+
+}

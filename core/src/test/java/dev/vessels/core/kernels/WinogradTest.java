@@ -1,0 +1,269 @@
+package dev.vessels.core.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import dev.vessels.core.exec.Parallel;
+import dev.vessels.core.layers.Activation;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Winograd F(2×2, 3×3): each transform is its plain scalar formula bit for bit; the convolution is
+ * the direct one (in double precision) to within the transforms' rounding; and its bits do not
+ * depend on the threads, the rows it is given at a time, or whether the filters come from an array
+ * or a mapping. The epilogue on each finished run is the epilogue on whole rows afterwards.
+ */
+class WinogradTest {
+
+    /** Darknet-like data: inputs in [−1, 1], filters scaled as a He initialisation would. */
+    static float[] data(int n, double scale, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) f[i] = (float) ((r.nextDouble() * 2 - 1) * scale);
+        return f;
+    }
+
+    static ConvGeometry geometry(int c, int h, int w) {
+        return new ConvGeometry(c, h, w, 3, 3, 1, 1, 1, 1, h, w);
+    }
+
+    /** The direct convolution in double precision: the reference. */
+    static double[] direct(int m, float[] a, ConvGeometry g, float[] im) {
+        int c = g.c(), h = g.h(), w = g.w();
+        double[] y = new double[m * h * w];
+        for (int o = 0; o < m; o++) {
+            for (int oy = 0; oy < h; oy++) {
+                for (int ox = 0; ox < w; ox++) {
+                    double s = 0;
+                    for (int ch = 0; ch < c; ch++) {
+                        for (int ky = 0; ky < 3; ky++) {
+                            for (int kx = 0; kx < 3; kx++) {
+                                int iy = oy + ky - 1, ix = ox + kx - 1;
+                                if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                s += (double) a[((o * c + ch) * 3 + ky) * 3 + kx] * im[(ch * h + iy) * w + ix];
+                            }
+                        }
+                    }
+                    y[(o * h + oy) * w + ox] = s;
+                }
+            }
+        }
+        return y;
+    }
+
+    @Property(tries = 150)
+    void matchesTheDirectConvolution(@ForAll @IntRange(min = 8, max = 40) int m, @ForAll @IntRange(min = 8, max = 70) int c,
+                                     @ForAll @IntRange(min = 1, max = 23) int h, @ForAll @IntRange(min = 1, max = 41) int w,
+                                     @ForAll @IntRange(min = 1, max = 2) int threads, @ForAll long seed) {
+        ConvGeometry g = geometry(c, h, w);
+        float[] a = data(m * 9 * c, Math.sqrt(2.0 / (9 * c)), seed), im = data(c * h * w, 1, seed + 1);
+        float[] y = new float[m * h * w + 3];
+        Arrays.fill(y, Float.NaN);
+        try (Parallel par = new Parallel(threads)) {
+            Winograd.conv(m, a, 0, g, im, 0, y, 1, null, 0, 0, par, null, 0);
+        }
+        double[] ref = direct(m, a, g, im);
+        double max = 0;
+        for (double v : ref) max = Math.max(max, Math.abs(v));
+        for (int i = 0; i < ref.length; i++) {
+            assertThat((double) y[1 + i]).as("output %d of %s, m=%d", i, g, m).isCloseTo(ref[i],
+                    org.assertj.core.data.Offset.offset(2e-6 * Math.max(1, max)));
+        }
+        assertThat(y[0]).as("before the output").isNaN();
+        assertThat(y[y.length - 2]).as("after the output").isNaN();
+    }
+
+    /** The layers' shapes (ResNet, Darknet53, VGG, DenseNet, YOLOv3), against the direct convolution. */
+    @Test
+    void modelShapes() {
+        int[][] shapes = {{64, 64, 32, 32}, {256, 256, 16, 16}, {512, 256, 8, 8}, {32, 128, 16, 16}, {128, 64, 13, 13},
+                {24, 16, 70, 9}, {1000, 256, 3, 5}};
+        long seed = 7;
+        for (int[] s : shapes) {
+            int m = s[0], c = s[1], h = s[2], w = s[3];
+            ConvGeometry g = geometry(c, h, w);
+            float[] a = data(m * 9 * c, Math.sqrt(2.0 / (9 * c)), seed), im = data(c * h * w, 1, seed + 1);
+            float[] y = new float[m * h * w];
+            Winograd.conv(m, a, 0, g, im, 0, y, 0, null, 0, 0, null, null, 0);
+            double[] ref = direct(m, a, g, im);
+            double err = 0, max = 0;
+            for (int i = 0; i < ref.length; i++) {
+                err = Math.max(err, Math.abs(y[i] - ref[i]));
+                max = Math.max(max, Math.abs(ref[i]));
+            }
+            assertThat(err).as("%d filters over %s", m, g).isLessThan(2e-6 * max);
+            seed += 2;
+        }
+    }
+
+    /** Threads, row pieces and a mapping give the same bits. */
+    @Property(tries = 60)
+    void bitsDoNotDependOnSplitOrSource(@ForAll @IntRange(min = 8, max = 300) int m, @ForAll @IntRange(min = 8, max = 256) int c,
+                                        @ForAll @IntRange(min = 1, max = 20) int h, @ForAll @IntRange(min = 1, max = 20) int w,
+                                        @ForAll @IntRange(min = 8, max = 100) int piece, @ForAll long seed) {
+        ConvGeometry g = geometry(c, h, w);
+        float[] a = data(m * 9 * c, Math.sqrt(2.0 / (9 * c)), seed), im = data(c * h * w, 1, seed + 1);
+        int hw = h * w;
+        float[] one = new float[m * hw], two = new float[m * hw], pieces = new float[m * hw], mapped = new float[m * hw];
+        Winograd.conv(m, a, 0, g, im, 0, one, 0, null, 0, 0, null, null, 0);
+        try (Parallel par = new Parallel(2)) {
+            Winograd.conv(m, a, 0, g, im, 0, two, 0, null, 0, 0, par, null, 0);
+            for (int r = 0; r < m; ) { // pieces of `piece` rows, a last one under 8 joined to the one before
+                int rows = m - r - piece < 8 ? m - r : piece;
+                Winograd.conv(rows, a, r * 9 * c, g, im, 0, pieces, r * hw, null, 0, 0, par, null, 0);
+                r += rows;
+            }
+            try (Arena arena = Arena.ofShared()) {
+                MemorySegment seg = arena.allocate(4L * (a.length + 3));
+                MemorySegment.copy(a, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 12, a.length);
+                Winograd.conv(m, seg, 3, g, im, 0, mapped, 0, null, 0, 0, par, null, 0);
+            }
+        }
+        assertThat(two).as("two threads").isEqualTo(one);
+        assertThat(pieces).as("row pieces of %d", piece).isEqualTo(one);
+        assertThat(mapped).as("from a mapping").isEqualTo(one);
+    }
+
+    /** The epilogue on each finished run = the epilogue on each whole row afterwards, bit for bit. */
+    @Property(tries = 60)
+    void epilogueOnRunsIsTheEpilogueOnRows(@ForAll @IntRange(min = 8, max = 40) int m, @ForAll @IntRange(min = 8, max = 256) int c,
+                                           @ForAll @IntRange(min = 1, max = 30) int h, @ForAll @IntRange(min = 1, max = 30) int w,
+                                           @ForAll boolean batchNorm, @ForAll boolean residual, @ForAll long seed) {
+        ConvGeometry g = geometry(c, h, w);
+        int hw = h * w;
+        float[] a = data(m * 9 * c, Math.sqrt(2.0 / (9 * c)), seed), im = data(c * hw, 1, seed + 1);
+        float[] p = data(4 * m, 1, seed + 2);
+        for (int i = 0; i < m; i++) p[3 * m + i] = Math.abs(p[3 * m + i]) + .5f; // variances
+        float[] from = data(m * hw, 1, seed + 3);
+        Epilogue e = Epilogue.forThisThread();
+        if (batchNorm) e.setBatchNorm(p, m, 2 * m, 3 * m, 0, m, Activation.LEAKY);
+        else e.setBias(p, 0, m, Activation.RELU);
+        if (residual) e.setResidual(from, 0, 1f, 1f, Activation.LINEAR);
+        float[] fused = new float[m * hw], after = new float[m * hw];
+        Winograd.conv(m, a, 0, g, im, 0, fused, 0, null, 0, 0, null, e, 0);
+        Winograd.conv(m, a, 0, g, im, 0, after, 0, null, 0, 0, null, null, 0);
+        for (int i = 0; i < m; i++) e.applyRow(after, i * hw, i, hw);
+        e.clearResidual();
+        assertThat(fused).isEqualTo(after);
+    }
+
+    /** Each transform is its scalar formula, bit for bit. */
+    @Property(tries = 100)
+    void transformsAreTheirFormulas(@ForAll @IntRange(min = 1, max = 40) int c, @ForAll @IntRange(min = 1, max = 9) int rows,
+                                    @ForAll @IntRange(min = 1, max = 19) int h, @ForAll @IntRange(min = 1, max = 19) int w,
+                                    @ForAll long seed) {
+        float[] a = data(rows * 9 * c, 1, seed);
+        int up = Winograd.uPlane(rows, c);
+        float[] u = new float[16 * up];
+        float[] st = new float[9 * c + 5];
+        for (int i = 0; i < rows; i++) Winograd.filters(a, i * 9 * c, c, u, 0, i, rows, st, 5);
+        for (int i = 0; i < rows; i++) {
+            for (int ch = 0; ch < c; ch++) {
+                float[] gg = Arrays.copyOfRange(a, (i * c + ch) * 9, (i * c + ch) * 9 + 9);
+                float[] t = new float[12];
+                for (int j = 0; j < 3; j++) {
+                    t[j] = gg[j];
+                    t[3 + j] = (gg[j] + gg[3 + j] + gg[6 + j]) * .5f;
+                    t[6 + j] = (gg[j] - gg[3 + j] + gg[6 + j]) * .5f;
+                    t[9 + j] = gg[6 + j];
+                }
+                for (int r = 0; r < 4; r++) {
+                    float x0 = t[3 * r], x1 = t[3 * r + 1], x2 = t[3 * r + 2];
+                    float[] want = {x0, (x0 + x1 + x2) * .5f, (x0 - x1 + x2) * .5f, x2};
+                    for (int j = 0; j < 4; j++) {
+                        assertThat(u[(4 * r + j) * up + i * c + ch]).as("U[%d][%d][%d]", 4 * r + j, i, ch).isEqualTo(want[j]);
+                    }
+                }
+            }
+        }
+        ConvGeometry g = geometry(c, h, w);
+        float[] im = data(c * h * w, 1, seed + 1);
+        int tw = (w + 1) / 2, tiles = ((h + 1) / 2) * tw, tb = Winograd.tileBlock(c);
+        int ld = tb + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        int vp = Winograd.vPlane(c, tb);
+        float[] v = new float[16 * vp];
+        for (int tt = 0; tt < tiles; tt += tb) {
+            int nt = Math.min(tb, tiles - tt);
+            Arrays.fill(v, Float.NaN);
+            Winograd.input(im, 0, g, tt, nt, v, 0, tb, new float[4 * Winograd.EDGE + 3], 3);
+            for (int ch = 0; ch < c; ch++) {
+                for (int t = tt; t < tt + nt; t++) {
+                    int ty = t / tw, tx = t % tw;
+                    float[][] d = new float[4][4];
+                    for (int r = 0; r < 4; r++) {
+                        for (int j = 0; j < 4; j++) {
+                            int iy = 2 * ty - 1 + r, ix = 2 * tx - 1 + j;
+                            d[r][j] = iy < 0 || iy >= h || ix < 0 || ix >= w ? 0f : im[(ch * h + iy) * w + ix];
+                        }
+                    }
+                    float[][] s = new float[4][4];
+                    for (int j = 0; j < 4; j++) {
+                        s[0][j] = d[0][j] - d[2][j];
+                        s[1][j] = d[1][j] + d[2][j];
+                        s[2][j] = d[2][j] - d[1][j];
+                        s[3][j] = d[1][j] - d[3][j];
+                    }
+                    for (int r = 0; r < 4; r++) {
+                        float[] want = {s[r][0] - s[r][2], s[r][1] + s[r][2], s[r][2] - s[r][1], s[r][1] - s[r][3]};
+                        for (int j = 0; j < 4; j++) {
+                            assertThat(v[(4 * r + j) * vp + ch * ld + t - tt]).as("V[%d][%d] tile %d", 4 * r + j, ch, t)
+                                    .isEqualTo(want[j]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void servesOnlyItsShapes() {
+        assertThat(Winograd.serves(64, geometry(64, 16, 16))).isTrue();
+        assertThat(Winograd.serves(64, geometry(64, 15, 16))).as("8 × 8 tiles").isTrue();
+        assertThat(Winograd.serves(64, geometry(64, 14, 16))).as("7 × 8 tiles").isFalse();
+        assertThat(Winograd.serves(64, geometry(Winograd.MAX_C + 1, 16, 16))).isFalse();
+        assertThat(Winograd.serves(4, geometry(64, 16, 16))).isFalse();
+        assertThat(Winograd.serves(64, new ConvGeometry(64, 16, 16, 3, 3, 2, 2, 1, 1, 8, 8))).isFalse();
+        assertThat(Winograd.serves(64, new ConvGeometry(64, 16, 16, 1, 1, 1, 1, 0, 0, 16, 16))).isFalse();
+        int c = Winograd.MAX_C + 1;
+        assertThatThrownBy(() -> Winograd.conv(8, new float[8 * 9 * c], 0, geometry(c, 4, 4), new float[c * 16], 0,
+                new float[8 * 16], 0, null, 0, 0, null, null, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * In a planned workspace the kernel stays inside it, gets the bits of its own buffers, and with
+     * room for fewer parts than threads runs fewer parts.
+     */
+    @Property(tries = 40)
+    void aPlannedWorkspaceIsUsedWithinItsBounds(@ForAll @IntRange(min = 8, max = 200) int m,
+                                                @ForAll @IntRange(min = 8, max = 256) int c,
+                                                @ForAll @IntRange(min = 1, max = 40) int side, @ForAll boolean onePart,
+                                                @ForAll long seed) {
+        ConvGeometry g = geometry(c, side, side + 3);
+        float[] a = data(m * 9 * c, Math.sqrt(2.0 / (9 * c)), seed), im = data(c * g.h() * g.w(), 1, seed + 1);
+        int hw = g.h() * g.w();
+        float[] own = new float[m * hw], planned = new float[m * hw];
+        try (Parallel par = new Parallel(2)) {
+            Winograd.conv(m, a, 0, g, im, 0, own, 0, null, 0, 0, par, null, 0);
+            long need = Winograd.workspaceFloats(m, g, onePart ? 1 : 2);
+            assertThat(need).isPositive();
+            float[] ws = new float[(int) need + 64];
+            Arrays.fill(ws, Float.NaN);
+            Winograd.conv(m, a, 0, g, im, 0, planned, 0, ws, 32, need, par, null, 0);
+            for (int i = 0; i < 32; i++) {
+                assertThat(ws[i]).as("before the workspace").isNaN();
+                assertThat(ws[ws.length - 1 - i]).as("after the workspace").isNaN();
+            }
+        }
+        assertThat(planned).isEqualTo(own);
+    }
+}
