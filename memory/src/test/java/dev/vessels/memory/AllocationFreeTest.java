@@ -62,6 +62,40 @@ class AllocationFreeTest {
             [softmax]
             """;
 
+    /** Two Winograd convolutions (one with a fused shortcut after it), a GEMM one between. */
+    static final String WINOGRAD_CFG = """
+            [net]
+            width=18
+            height=16
+            channels=12
+            [convolutional]
+            batch_normalize=1
+            filters=16
+            size=3
+            stride=1
+            pad=1
+            activation=leaky
+            [convolutional]
+            filters=16
+            size=1
+            activation=leaky
+            [convolutional]
+            filters=16
+            size=3
+            stride=1
+            pad=1
+            activation=linear
+            [shortcut]
+            from=-3
+            activation=relu
+            [convolutional]
+            filters=8
+            size=3
+            stride=2
+            pad=1
+            activation=relu
+            """;
+
     static long allocatedBytes() {
         return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
     }
@@ -72,10 +106,15 @@ class AllocationFreeTest {
      * straight from the mapping and the connected layer's GEMV reading its rows there (asserted taken).
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"rows", "prefetch", "columns", "in-place"})
+    @ValueSource(strings = {"rows", "prefetch", "columns", "in-place", "winograd"})
     void secondPredictionAllocatesOnlyTheResultCopies(String mode, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
         boolean prefetch = mode.equals("prefetch"), columns = mode.equals("columns"), inPlace = mode.equals("in-place");
-        Network net = dev.vessels.memory.plan.GraphsAccess.cfg(columns ? OnDemandColumnsTest.CFG : CFG);
+        boolean winograd = mode.equals("winograd");
+        Network net = dev.vessels.memory.plan.GraphsAccess.cfg(columns ? OnDemandColumnsTest.CFG : winograd ? WINOGRAD_CFG : CFG);
+        if (winograd) {
+            assertThat(net.layers().stream().filter(l -> l instanceof dev.vessels.core.layers.ConvolutionalLayer c && c.winograd()))
+                    .as("Winograd convolutions").hasSize(2);
+        }
         dev.vessels.core.weights.ParamSource src;
         if (inPlace) {
             java.nio.file.Path file = dir.resolve("w.weights");
@@ -87,7 +126,7 @@ class AllocationFreeTest {
             src = new ArrayParams(new SyntheticWeights(net, 1), columns);
         }
         // A small slot bound so the pass streams weights in pieces (by columns: one K block each).
-        MemoryPlan plan = MemoryPlan.of(net, columns ? 11520 : 64);
+        MemoryPlan plan = winograd ? MemoryPlan.of(net) : MemoryPlan.of(net, columns ? 11520 : 64);
         float[] x = new float[(int) net.input().size()];
         for (int i = 0; i < x.length; i++) x[i] = (i % 17) / 17f;
         // With prefetch the hand-off to the reader thread (volatile counters, park/unpark) must not allocate either.

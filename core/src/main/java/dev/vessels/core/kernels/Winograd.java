@@ -31,7 +31,7 @@ import jdk.incubator.vector.VectorSpecies;
  * prediction: nothing is cached, so the weights' memory stays what the executor says), the input
  * block by block ({@code V}), runs the 16 GEMMs on {@link Gemm}'s kernel and transforms the result
  * back into the output, where the layer's {@link Epilogue} (batch norm or bias, activation, fused
- * residual) runs on every finished run of output. A part's buffers ({@link Layout}) come from the
+ * residual) runs on every finished run of output. A part's buffers ({@link #partFloats}) come from the
  * workspace the caller passes (a planned executor reserves {@link #workspaceFloats} in its arena
  * for the layer's step), else from its thread's own. {@code -Dvessels.conv.winograd=false} turns it
  * off (A/B runs).
@@ -113,19 +113,33 @@ public final class Winograd {
         return Math.min(TB_MAX, V_BLOCK / c);
     }
 
-    /**
-     * One part's buffers in one run of floats, each at its offset: U (transformed filters, 16
-     * planes), V (transformed input, 16 planes), M (the GEMMs' results, 16 planes and a vector's
-     * room), one filter row's taps tap-major, one filter row copied out of a mapping, a patch's four
-     * rows at the image's edges ([4][EDGE]), an output row's ragged end.
+    /*
+     * One part's buffers lie in one run of floats, in this order: U (transformed filters, 16 planes
+     * of rb rows), V (transformed input, 16 planes of tb tiles), M (the GEMMs' results, 16 planes
+     * and a vector's room), one filter row's taps tap-major [9][c], one filter row copied out of a
+     * mapping [c][9], a patch's four rows at the image's edges [4][EDGE], an output row's ragged end
+     * [L]. Offsets are computed where used, not kept in an object: a per-call layout record was the
+     * one allocation of a prediction's Winograd layers (AllocationFreeTest).
      */
-    record Layout(int rb, int tb, int u, int v, int m, int taps, int row, int edge, int ragged, int floats) {
-        static Layout of(int c, int rows, int tiles) {
-            int rb = rowBlock(rows, c), tb = Math.min(tileBlock(c), tiles);
-            int v = P * uPlane(rb, c), m = v + P * vPlane(c, tb), taps = m + P * mPlane(rb, tb) + L;
-            int row = taps + 9 * c, edge = row + 9 * c, ragged = edge + 4 * EDGE;
-            return new Layout(rb, tb, 0, v, m, taps, row, edge, ragged, ragged + L);
-        }
+
+    /** Offset of V in a part of blocks of rb rows, tb tiles. */
+    private static int vAt(int c, int rb) {
+        return P * uPlane(rb, c);
+    }
+
+    /** Offset of M. */
+    private static int mAt(int c, int rb, int tb) {
+        return vAt(c, rb) + P * vPlane(c, tb);
+    }
+
+    /** Offset of the taps; the row copy follows 9c floats on, the edge rows 18c on, the ragged end 4·EDGE after them. */
+    private static int tapsAt(int c, int rb, int tb) {
+        return mAt(c, rb, tb) + P * mPlane(rb, tb) + L;
+    }
+
+    /** Floats of one part. */
+    static int partFloats(int c, int rb, int tb) {
+        return tapsAt(c, rb, tb) + 18 * c + 4 * EDGE + L;
     }
 
     /** How the work splits into parts: of the tiles where they outnumber the filters, else of the filters. */
@@ -138,10 +152,15 @@ public final class Winograd {
         return Math.max(1, Math.min(threads, byTiles(m, g) ? tiles(g) : Math.ceilDiv(m, 8)));
     }
 
-    /** The buffers of one of {@code parts} parts (each part's are the same size). */
-    private static Layout layout(int m, ConvGeometry g, int parts) {
+    /** Filter rows per block in each of {@code parts} parts (each part's buffers are the same size). */
+    private static int partRows(int m, ConvGeometry g, int parts) {
         int rows = byTiles(m, g) ? m : 8 * Math.ceilDiv(Math.ceilDiv(m, 8), parts);
-        return Layout.of(g.c(), rows, tiles(g));
+        return rowBlock(rows, g.c());
+    }
+
+    /** Tiles per block. */
+    private static int partTiles(ConvGeometry g) {
+        return Math.min(tileBlock(g.c()), tiles(g));
     }
 
     /**
@@ -150,7 +169,7 @@ public final class Winograd {
      */
     public static long workspaceFloats(int m, ConvGeometry g, int threads) {
         int parts = parts(m, g, threads);
-        return (long) parts * layout(m, g, parts).floats();
+        return (long) parts * partFloats(g.c(), partRows(m, g, parts), partTiles(g));
     }
 
     /** Per-thread buffers where no workspace is given (executors that plan none). */
@@ -183,40 +202,40 @@ public final class Winograd {
             throw new IllegalArgumentException(m + " filters over " + g + ": not a Winograd convolution");
         }
         int threads = par == null ? 1 : par.threads();
-        int parts = parts(m, g, threads);
-        Layout lay = layout(m, g, parts);
-        boolean planned = ws != null && wsFloats >= lay.floats();
+        int parts = parts(m, g, threads), c = g.c(), tb = partTiles(g);
+        int floats = partFloats(c, partRows(m, g, parts), tb);
+        boolean planned = ws != null && wsFloats >= floats;
         if (planned) {
             // As many parts as the workspace holds (a plan made for fewer threads than this run's).
-            while (parts > 1 && (long) parts * (lay = layout(m, g, parts)).floats() > wsFloats) parts--;
-            lay = layout(m, g, parts);
+            while (parts > 1 && (long) parts * (floats = partFloats(c, partRows(m, g, parts), tb)) > wsFloats) parts--;
+            floats = partFloats(c, partRows(m, g, parts), tb);
         }
-        int tiles = tiles(g);
+        int tiles = tiles(g), rb = partRows(m, g, parts);
         boolean byTiles = byTiles(m, g);
         if (parts == 1) {
-            part(0, m, 0, tiles, a, seg, aOff, g, im, imOff, y, yOff, planned ? ws : own(lay), planned ? wsOff : 0, lay, e, eRow0);
+            part(0, m, 0, tiles, a, seg, aOff, g, im, imOff, y, yOff, planned ? ws : own(floats), planned ? wsOff : 0, rb, tb, e,
+                    eRow0);
             return;
         }
-        int n = parts;
-        Layout l = lay;
+        int n = parts, f = floats;
         par.forEachPart(n, q -> {
-            float[] buf = planned ? ws : own(l);
-            int off = planned ? wsOff + q * l.floats() : 0;
+            float[] buf = planned ? ws : own(f);
+            int off = planned ? wsOff + q * f : 0;
             if (byTiles) {
                 part(0, m, Parallel.partStart(tiles, q, n), Parallel.partStart(tiles, q + 1, n), a, seg, aOff, g, im, imOff, y,
-                        yOff, buf, off, l, e, eRow0);
+                        yOff, buf, off, rb, tb, e, eRow0);
             } else {
                 int blocks = Math.ceilDiv(m, 8);
                 part(8 * Parallel.partStart(blocks, q, n), Math.min(m, 8 * Parallel.partStart(blocks, q + 1, n)), 0, tiles, a,
-                        seg, aOff, g, im, imOff, y, yOff, buf, off, l, e, eRow0);
+                        seg, aOff, g, im, imOff, y, yOff, buf, off, rb, tb, e, eRow0);
             }
         });
     }
 
-    /** This thread's own buffers, grown to {@code lay} (allocation only when a larger layer first runs). */
-    private static float[] own(Layout lay) {
+    /** This thread's own buffers, grown to {@code floats} (allocation only when a larger layer first runs). */
+    private static float[] own(int floats) {
         float[][] h = OWN.get();
-        if (h[0].length < lay.floats()) h[0] = new float[lay.floats()];
+        if (h[0].length < floats) h[0] = new float[floats];
         return h[0];
     }
 
@@ -227,9 +246,11 @@ public final class Winograd {
      * block by block.
      */
     private static void part(int r0, int r1, int t0, int t1, float[] a, MemorySegment seg, int aOff, ConvGeometry g,
-                             float[] im, int imOff, float[] y, int yOff, float[] ws, int w, Layout lay, Epilogue e, int eRow0) {
-        int c = g.c(), tb = lay.tb(), rb = Math.min(lay.rb(), rowBlock(r1 - r0, c));
-        int u = w + lay.u(), v = w + lay.v(), mt = w + lay.m(), edge = w + lay.edge(), ragged = w + lay.ragged();
+                             float[] im, int imOff, float[] y, int yOff, float[] ws, int w, int rbMax, int tb, Epilogue e,
+                             int eRow0) {
+        int c = g.c(), rb = Math.min(rbMax, rowBlock(r1 - r0, c));
+        int u = w, v = w + vAt(c, rbMax), mt = w + mAt(c, rbMax, tb), taps = w + tapsAt(c, rbMax, tb);
+        int rowCopy = taps + 9 * c, edge = rowCopy + 9 * c, ragged = edge + 4 * EDGE;
         boolean oneTileBlock = t1 - t0 <= tb;
         if (oneTileBlock) input(im, imOff, g, t0, t1 - t0, ws, v, tb, ws, edge);
         for (int rr = r0; rr < r1; rr += rb) {
@@ -237,10 +258,10 @@ public final class Winograd {
             for (int i = 0; i < rows; i++) {
                 int row = aOff + (rr + i) * 9 * c;
                 if (seg != null) {
-                    MemorySegment.copy(seg, LE_FLOAT, (long) row * Float.BYTES, ws, w + lay.row(), 9 * c);
-                    filters(ws, w + lay.row(), c, ws, u, i, rows, ws, w + lay.taps());
+                    MemorySegment.copy(seg, LE_FLOAT, (long) row * Float.BYTES, ws, rowCopy, 9 * c);
+                    filters(ws, rowCopy, c, ws, u, i, rows, ws, taps);
                 } else {
-                    filters(a, row, c, ws, u, i, rows, ws, w + lay.taps());
+                    filters(a, row, c, ws, u, i, rows, ws, taps);
                 }
             }
             for (int tt = t0; tt < t1; tt += tb) {
