@@ -70,17 +70,17 @@ class AllocationFreeTest {
             channels=12
             [convolutional]
             batch_normalize=1
-            filters=16
+            filters=64
             size=3
             stride=1
             pad=1
             activation=leaky
             [convolutional]
-            filters=16
+            filters=64
             size=1
             activation=leaky
             [convolutional]
-            filters=16
+            filters=64
             size=3
             stride=1
             pad=1

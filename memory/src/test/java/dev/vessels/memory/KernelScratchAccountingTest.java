@@ -50,7 +50,7 @@ class KernelScratchAccountingTest {
      */
     @Test
     void winogradWorkspacesArePlannedInTheArena() {
-        Network net = GraphsAccess.cfg("[net]\nwidth=16\nheight=16\nchannels=16\n[convolutional]\nfilters=16\nsize=3\n"
+        Network net = GraphsAccess.cfg("[net]\nwidth=16\nheight=16\nchannels=16\n[convolutional]\nfilters=64\nsize=3\n"
                 + "stride=1\npad=1\nactivation=leaky\n[convolutional]\nfilters=32\nsize=3\nstride=2\npad=1\n"
                 + "activation=leaky\n[convolutional]\nbatch_normalize=1\nfilters=24\nsize=3\nstride=1\npad=1\n"
                 + "activation=relu\n[upsample]\nstride=2\n[convolutional]\nfilters=16\nsize=3\nstride=1\npad=1\n"

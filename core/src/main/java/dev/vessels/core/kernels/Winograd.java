@@ -51,6 +51,12 @@ public final class Winograd {
     public static final int MAX_C = 256;
     /** Fewest tiles (2×2 output blocks) served: below 64 (maps under 16×16) the GEMMs' column panels run part empty. */
     public static final int MIN_TILES = 64;
+    /**
+     * Fewest filters × tiles served: below it the transforms outweigh the multiply-adds saved
+     * (DenseNet201's 48 growth convolutions of 32 filters on 16×16 maps took 9.5 ms with Winograd,
+     * 8.8 without; 64 filters there, or 32 on 32×32, gain; docs/kernels-benchmarks.md).
+     */
+    public static final int MIN_WORK = 64 * 64;
     /** Most tiles per block and filter rows per block. */
     static final int TB_MAX = 64, RB_MAX = 128;
     /** Transformed filters per block: at most this many filter-channel pairs (64 rows of 256 channels). */
@@ -67,13 +73,13 @@ public final class Winograd {
 
     /**
      * Whether a layer of {@code m} filters over geometry {@code g} runs here: 3×3, stride 1, pad 1,
-     * 8 to {@link #MAX_C} input channels, at least 8 filters (fewer waste the GEMM's 8-row tile) and
-     * {@link #MIN_TILES} tiles. The kernel itself takes any number of rows and tiles, so a layer
+     * 8 to {@link #MAX_C} input channels, at least 8 filters (fewer waste the GEMM's 8-row tile),
+     * {@link #MIN_TILES} tiles and {@link #MIN_WORK} filter-tiles. The kernel itself takes any number of rows and tiles, so a layer
      * served in row pieces runs every piece here.
      */
     public static boolean serves(int m, ConvGeometry g) {
         return enabled && g.kh() == 3 && g.kw() == 3 && g.sh() == 1 && g.sw() == 1 && g.ph() == 1 && g.pw() == 1
-                && g.c() >= 8 && g.c() <= MAX_C && m >= 8 && tiles(g) >= MIN_TILES;
+                && g.c() >= 8 && g.c() <= MAX_C && m >= 8 && tiles(g) >= MIN_TILES && (long) m * tiles(g) >= MIN_WORK;
     }
 
     /** 2×2 output tiles of the map. */

@@ -230,6 +230,8 @@ class WinogradTest {
         assertThat(Winograd.serves(64, geometry(64, 16, 16))).isTrue();
         assertThat(Winograd.serves(64, geometry(64, 15, 16))).as("8 × 8 tiles").isTrue();
         assertThat(Winograd.serves(64, geometry(64, 14, 16))).as("7 × 8 tiles").isFalse();
+        assertThat(Winograd.serves(32, geometry(128, 16, 16))).as("32 filters × 64 tiles").isFalse();
+        assertThat(Winograd.serves(32, geometry(128, 32, 32))).as("32 filters × 256 tiles").isTrue();
         assertThat(Winograd.serves(64, geometry(Winograd.MAX_C + 1, 16, 16))).isFalse();
         assertThat(Winograd.serves(4, geometry(64, 16, 16))).isFalse();
         assertThat(Winograd.serves(64, new ConvGeometry(64, 16, 16, 3, 3, 2, 2, 1, 1, 8, 8))).isFalse();

@@ -205,7 +205,7 @@ class EnclaveExecutorTest {
                 long off = 4 * plan.workspaceOffset(i), len = 4 * plan.workspaceFloats(i);
                 assertThat(ev).as("layer %d's workspace", i).anyMatch(e -> e.write() && e.offset() == off && e.length() == len);
             }
-            assertThat(winograd).as("tiny-yolo's 3×3 convolutions from 16 channels").isGreaterThanOrEqualTo(4);
+            assertThat(winograd).as("tiny-yolo's 3×3 convolutions of enough filters on maps of 16×16 and more").isPositive();
         }
     }
 
