@@ -210,11 +210,16 @@ public final class Winograd {
         int threads = par == null ? 1 : par.threads();
         int parts = parts(m, g, threads), c = g.c(), tb = partTiles(g);
         int floats = partFloats(c, partRows(m, g, parts), tb);
-        boolean planned = ws != null && wsFloats >= floats;
-        if (planned) {
-            // As many parts as the workspace holds (a plan made for fewer threads than this run's).
-            while (parts > 1 && (long) parts * (floats = partFloats(c, partRows(m, g, parts), tb)) > wsFloats) parts--;
-            floats = partFloats(c, partRows(m, g, parts), tb);
+        // As many parts as the workspace holds (a plan made for fewer threads than this run's, or
+        // for all the filters where this call has a piece of them); none: the threads' own buffers.
+        boolean planned = false;
+        for (int p = parts; ws != null && p >= 1 && !planned; p--) {
+            int f = partFloats(c, partRows(m, g, p), tb);
+            if ((long) p * f <= wsFloats) {
+                parts = p;
+                floats = f;
+                planned = true;
+            }
         }
         int tiles = tiles(g), rb = partRows(m, g, parts);
         boolean byTiles = byTiles(m, g);
@@ -224,9 +229,10 @@ public final class Winograd {
             return;
         }
         int n = parts, f = floats;
+        boolean inWs = planned;
         par.forEachPart(n, q -> {
-            float[] buf = planned ? ws : own(f);
-            int off = planned ? wsOff + q * f : 0;
+            float[] buf = inWs ? ws : own(f);
+            int off = inWs ? wsOff + q * f : 0;
             if (byTiles) {
                 part(0, m, Parallel.partStart(tiles, q, n), Parallel.partStart(tiles, q + 1, n), a, seg, aOff, g, im, imOff, y,
                         yOff, buf, off, rb, tb, e, eRow0);

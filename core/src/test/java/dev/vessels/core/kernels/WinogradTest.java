@@ -33,6 +33,11 @@ class WinogradTest {
         return f;
     }
 
+    /** m filters over c channels, scaled as a He initialisation would. */
+    static float[] filters(int m, int c, long seed) {
+        return data(m * 9 * c, Math.sqrt(2.0 / (9 * c)), seed);
+    }
+
     static ConvGeometry geometry(int c, int h, int w) {
         return new ConvGeometry(c, h, w, 3, 3, 1, 1, 1, 1, h, w);
     }
@@ -66,7 +71,7 @@ class WinogradTest {
                                      @ForAll @IntRange(min = 1, max = 23) int h, @ForAll @IntRange(min = 1, max = 41) int w,
                                      @ForAll @IntRange(min = 1, max = 2) int threads, @ForAll long seed) {
         ConvGeometry g = geometry(c, h, w);
-        float[] a = data(m * 9 * c, Math.sqrt(2.0 / (9 * c)), seed), im = data(c * h * w, 1, seed + 1);
+        float[] a = filters(m, c, seed), im = data(c * h * w, 1, seed + 1);
         float[] y = new float[m * h * w + 3];
         Arrays.fill(y, Float.NaN);
         try (Parallel par = new Parallel(threads)) {
@@ -92,7 +97,7 @@ class WinogradTest {
         for (int[] s : shapes) {
             int m = s[0], c = s[1], h = s[2], w = s[3];
             ConvGeometry g = geometry(c, h, w);
-            float[] a = data(m * 9 * c, Math.sqrt(2.0 / (9 * c)), seed), im = data(c * h * w, 1, seed + 1);
+            float[] a = filters(m, c, seed), im = data(c * h * w, 1, seed + 1);
             float[] y = new float[m * h * w];
             Winograd.conv(m, a, 0, g, im, 0, y, 0, null, 0, 0, null, null, 0);
             double[] ref = direct(m, a, g, im);
@@ -112,7 +117,7 @@ class WinogradTest {
                                         @ForAll @IntRange(min = 1, max = 20) int h, @ForAll @IntRange(min = 1, max = 20) int w,
                                         @ForAll @IntRange(min = 8, max = 100) int piece, @ForAll long seed) {
         ConvGeometry g = geometry(c, h, w);
-        float[] a = data(m * 9 * c, Math.sqrt(2.0 / (9 * c)), seed), im = data(c * h * w, 1, seed + 1);
+        float[] a = filters(m, c, seed), im = data(c * h * w, 1, seed + 1);
         int hw = h * w;
         float[] one = new float[m * hw], two = new float[m * hw], pieces = new float[m * hw], mapped = new float[m * hw];
         Winograd.conv(m, a, 0, g, im, 0, one, 0, null, 0, 0, null, null, 0);
@@ -141,7 +146,7 @@ class WinogradTest {
                                            @ForAll boolean batchNorm, @ForAll boolean residual, @ForAll long seed) {
         ConvGeometry g = geometry(c, h, w);
         int hw = h * w;
-        float[] a = data(m * 9 * c, Math.sqrt(2.0 / (9 * c)), seed), im = data(c * hw, 1, seed + 1);
+        float[] a = filters(m, c, seed), im = data(c * hw, 1, seed + 1);
         float[] p = data(4 * m, 1, seed + 2);
         for (int i = 0; i < m; i++) p[3 * m + i] = Math.abs(p[3 * m + i]) + .5f; // variances
         float[] from = data(m * hw, 1, seed + 3);
@@ -251,7 +256,7 @@ class WinogradTest {
                                                 @ForAll @IntRange(min = 1, max = 40) int side, @ForAll boolean onePart,
                                                 @ForAll long seed) {
         ConvGeometry g = geometry(c, side, side + 3);
-        float[] a = data(m * 9 * c, Math.sqrt(2.0 / (9 * c)), seed), im = data(c * g.h() * g.w(), 1, seed + 1);
+        float[] a = filters(m, c, seed), im = data(c * g.h() * g.w(), 1, seed + 1);
         int hw = g.h() * g.w();
         float[] own = new float[m * hw], planned = new float[m * hw];
         try (Parallel par = new Parallel(2)) {
@@ -265,6 +270,14 @@ class WinogradTest {
                 assertThat(ws[i]).as("before the workspace").isNaN();
                 assertThat(ws[ws.length - 1 - i]).as("after the workspace").isNaN();
             }
+            // A workspace one float short of a part: never touched, the threads' own buffers instead.
+            long part = Winograd.workspaceFloats(m, g, 1);
+            float[] small = new float[(int) part];
+            Arrays.fill(small, Float.NaN);
+            float[] fallback = new float[m * hw];
+            Winograd.conv(m, a, 0, g, im, 0, fallback, 0, small, 0, part - 1, par, null, 0);
+            for (float f : small) assertThat(f).as("the too-small workspace").isNaN();
+            assertThat(fallback).isEqualTo(own);
         }
         assertThat(planned).isEqualTo(own);
     }

@@ -169,7 +169,7 @@ class EnclaveExecutorTest {
         Network net = ModelZoo.open("tiny-classifier");
         // tiny slots force weight pieces on every 3x3 convolution; each piece runs the fused
         // im2col+GEMM, which packs into the threads' GEMM buffers (declared after the arena, their
-        // accesses unreported), never into the arena
+        // accesses unreported), or Winograd, in its workspace planned in the arena
         MemoryPlan plan = MemoryPlan.of(net, 64);
         try (var src = new SyntheticWeights(net, 1); EnclaveExecutor ex = EnclaveExecutor.vessels(net, src, 1, plan)) {
             List<Event> ev = predictRecorded(ex, net).events();
