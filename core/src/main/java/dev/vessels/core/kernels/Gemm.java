@@ -897,7 +897,7 @@ public final class Gemm {
      * first stride-2 layer at 1.1 ns a float, about as long as its multiply-adds took
      * (docs/kernels-benchmarks.md, speed pass 11). {@code -Dvessels.gemm.evenLanes=false}: the gather.
      */
-    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l);
+    static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l); // Winograd's input transform too
     // Not final: bench's SwitchProbe alternates it between predictions.
     static boolean evenLanes = !"false".equals(System.getProperty("vessels.gemm.evenLanes"));
 

@@ -78,8 +78,12 @@ public final class Winograd {
      * served in row pieces runs every piece here.
      */
     public static boolean serves(int m, ConvGeometry g) {
-        return enabled && g.kh() == 3 && g.kw() == 3 && g.sh() == 1 && g.sw() == 1 && g.ph() == 1 && g.pw() == 1
-                && g.c() >= 8 && g.c() <= MAX_C && m >= 8 && tiles(g) >= MIN_TILES && (long) m * tiles(g) >= MIN_WORK;
+        return enabled && computes(g) && g.c() >= 8 && m >= 8 && tiles(g) >= MIN_TILES && (long) m * tiles(g) >= MIN_WORK;
+    }
+
+    /** Whether the kernel computes this geometry at all: 3×3, stride 1, pad 1, at most {@link #MAX_C} channels. */
+    private static boolean computes(ConvGeometry g) {
+        return g.kh() == 3 && g.kw() == 3 && g.sh() == 1 && g.sw() == 1 && g.ph() == 1 && g.pw() == 1 && g.c() <= MAX_C;
     }
 
     /** 2×2 output tiles of the map. */
@@ -203,45 +207,34 @@ public final class Winograd {
     private static void run(int m, float[] a, MemorySegment seg, int aOff, ConvGeometry g, float[] im, int imOff,
                             float[] y, int yOff, float[] ws, int wsOff, long wsFloats, Parallel par, Epilogue e, int eRow0) {
         // Any number of rows (a layer served in pieces may get a last piece of fewer than 8).
-        if (!(m >= 1 && g.kh() == 3 && g.kw() == 3 && g.sh() == 1 && g.sw() == 1 && g.ph() == 1 && g.pw() == 1
-                && g.c() <= MAX_C)) {
-            throw new IllegalArgumentException(m + " filters over " + g + ": not a Winograd convolution");
-        }
-        int threads = par == null ? 1 : par.threads();
-        int parts = parts(m, g, threads), c = g.c(), tb = partTiles(g);
-        int floats = partFloats(c, partRows(m, g, parts), tb);
+        if (m < 1 || !computes(g)) throw new IllegalArgumentException(m + " filters over " + g + ": not a Winograd convolution");
+        int threads = par == null ? 1 : par.threads(), c = g.c(), tb = partTiles(g);
         // As many parts as the workspace holds (a plan made for fewer threads than this run's, or
         // for all the filters where this call has a piece of them); none: the threads' own buffers.
-        boolean planned = false;
-        for (int p = parts; ws != null && p >= 1 && !planned; p--) {
-            int f = partFloats(c, partRows(m, g, p), tb);
-            if ((long) p * f <= wsFloats) {
-                parts = p;
-                floats = f;
-                planned = true;
-            }
+        int fit = ws == null ? 0 : parts(m, g, threads);
+        while (fit >= 1 && (long) fit * partFloats(c, partRows(m, g, fit), tb) > wsFloats) fit--;
+        boolean planned = fit >= 1;
+        int n = planned ? fit : parts(m, g, threads), rb = partRows(m, g, n), f = partFloats(c, rb, tb);
+        if (n == 1) { // on this thread, without a capturing lambda (it would allocate)
+            part(0, 1, m, g, a, seg, aOff, im, imOff, y, yOff, planned ? ws : own(f), planned ? wsOff : 0, rb, tb, e, eRow0);
+        } else {
+            par.forEachPart(n, q -> part(q, n, m, g, a, seg, aOff, im, imOff, y, yOff, planned ? ws : own(f),
+                    planned ? wsOff + q * f : 0, rb, tb, e, eRow0));
         }
-        int tiles = tiles(g), rb = partRows(m, g, parts);
-        boolean byTiles = byTiles(m, g);
-        if (parts == 1) {
-            part(0, m, 0, tiles, a, seg, aOff, g, im, imOff, y, yOff, planned ? ws : own(floats), planned ? wsOff : 0, rb, tb, e,
-                    eRow0);
-            return;
+    }
+
+    /** Part q of n: its share of the tiles (all filters) or of the filters (all tiles, on multiples of 8). */
+    private static void part(int q, int n, int m, ConvGeometry g, float[] a, MemorySegment seg, int aOff, float[] im, int imOff,
+                             float[] y, int yOff, float[] ws, int w, int rbMax, int tb, Epilogue e, int eRow0) {
+        int tiles = tiles(g);
+        if (byTiles(m, g)) {
+            part(0, m, Parallel.partStart(tiles, q, n), Parallel.partStart(tiles, q + 1, n), a, seg, aOff, g, im, imOff, y, yOff,
+                    ws, w, rbMax, tb, e, eRow0);
+        } else {
+            int blocks = Math.ceilDiv(m, 8);
+            part(8 * Parallel.partStart(blocks, q, n), Math.min(m, 8 * Parallel.partStart(blocks, q + 1, n)), 0, tiles, a, seg,
+                    aOff, g, im, imOff, y, yOff, ws, w, rbMax, tb, e, eRow0);
         }
-        int n = parts, f = floats;
-        boolean inWs = planned;
-        par.forEachPart(n, q -> {
-            float[] buf = inWs ? ws : own(f);
-            int off = inWs ? wsOff + q * f : 0;
-            if (byTiles) {
-                part(0, m, Parallel.partStart(tiles, q, n), Parallel.partStart(tiles, q + 1, n), a, seg, aOff, g, im, imOff, y,
-                        yOff, buf, off, rb, tb, e, eRow0);
-            } else {
-                int blocks = Math.ceilDiv(m, 8);
-                part(8 * Parallel.partStart(blocks, q, n), Math.min(m, 8 * Parallel.partStart(blocks, q + 1, n)), 0, tiles, a,
-                        seg, aOff, g, im, imOff, y, yOff, buf, off, rb, tb, e, eRow0);
-            }
-        });
     }
 
     /** This thread's own buffers, grown to {@code floats} (allocation only when a larger layer first runs). */
@@ -367,7 +360,7 @@ public final class Winograd {
         }
     }
 
-    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l);
+    private static final VectorShuffle<Float> EVEN = Gemm.EVEN; // lanes 0, 2, …, 2L − 2 of two vectors
     private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, l -> 2 * l + 1);
 
     /**

@@ -136,25 +136,11 @@ public final class MemoryPlan {
         // 3. Placement of everything in one arena.
         List<Request> reqs = new ArrayList<>();
         for (Buffer b : buffers) reqs.add(new Request(b.floats(), b.first(), b.last()));
-        int[] slotReq = new int[n];
-        for (int i = 0; i < n; i++) {
-            slotReq[i] = -1;
-            if (slotFloats[i] > 0) {
-                slotReq[i] = reqs.size();
-                reqs.add(new Request(slotFloats[i], i, i));
-            }
-        }
+        int[] slotReq = stepTemporaries(slotFloats, reqs);
         // Kernel workspaces: like the slot, a temporary of the layer's step only.
         wsFloats = new long[n];
-        int[] wsReq = new int[n];
-        for (int i = 0; i < n; i++) {
-            wsReq[i] = -1;
-            if (layers.get(i) instanceof ConvolutionalLayer c) wsFloats[i] = c.kernelWorkspaceFloats(threads);
-            if (wsFloats[i] > 0) {
-                wsReq[i] = reqs.size();
-                reqs.add(new Request(wsFloats[i], i, i));
-            }
-        }
+        for (Layer l : layers) if (l instanceof ConvolutionalLayer c) wsFloats[l.index()] = c.kernelWorkspaceFloats(threads);
+        int[] wsReq = stepTemporaries(wsFloats, reqs);
         Placement p = ArenaPlanner.place(reqs);
         if (p.arenaFloats() > Integer.MAX_VALUE - 16) {
             throw new VesselsException(net.name() + ": the planned arena needs " + p.arenaFloats()
@@ -163,13 +149,34 @@ public final class MemoryPlan {
         arenaFloats = p.arenaFloats();
         bufferOffset = new long[buffers.size()];
         for (int b = 0; b < buffers.size(); b++) bufferOffset[b] = p.offsets()[b];
-        slotOffset = new long[n];
-        for (int i = 0; i < n; i++) slotOffset[i] = slotReq[i] < 0 ? 0 : p.offsets()[slotReq[i]];
-        wsOffset = new long[n];
-        for (int i = 0; i < n; i++) wsOffset[i] = wsReq[i] < 0 ? 0 : p.offsets()[wsReq[i]];
+        slotOffset = offsets(slotReq, p);
+        wsOffset = offsets(wsReq, p);
         activationLowerBound = ArenaPlanner.lowerBound(reqs.subList(0, buffers.size()));
         liveFloats = new long[n];
         for (Request r : reqs) for (int s = r.first(); s <= r.last(); s++) liveFloats[s] += r.floats();
+    }
+
+    /**
+     * Requests for temporaries live at their layer's step only ({@code floats[i]} at step i; none
+     * where 0), appended to {@code reqs}: each layer's request index, or -1.
+     */
+    private static int[] stepTemporaries(long[] floats, List<Request> reqs) {
+        int[] req = new int[floats.length];
+        for (int i = 0; i < floats.length; i++) {
+            req[i] = -1;
+            if (floats[i] > 0) {
+                req[i] = reqs.size();
+                reqs.add(new Request(floats[i], i, i));
+            }
+        }
+        return req;
+    }
+
+    /** The placed offset of each layer's request ({@link #stepTemporaries}), 0 where it has none. */
+    private static long[] offsets(int[] req, Placement p) {
+        long[] off = new long[req.length];
+        for (int i = 0; i < req.length; i++) off[i] = req[i] < 0 ? 0 : p.offsets()[req[i]];
+        return off;
     }
 
     private boolean canWriteInPlace(Layer l) {
@@ -219,9 +226,7 @@ public final class MemoryPlan {
     public int threads() { return threads; }
 
     public long maxWorkspaceFloats() {
-        long m = 0;
-        for (long w : wsFloats) m = Math.max(m, w);
-        return m;
+        return java.util.Arrays.stream(wsFloats).max().orElse(0);
     }
     public long arenaFloats() { return arenaFloats; }
     /** Tensors, the parameter slot and the workspace live at step {@code layer} (the arena's part in use). */
@@ -231,8 +236,6 @@ public final class MemoryPlan {
     public long activationLowerBoundFloats() { return activationLowerBound; }
 
     public long maxSlotFloats() {
-        long m = 0;
-        for (long s : slotFloats) m = Math.max(m, s);
-        return m;
+        return java.util.Arrays.stream(slotFloats).max().orElse(0);
     }
 }
