@@ -98,7 +98,7 @@ public final class Gemm {
     private static final long PARALLEL_MIN_MACS = 1L << 20;
 
     /** Below this many columns the packed kernel wastes most of its tile: use the narrow path. */
-    private static final int NARROW_N = L;
+    static final int NARROW_N = L;
 
     /** Per-thread packing buffers, so steady-state calls allocate nothing. */
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);

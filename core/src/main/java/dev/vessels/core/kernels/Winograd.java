@@ -6,7 +6,6 @@ import java.nio.ByteOrder;
 
 import dev.vessels.core.exec.Parallel;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -44,11 +43,11 @@ public final class Winograd {
     /** Positions of the transformed 4×4 tile: one GEMM each. */
     static final int P = 16;
     /**
-     * Most input channels served. At 512 (ResNet's last stage, YOLOv3's 13×13 maps) the blocks that
-     * fit the budgets below were too small for the GEMMs (24 rows × 32 tiles): slower than
-     * im2col+GEMM, measured (docs/kernels-benchmarks.md).
+     * Most input channels served: 512 (VGG16's 28×28 layers; 1.34× faster than im2col+GEMM there on
+     * two threads, 1.28–1.37× at 16×16). Blocks never shrink below 64 rows × 64 tiles for it: with
+     * blocks cut to a fixed float budget (32 × 32 at 512 channels) it lost (docs/kernels-benchmarks.md).
      */
-    public static final int MAX_C = 256;
+    public static final int MAX_C = 512;
     /** Fewest tiles (2×2 output blocks) served: below 64 (maps under 16×16) the GEMMs' column panels run part empty. */
     public static final int MIN_TILES = 64;
     /**
@@ -57,14 +56,18 @@ public final class Winograd {
      * 8.8 without; 64 filters there, or 32 on 32×32, gain; docs/kernels-benchmarks.md).
      */
     public static final int MIN_WORK = 64 * 64;
-    /** Most tiles per block and filter rows per block. */
-    static final int TB_MAX = 64, RB_MAX = 128;
-    /** Transformed filters per block: at most this many filter-channel pairs (64 rows of 256 channels). */
-    static final int U_BLOCK = 64 * MAX_C;
-    /** Transformed input per block: at most this many channel-tiles (256 channels of 64 tiles). */
-    static final int V_BLOCK = 64 * MAX_C;
-    /** One patch row's columns in a part's edge buffer: a tile row of a block, two more, the vectors' reach. */
-    static final int EDGE = 2 * TB_MAX + 2 * L + 2 + L;
+    /** Tiles per block (GEMM columns: two of Gemm's column panels). */
+    static final int TB = 64;
+    /** Most filter rows per block. */
+    static final int RB_MAX = 128;
+    /**
+     * Transformed filters per block up to 256 channels: this many filter-channel pairs (128 rows
+     * up to 128 channels, 64 at 256). Above 256 channels, {@link #RB_MAX} rows: at 512, 64-row blocks
+     * were 15 % slower (VGG16's 28×28 layers, whose step is far below VGG16's peak); at 256, 128 rows
+     * were 2–5 % faster but ResNet152's peak is at its 16×16 Winograd steps, and issue 4's bound
+     * would not hold at two threads (docs/kernels-benchmarks.md).
+     */
+    static final int U_BLOCK = 64 * 256;
 
     /** {@code -Dvessels.conv.winograd=false}: im2col+GEMM for every convolution (A/B runs). Not final for probes. */
     public static boolean enabled = !"false".equals(System.getProperty("vessels.conv.winograd"));
@@ -112,22 +115,44 @@ public final class Winograd {
         return rows * tb + L;
     }
 
-    /** Filter rows per block of {@code m}: as many as {@link #U_BLOCK} holds, balanced, a multiple of 8. */
+    /** Filter rows per block of {@code m}: as many as {@link #U_BLOCK} holds (above 256 channels {@link #RB_MAX}), balanced, a multiple of 8. */
     static int rowBlock(int m, int c) {
-        int cap = Math.min(RB_MAX, U_BLOCK / c / 8 * 8);
+        int cap = c > 256 ? RB_MAX : Math.min(RB_MAX, U_BLOCK / c / 8 * 8);
         return Math.min(cap, (Math.ceilDiv(m, Math.ceilDiv(m, cap)) + 7) / 8 * 8);
     }
 
-    /** Tiles per block: as many as {@link #V_BLOCK} holds, at most {@link #TB_MAX}. */
-    static int tileBlock(int c) {
-        return Math.min(TB_MAX, V_BLOCK / c);
+    /**
+     * Tiles of the next block when {@code left} tiles remain: {@link #TB}, or all of them
+     * where what would remain is fewer than {@link Gemm#NARROW_N}: a GEMM that narrow takes Gemm's
+     * row-by-row path (the 4 tiles left of a 28×28 map's 196 made the 16 GEMMs 1.3× slower).
+     */
+    static int blockTiles(int left) {
+        int tb = Math.min(TB, left);
+        return left - tb < Gemm.NARROW_N ? left : tb;
+    }
+
+    /** The largest block of {@code n} tiles' blocks (see {@link #blockTiles}): the buffers' size. */
+    static int maxBlock(int n) {
+        int r = n % TB;
+        return n <= TB ? n : r > 0 && r < Gemm.NARROW_N ? TB + r : TB;
+    }
+
+    /** Floats of one padded patch row in a part's edge buffer: a zero column, the map's row, the vectors' reach past it. */
+    static int paddedWidth(int w) {
+        return w + 2 * L + 2;
+    }
+
+    /** Floats of the edge buffer for blocks of up to {@code tb} tiles: the patch rows of the tile rows one block spans. */
+    static int edgeFloats(ConvGeometry g, int tb) {
+        int tw = (g.w() + 1) / 2, th = (g.h() + 1) / 2;
+        return (2 * Math.min(th - 1, (tb - 1) / tw + 1) + 4) * paddedWidth(g.w());
     }
 
     /*
      * One part's buffers lie in one run of floats, in this order: U (transformed filters, 16 planes
      * of rb rows), V (transformed input, 16 planes of tb tiles), M (the GEMMs' results, 16 planes
      * and a vector's room), one filter row's taps tap-major [9][c], one filter row copied out of a
-     * mapping [c][9], a patch's four rows at the image's edges [4][EDGE], an output row's ragged end
+     * mapping [c][9], the patch rows of a block's tile rows, zero-padded ({@link #edgeFloats}), an output row's ragged end
      * [L]. Offsets are computed where used, not kept in an object: a per-call layout record was the
      * one allocation of a prediction's Winograd layers (AllocationFreeTest).
      */
@@ -142,14 +167,14 @@ public final class Winograd {
         return vAt(c, rb) + P * vPlane(c, tb);
     }
 
-    /** Offset of the taps; the row copy follows 9c floats on, the edge rows 18c on, the ragged end 4·EDGE after them. */
+    /** Offset of the taps; the row copy follows 9c floats on, the patch rows 18c on, the ragged end after them. */
     private static int tapsAt(int c, int rb, int tb) {
         return mAt(c, rb, tb) + P * mPlane(rb, tb) + L;
     }
 
     /** Floats of one part. */
-    static int partFloats(int c, int rb, int tb) {
-        return tapsAt(c, rb, tb) + 18 * c + 4 * EDGE + L;
+    static int partFloats(ConvGeometry g, int rb, int tb) {
+        return tapsAt(g.c(), rb, tb) + 18 * g.c() + edgeFloats(g, tb) + L;
     }
 
     /** How the work splits into parts: of the tiles where they outnumber the filters, else of the filters. */
@@ -168,9 +193,12 @@ public final class Winograd {
         return rowBlock(rows, g.c());
     }
 
-    /** Tiles per block. */
-    private static int partTiles(ConvGeometry g) {
-        return Math.min(tileBlock(g.c()), tiles(g));
+    /** Most tiles in one block of any of {@code parts} parts (their buffers' size). */
+    private static int partTiles(int m, ConvGeometry g, int parts) {
+        int tiles = tiles(g);
+        if (!byTiles(m, g)) return maxBlock(tiles);
+        int few = tiles / parts, many = Math.ceilDiv(tiles, parts); // a part's tiles (Parallel.partStart)
+        return Math.max(maxBlock(few), maxBlock(many));
     }
 
     /**
@@ -179,7 +207,7 @@ public final class Winograd {
      */
     public static long workspaceFloats(int m, ConvGeometry g, int threads) {
         int parts = parts(m, g, threads);
-        return (long) parts * partFloats(g.c(), partRows(m, g, parts), partTiles(g));
+        return (long) parts * partFloats(g, partRows(m, g, parts), partTiles(m, g, parts));
     }
 
     /** Per-thread buffers where no workspace is given (executors that plan none). */
@@ -208,13 +236,13 @@ public final class Winograd {
                             float[] y, int yOff, float[] ws, int wsOff, long wsFloats, Parallel par, Epilogue e, int eRow0) {
         // Any number of rows (a layer served in pieces may get a last piece of fewer than 8).
         if (m < 1 || !computes(g)) throw new IllegalArgumentException(m + " filters over " + g + ": not a Winograd convolution");
-        int threads = par == null ? 1 : par.threads(), c = g.c(), tb = partTiles(g);
+        int threads = par == null ? 1 : par.threads();
         // As many parts as the workspace holds (a plan made for fewer threads than this run's, or
         // for all the filters where this call has a piece of them); none: the threads' own buffers.
         int fit = ws == null ? 0 : parts(m, g, threads);
-        while (fit >= 1 && (long) fit * partFloats(c, partRows(m, g, fit), tb) > wsFloats) fit--;
+        while (fit >= 1 && (long) fit * partFloats(g, partRows(m, g, fit), partTiles(m, g, fit)) > wsFloats) fit--;
         boolean planned = fit >= 1;
-        int n = planned ? fit : parts(m, g, threads), rb = partRows(m, g, n), f = partFloats(c, rb, tb);
+        int n = planned ? fit : parts(m, g, threads), rb = partRows(m, g, n), tb = partTiles(m, g, n), f = partFloats(g, rb, tb);
         if (n == 1) { // on this thread, without a capturing lambda (it would allocate)
             part(0, 1, m, g, a, seg, aOff, im, imOff, y, yOff, planned ? ws : own(f), planned ? wsOff : 0, rb, tb, e, eRow0);
         } else {
@@ -255,8 +283,8 @@ public final class Winograd {
                              int eRow0) {
         int c = g.c(), rb = Math.min(rbMax, rowBlock(r1 - r0, c));
         int u = w, v = w + vAt(c, rbMax), mt = w + mAt(c, rbMax, tb), taps = w + tapsAt(c, rbMax, tb);
-        int rowCopy = taps + 9 * c, edge = rowCopy + 9 * c, ragged = edge + 4 * EDGE;
-        boolean oneTileBlock = t1 - t0 <= tb;
+        int rowCopy = taps + 9 * c, edge = rowCopy + 9 * c, ragged = edge + edgeFloats(g, tb);
+        boolean oneTileBlock = blockTiles(t1 - t0) == t1 - t0;
         if (oneTileBlock) input(im, imOff, g, t0, t1 - t0, ws, v, tb, ws, edge);
         for (int rr = r0; rr < r1; rr += rb) {
             int rows = Math.min(rb, r1 - rr);
@@ -269,8 +297,8 @@ public final class Winograd {
                     filters(a, row, c, ws, u, i, rows, ws, taps);
                 }
             }
-            for (int tt = t0; tt < t1; tt += tb) {
-                int nt = Math.min(tb, t1 - tt);
+            for (int tt = t0, nt; tt < t1; tt += nt) {
+                nt = blockTiles(t1 - tt);
                 if (!oneTileBlock) input(im, imOff, g, tt, nt, ws, v, tb, ws, edge);
                 // The 16 GEMMs of the block: M_p = U_p · V_p.
                 for (int p = 0; p < P; p++) {
@@ -360,8 +388,20 @@ public final class Winograd {
         }
     }
 
-    private static final VectorShuffle<Float> EVEN = Gemm.EVEN; // lanes 0, 2, …, 2L − 2 of two vectors
-    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, l -> 2 * l + 1);
+    /*
+     * Lane indices for selectFrom(first, second) (0 … L − 1: the first vector's lanes, L … 2L − 1:
+     * the second's), one two-vector permute each. rearrange(shuffle, second) does the same data
+     * movement as two permutes and a blend; the input transform took 1.x× longer with it.
+     */
+    private static final float[] EVEN_IDX = lanes(l -> 2 * l), ODD_IDX = lanes(l -> 2 * l + 1);
+    private static final float[] ZIP_LO_IDX = lanes(l -> (l & 1) == 0 ? l / 2 : L + l / 2);
+    private static final float[] ZIP_HI_IDX = lanes(l -> (l & 1) == 0 ? L / 2 + l / 2 : L + L / 2 + l / 2);
+
+    private static float[] lanes(java.util.function.IntUnaryOperator index) {
+        float[] f = new float[L];
+        for (int l = 0; l < L; l++) f[l] = index.applyAsInt(l);
+        return f;
+    }
 
     /**
      * V[p][ch][t − tt] = (Bᵀ d B)[p] for tiles [tt, tt + nt) of every channel, d the 4×4 patch at
@@ -371,89 +411,68 @@ public final class Winograd {
      */
     static void input(float[] im, int imOff, ConvGeometry g, int tt, int nt, float[] v, int vOff, int tb, float[] buf,
                       int bo) {
-        int c = g.c(), h = g.h(), w = g.w(), tw = (w + 1) / 2, ld = tb + L, plane = vPlane(c, tb);
+        int c = g.c(), h = g.h(), w = g.w(), tw = (w + 1) / 2, ld = tb + L, plane = vPlane(c, tb), wp = paddedWidth(w);
         int ty0 = tt / tw, ty1 = (tt + nt - 1) / tw;
-        FloatVector zero = FloatVector.zero(S);
+        // The patch rows of these tile rows, [2·ty0 − 1, 2·ty1 + 3), copied per channel to buf with a
+        // zero column before and zeros after (wp floats a row), so every vector below reads in
+        // place: one copy a row per channel, where copying each tile row's four patch rows at the
+        // image's edges cost a quarter of the layer (256 channels, 16×16). The pad columns and the
+        // rows outside the image are zeroed once for all channels (the buffer may hold anything).
+        int rBase = 2 * ty0 - 1, rLast = 2 * ty1 + 3; // buf's rows: [rBase, rLast), the patch rows of these tile rows
+        for (int r = rBase; r < rLast; r++) {
+            int row = bo + (r - rBase) * wp;
+            if (r < 0 || r >= h) {
+                java.util.Arrays.fill(buf, row, row + wp, 0f); // outside the image: zeros
+            } else {
+                buf[row] = 0f;
+                java.util.Arrays.fill(buf, row + 1 + w, row + wp, 0f);
+            }
+        }
+        int rFirst = Math.max(0, rBase), rEnd = Math.min(h, rLast);
+        FloatVector even = FloatVector.fromArray(S, EVEN_IDX, 0), odd = FloatVector.fromArray(S, ODD_IDX, 0);
         for (int ch = 0; ch < c; ch++) {
             int src = imOff + ch * h * w;
+            for (int r = rFirst; r < rEnd; r++) System.arraycopy(im, src + r * w, buf, bo + (r - rBase) * wp + 1, w);
             for (int ty = ty0; ty <= ty1; ty++) {
                 int a = ty == ty0 ? tt - ty * tw : 0, b = ty == ty1 ? tt + nt - ty * tw : tw; // tiles [a, b) of this row
                 int d = vOff + ch * ld + ty * tw + a - tt;
-                int r0 = 2 * ty - 1; // the patch's first row
-                boolean top = r0 >= 0, third = r0 + 2 < h, fourth = r0 + 3 < h; // which of its rows exist (the second always does)
-                // Lane l of the vectors for tiles x = a + xr … reads columns col0 + 2·xr + l + {0, L, 2, L + 2},
-                // col0 = 2a − 1. Inside the row the image is read in place; at its edges (and for
-                // narrow maps) the patch rows' columns are first copied, zero-padded, to buf.
-                int col0 = 2 * a - 1, span = 2 * ((b - a - 1) / L * L) + 2 * L + 2; // columns the vectors read
-                float[] in;
-                int o0, o1, o2, o3; // where each patch row's column col0 is in `in`
-                if (col0 >= 0 && col0 + span <= w) {
-                    in = im;
-                    o1 = src + (r0 + 1) * w + col0;
-                    o0 = o1 - w;
-                    o2 = o1 + w;
-                    o3 = o2 + w;
-                } else {
-                    in = buf;
-                    o0 = bo;
-                    o1 = bo + EDGE;
-                    o2 = bo + 2 * EDGE;
-                    o3 = bo + 3 * EDGE;
-                    int lo = Math.max(0, col0), hi = Math.min(w, col0 + span); // columns inside the image
-                    for (int r = 0; r < 4; r++) {
-                        int row = r0 + r, dst = bo + r * EDGE;
-                        if (row < 0 || row >= h) continue; // never read: the row's vectors are zero
-                        java.util.Arrays.fill(buf, dst, dst + span, 0f);
-                        if (hi > lo) System.arraycopy(im, src + row * w + lo, buf, dst + lo - col0, hi - lo);
-                    }
-                }
+                // Lane l of the vectors for tiles x = a + xr … reads columns 2a − 1 + 2·xr + l + {0, L, 2, L + 2}
+                // of patch rows 2·ty − 1 … 2·ty + 2: buf's column 2a + 2·xr + l + {…} (paddedWidth: the reach).
+                int o0 = bo + 2 * (ty - ty0) * wp + 2 * a, o1 = o0 + wp, o2 = o1 + wp, o3 = o2 + wp;
                 // Whole vectors: lanes past tile b compute from the pixels (or zeros) beyond and land
                 // past this row's tiles, where the next row's (stored later) or the padding are.
                 for (int xr = 0; xr < b - a; xr += L, d += L) {
                     // x_rj: row r, column j of each lane's patch (columns 2x−1, 2x, 2x+1, 2x+2): the
                     // even and odd lanes of two neighbouring vectors of the row, and of two more two
-                    // columns on. Everything is written out in this one method: C2 boxes vectors
-                    // passed to a call it does not inline, and does not inline into a method this size.
-                    int col = 2 * xr;
-                    FloatVector x00 = zero, x01 = zero, x02 = zero, x03 = zero;
-                    if (top) {
-                        int o = o0 + col;
-                        FloatVector p = FloatVector.fromArray(S, in, o), q = FloatVector.fromArray(S, in, o + L);
-                        FloatVector p2 = FloatVector.fromArray(S, in, o + 2), q2 = FloatVector.fromArray(S, in, o + 2 + L);
-                        x00 = p.rearrange(EVEN, q);
-                        x01 = p.rearrange(ODD, q);
-                        x02 = p2.rearrange(EVEN, q2);
-                        x03 = p2.rearrange(ODD, q2);
-                    }
-                    int o = o1 + col;
-                    FloatVector p = FloatVector.fromArray(S, in, o), q = FloatVector.fromArray(S, in, o + L);
-                    FloatVector p2 = FloatVector.fromArray(S, in, o + 2), q2 = FloatVector.fromArray(S, in, o + 2 + L);
-                    FloatVector x10 = p.rearrange(EVEN, q), x11 = p.rearrange(ODD, q);
-                    FloatVector x12 = p2.rearrange(EVEN, q2), x13 = p2.rearrange(ODD, q2);
-                    FloatVector x20 = zero, x21 = zero, x22 = zero, x23 = zero;
-                    if (third) {
-                        o = o2 + col;
-                        p = FloatVector.fromArray(S, in, o);
-                        q = FloatVector.fromArray(S, in, o + L);
-                        p2 = FloatVector.fromArray(S, in, o + 2);
-                        q2 = FloatVector.fromArray(S, in, o + 2 + L);
-                        x20 = p.rearrange(EVEN, q);
-                        x21 = p.rearrange(ODD, q);
-                        x22 = p2.rearrange(EVEN, q2);
-                        x23 = p2.rearrange(ODD, q2);
-                    }
-                    FloatVector x30 = zero, x31 = zero, x32 = zero, x33 = zero;
-                    if (fourth) {
-                        o = o3 + col;
-                        p = FloatVector.fromArray(S, in, o);
-                        q = FloatVector.fromArray(S, in, o + L);
-                        p2 = FloatVector.fromArray(S, in, o + 2);
-                        q2 = FloatVector.fromArray(S, in, o + 2 + L);
-                        x30 = p.rearrange(EVEN, q);
-                        x31 = p.rearrange(ODD, q);
-                        x32 = p2.rearrange(EVEN, q2);
-                        x33 = p2.rearrange(ODD, q2);
-                    }
+                    // columns on. Everything is written out in this one method, without branches:
+                    // C2 boxes vectors passed to a call it does not inline (and does not inline
+                    // into a method this size).
+                    int col = 2 * xr, o = o0 + col;
+                    FloatVector p = FloatVector.fromArray(S, buf, o), q = FloatVector.fromArray(S, buf, o + L);
+                    FloatVector p2 = FloatVector.fromArray(S, buf, o + 2), q2 = FloatVector.fromArray(S, buf, o + 2 + L);
+                    FloatVector x00 = even.selectFrom(p, q), x01 = odd.selectFrom(p, q);
+                    FloatVector x02 = even.selectFrom(p2, q2), x03 = odd.selectFrom(p2, q2);
+                    o = o1 + col;
+                    p = FloatVector.fromArray(S, buf, o);
+                    q = FloatVector.fromArray(S, buf, o + L);
+                    p2 = FloatVector.fromArray(S, buf, o + 2);
+                    q2 = FloatVector.fromArray(S, buf, o + 2 + L);
+                    FloatVector x10 = even.selectFrom(p, q), x11 = odd.selectFrom(p, q);
+                    FloatVector x12 = even.selectFrom(p2, q2), x13 = odd.selectFrom(p2, q2);
+                    o = o2 + col;
+                    p = FloatVector.fromArray(S, buf, o);
+                    q = FloatVector.fromArray(S, buf, o + L);
+                    p2 = FloatVector.fromArray(S, buf, o + 2);
+                    q2 = FloatVector.fromArray(S, buf, o + 2 + L);
+                    FloatVector x20 = even.selectFrom(p, q), x21 = odd.selectFrom(p, q);
+                    FloatVector x22 = even.selectFrom(p2, q2), x23 = odd.selectFrom(p2, q2);
+                    o = o3 + col;
+                    p = FloatVector.fromArray(S, buf, o);
+                    q = FloatVector.fromArray(S, buf, o + L);
+                    p2 = FloatVector.fromArray(S, buf, o + 2);
+                    q2 = FloatVector.fromArray(S, buf, o + 2 + L);
+                    FloatVector x30 = even.selectFrom(p, q), x31 = odd.selectFrom(p, q);
+                    FloatVector x32 = even.selectFrom(p2, q2), x33 = odd.selectFrom(p2, q2);
                     // Bᵀ d: rows; then (…) B: columns, each to its plane.
                     FloatVector s0 = x00.sub(x20), s1 = x01.sub(x21), s2 = x02.sub(x22), s3 = x03.sub(x23);
                     int e = d;
@@ -493,8 +512,6 @@ public final class Winograd {
         }
     }
 
-    private static final VectorShuffle<Float> ZIP_LO = VectorShuffle.fromOp(S, l -> (l & 1) == 0 ? l / 2 : L + l / 2);
-    private static final VectorShuffle<Float> ZIP_HI = VectorShuffle.fromOp(S, l -> (l & 1) == 0 ? L / 2 + l / 2 : L + L / 2 + l / 2);
 
     /**
      * y = Aᵀ M A for tiles [tt, tt + nt) of every row, Aᵀ = [1 1 1 0; 0 1 −1 −1], written to the
@@ -505,6 +522,7 @@ public final class Winograd {
                        Epilogue e, int eRow0, float[] ragged, int ro) {
         int h = g.h(), w = g.w(), tw = (w + 1) / 2, hw = h * w, plane = mPlane(rows, tb);
         int ty0 = tt / tw, ty1 = (tt + nt - 1) / tw;
+        FloatVector zipLo = FloatVector.fromArray(S, ZIP_LO_IDX, 0), zipHi = FloatVector.fromArray(S, ZIP_HI_IDX, 0);
         for (int i = 0; i < rows; i++) {
             int yo = yOff + i * hw;
             for (int ty = ty0; ty <= ty1; ty++) {
@@ -528,7 +546,7 @@ public final class Winograd {
                     // (…) A: columns; the even and odd output columns interleaved, cut at column end.
                     int col = 2 * x;
                     FloatVector ev = r00.add(r01).add(r02), od = r01.sub(r02).sub(r03);
-                    FloatVector lo = ev.rearrange(ZIP_LO, od), hi = ev.rearrange(ZIP_HI, od);
+                    FloatVector lo = zipLo.selectFrom(ev, od), hi = zipHi.selectFrom(ev, od);
                     // A ragged end goes through a buffer: masked stores are not compiled as such here.
                     int left = end - col; // columns of this row still to write, ≥ 1
                     if (left >= 2 * L) {
@@ -545,8 +563,8 @@ public final class Winograd {
                     if (second) {
                         ev = r10.add(r11).add(r12);
                         od = r11.sub(r12).sub(r13);
-                        lo = ev.rearrange(ZIP_LO, od);
-                        hi = ev.rearrange(ZIP_HI, od);
+                        lo = zipLo.selectFrom(ev, od);
+                        hi = zipHi.selectFrom(ev, od);
                         if (left >= 2 * L) {
                             lo.intoArray(y, y1 + col);
                             hi.intoArray(y, y1 + col + L);
