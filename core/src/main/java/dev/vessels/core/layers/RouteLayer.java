@@ -46,16 +46,26 @@ public final class RouteLayer extends Layer {
         return Arrays.stream(inputs).mapToObj(Integer::toString).collect(Collectors.joining(" "));
     }
 
+    /**
+     * Copies each input to its place in the output, except an input already there: a planned
+     * executor has its producer write it inside the route's buffer (concatenation in place), and
+     * then the route copies nothing for it.
+     */
     @Override
     public void forward(LayerContext ctx) {
         long sum = 0;
-        for (int n : sizes) sum += n;
-        long total = sum;
+        int o = ctx.outOff();
+        for (int i = 0; i < sizes.length; i++) {
+            if (!inPlace(ctx, i, o)) sum += sizes[i];
+            o += sizes[i];
+        }
+        long total = sum; // floats to copy
+        if (total == 0) return;
         dev.vessels.core.exec.Parallel par = ctx.parallel();
         if (par.threads() == 1 || total < PARALLEL_MIN) {
-            int o = ctx.outOff();
+            o = ctx.outOff();
             for (int i = 0; i < sizes.length; i++) {
-                System.arraycopy(ctx.in(i), ctx.inOff(i), ctx.out(), o, sizes[i]);
+                if (!inPlace(ctx, i, o)) System.arraycopy(ctx.in(i), ctx.inOff(i), ctx.out(), o, sizes[i]);
                 o += sizes[i];
             }
             return;
@@ -63,17 +73,25 @@ public final class RouteLayer extends Layer {
         // DenseNet concatenates up to megabytes per layer: each thread copies its share of every
         // input (the same bytes land in the same places whatever the split).
         par.forRange((int) ((total + 15) / 16), (lo, hi) -> {
-            long from = lo * 16L, to = Math.min(total, hi * 16L), at = 0;
-            int o = ctx.outOff();
+            long from = lo * 16L, to = Math.min(total, hi * 16L), at = 0; // at: floats to copy before input i
+            int out = ctx.outOff();
             for (int i = 0; i < sizes.length; i++) {
-                long s0 = Math.max(from, at), s1 = Math.min(to, at + sizes[i]);
-                if (s1 > s0) {
-                    System.arraycopy(ctx.in(i), ctx.inOff(i) + (int) (s0 - at), ctx.out(), o + (int) (s0 - at), (int) (s1 - s0));
+                if (!inPlace(ctx, i, out)) {
+                    long s0 = Math.max(from, at), s1 = Math.min(to, at + sizes[i]);
+                    if (s1 > s0) {
+                        System.arraycopy(ctx.in(i), ctx.inOff(i) + (int) (s0 - at), ctx.out(), out + (int) (s0 - at),
+                                (int) (s1 - s0));
+                    }
+                    at += sizes[i];
                 }
-                o += sizes[i];
-                at += sizes[i];
+                out += sizes[i];
             }
         });
+    }
+
+    /** Whether input i already is at output offset {@code o}. */
+    private static boolean inPlace(LayerContext ctx, int i, int o) {
+        return ctx.in(i) == ctx.out() && ctx.inOff(i) == o;
     }
 
     /** Below this many floats a second thread costs more than it saves. */

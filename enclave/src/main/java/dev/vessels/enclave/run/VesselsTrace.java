@@ -1,6 +1,7 @@
 package dev.vessels.enclave.run;
 
 import dev.vessels.core.layers.Layer;
+import dev.vessels.core.layers.RouteLayer;
 import dev.vessels.memory.Executors;
 import dev.vessels.memory.plan.MemoryPlan;
 
@@ -13,7 +14,8 @@ import dev.vessels.memory.plan.MemoryPlan;
  * <p>Per layer it reports: the reads of its inputs in the arena; each on-demand parameter piece as
  * an OCALL (the copy from untrusted memory) followed by the write of the slot it fills, as the
  * layer asks for them; the write of its planned workspace, if any (a Winograd convolution's
- * transform buffers, which it fills whole); and the write of its output. The packing buffers' accesses are not reported: how much of them a layer touches is the
+ * transform buffers, which it fills whole); and the write of its output (a route: only of the
+ * inputs it copies, reading only those; the others are concatenated in place). The packing buffers' accesses are not reported: how much of them a layer touches is the
  * GEMM's blocking (a 3×3×3 convolution packs ~0.1 MB of its 1.1 MB), and reporting the whole region
  * per convolution made tiny nets page in small EPCs for accesses the kernels never make. They are
  * committed at build (SGX1) and so counted in the peak EPC; under EPC pressure, paging figures are
@@ -52,7 +54,9 @@ final class VesselsTrace extends Trace {
     @Override
     public void beforeLayer(Layer l) {
         if (l.aliasesInput()) return; // dropout, cost: the executor runs nothing
-        for (int k = 0; k < l.inputCount(); k++) read(output(l.input(k)));
+        for (int k = 0; k < l.inputCount(); k++) {
+            if (!plan.concatenatedInPlace(l.index(), k)) read(output(l.input(k))); // a route reads only what it copies
+        }
     }
 
     @Override
@@ -60,6 +64,16 @@ final class VesselsTrace extends Trace {
         if (l.aliasesInput()) return;
         long ws = plan.workspaceFloats(l.index());
         if (ws > 0) write(new Range(floats(plan.workspaceOffset(l.index())), floats(ws)));
-        write(output(l.index()));
+        if (!(l instanceof RouteLayer)) {
+            write(output(l.index()));
+            return;
+        }
+        // A route writes only the inputs it copies; those concatenated in place are there already.
+        long at = output(l.index()).offset();
+        for (int k = 0; k < l.inputCount(); k++) {
+            long bytes = output(l.input(k)).length();
+            if (!plan.concatenatedInPlace(l.index(), k)) write(new Range(at, bytes));
+            at += bytes;
+        }
     }
 }

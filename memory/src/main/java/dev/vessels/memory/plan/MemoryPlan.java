@@ -9,6 +9,7 @@ import dev.vessels.core.layers.BatchNormLayer;
 import dev.vessels.core.layers.ConnectedLayer;
 import dev.vessels.core.layers.ConvolutionalLayer;
 import dev.vessels.core.layers.Layer;
+import dev.vessels.core.layers.RouteLayer;
 import dev.vessels.core.layers.ShortcutLayer;
 import dev.vessels.core.layers.YoloLayer;
 import dev.vessels.memory.plan.ArenaPlanner.Placement;
@@ -25,6 +26,14 @@ import dev.vessels.memory.plan.Lifetimes.Tensor;
  * input, when that input's last use is this layer and it is not kept to the end (those kernels
  * copy only when out ≠ in, and read each element before writing it). Convolution, pooling,
  * upsample and route read neighbours or other positions, so they always get a buffer of their own.
+ *
+ * <p>Concatenation in place: a [route]'s inputs are written where the route's output will hold
+ * them, so the route copies nothing. An input whose buffer holds only it (nothing written in place
+ * over it) and sits in no other route's buffer becomes a <em>view</em>: its buffer is placed inside
+ * the route's, at the floats of the inputs before it ({@link #viewOf}); the route's buffer is then
+ * live from the first of them to the last. Chains nest: DenseNet's {@code route -1,-3} holds the
+ * new 32 channels and, after them, the previous route, which holds its own. Only a view and the
+ * buffers around it overlap, and a view is written (by its producer) before any of them.
  *
  * <p>The parameter slot is a per-layer temporary live only at that layer's step, placed in the same
  * arena as the tensors, so it reuses whatever the activations leave free there; parameters are
@@ -53,6 +62,8 @@ public final class MemoryPlan {
     private final boolean[] inPlace;     // [layers]: layer writes over its input
     private final long[] slotFloats;     // [layers]: parameter slot each layer gets (0 if no parameters)
     private final long maxChunk;         // largest parameter piece served at once
+    private final int[] viewOf;          // [buffers]: the buffer this one sits inside (a route's), -1 if none
+    private final long[] viewAt;         // [buffers]: floats from that buffer's start
     private final long[] bufferOffset;   // [buffers]
     private final long[] slotOffset;     // [layers]
     private final long arenaFloats;
@@ -114,6 +125,36 @@ public final class MemoryPlan {
             }
             bufOfTensor[t.id() + 1] = b;
         }
+        int nb = bufs.size();
+
+        // 1b. Concatenation in place: route inputs as views into the route's buffer (in layer
+        // order, so a route already holding views can itself become a view of a later route).
+        viewOf = new int[nb];
+        viewAt = new long[nb];
+        java.util.Arrays.fill(viewOf, -1);
+        for (Layer l : layers) {
+            if (!(l instanceof RouteLayer)) continue;
+            int r = bufOfTensor[lifetimes.tensorOf(l.index()).id() + 1];
+            if (members.get(r).size() != 1) continue; // something writes in place over the route
+            long at = 0;
+            for (int k = 0; k < l.inputCount(); k++) {
+                Tensor t = lifetimes.tensorOf(l.input(k));
+                int b = bufOfTensor[t.id() + 1];
+                if (t.id() >= 0 && b != r && viewOf[b] < 0 && members.get(b).size() == 1 && !hasViews(b, r)) {
+                    viewOf[b] = r;
+                    viewAt[b] = at;
+                }
+                at += t.floats();
+            }
+        }
+        // A buffer with views inside is live from the first of them to the last of them.
+        for (int b = 0; b < nb; b++) {
+            for (int v = b; viewOf[v] >= 0; v = viewOf[v]) {
+                long[] outer = bufs.get(viewOf[v]);
+                outer[1] = Math.min(outer[1], bufs.get(b)[1]);
+                outer[2] = Math.max(outer[2], bufs.get(b)[2]);
+            }
+        }
         List<Buffer> bl = new ArrayList<>();
         for (int b = 0; b < bufs.size(); b++) {
             long[] v = bufs.get(b);
@@ -134,8 +175,17 @@ public final class MemoryPlan {
         for (Layer l : layers) slotFloats[l.index()] = Math.min(l.paramFloats(), maxChunk);
 
         // 3. Placement of everything in one arena.
+        // One request per outermost buffer; a view is placed with the buffer it sits in.
         List<Request> reqs = new ArrayList<>();
-        for (Buffer b : buffers) reqs.add(new Request(b.floats(), b.first(), b.last()));
+        int[] reqOfBuffer = new int[nb];
+        for (int b = 0; b < nb; b++) {
+            reqOfBuffer[b] = -1;
+            if (viewOf[b] >= 0) continue;
+            Buffer buf = buffers.get(b);
+            reqOfBuffer[b] = reqs.size();
+            reqs.add(new Request(buf.floats(), buf.first(), buf.last()));
+        }
+        int activations = reqs.size();
         int[] slotReq = stepTemporaries(slotFloats, reqs);
         // Kernel workspaces: like the slot, a temporary of the layer's step only.
         wsFloats = new long[n];
@@ -147,11 +197,16 @@ public final class MemoryPlan {
                     + " floats, more than one Java array holds");
         }
         arenaFloats = p.arenaFloats();
-        bufferOffset = new long[buffers.size()];
-        for (int b = 0; b < buffers.size(); b++) bufferOffset[b] = p.offsets()[b];
+        bufferOffset = new long[nb];
+        for (int b = 0; b < nb; b++) {
+            long at = 0;
+            int o = b;
+            for (; viewOf[o] >= 0; o = viewOf[o]) at += viewAt[o];
+            bufferOffset[b] = p.offsets()[reqOfBuffer[o]] + at;
+        }
         slotOffset = offsets(slotReq, p);
         wsOffset = offsets(wsReq, p);
-        activationLowerBound = ArenaPlanner.lowerBound(reqs.subList(0, buffers.size()));
+        activationLowerBound = ArenaPlanner.lowerBound(reqs.subList(0, activations));
         liveFloats = new long[n];
         for (Request r : reqs) for (int s = r.first(); s <= r.last(); s++) liveFloats[s] += r.floats();
     }
@@ -177,6 +232,12 @@ public final class MemoryPlan {
         long[] off = new long[req.length];
         for (int i = 0; i < req.length; i++) off[i] = req[i] < 0 ? 0 : p.offsets()[req[i]];
         return off;
+    }
+
+    /** Whether buffer {@code inner} is {@code outer} or lies, through views, inside it (a view there would be a cycle). */
+    private boolean hasViews(int outer, int inner) {
+        for (int v = inner; v >= 0; v = viewOf[v]) if (v == outer) return true;
+        return false;
     }
 
     private boolean canWriteInPlace(Layer l) {
@@ -213,6 +274,23 @@ public final class MemoryPlan {
 
     public long bufferOffset(int buffer) {
         return bufferOffset[buffer];
+    }
+
+    /** The buffer that buffer {@code buffer} sits inside as a route's input (concatenated in place), -1 if none. */
+    public int viewOf(int buffer) {
+        return viewOf[buffer];
+    }
+
+    /**
+     * Whether input {@code k} of route layer {@code layer} is already where the route's output
+     * holds it (a view), so the route copies nothing for it.
+     */
+    public boolean concatenatedInPlace(int layer, int k) {
+        Layer l = net.layers().get(layer);
+        if (!(l instanceof RouteLayer)) return false;
+        long at = 0;
+        for (int j = 0; j < k; j++) at += lifetimes.tensorOf(l.input(j)).floats();
+        return tensorOffset(l.input(k)) == tensorOffset(layer) + at;
     }
 
     public boolean inPlace(int layer) { return inPlace[layer]; }

@@ -47,10 +47,63 @@ class MemoryPlanTest {
         assertThat(life(lt, 1)).containsExactly(1, 2);
         assertThat(life(lt, 2)).containsExactly(2, 3);
         MemoryPlan p = MemoryPlan.of(n);
-        // route (32) at 0, the output copy (32) above it; input fits under them at step 0; layer 0 and 1 stack on top
-        assertThat(offsets(p, 2, 3, -1, 0, 1)).containsExactly(0, 32, 0, 32, 48);
+        // Layers 0 and 1 are written where the route holds them (concatenated in place): the route's
+        // buffer (32) at 0 lives from step 0; the input and the output copy (32) take turns above it.
+        assertThat(offsets(p, 2, 0, 1, -1, 3)).containsExactly(0, 0, 16, 32, 32);
+        assertThat(p.concatenatedInPlace(2, 0)).isTrue();
+        assertThat(p.concatenatedInPlace(2, 1)).isTrue();
         assertThat(p.arenaFloats()).isEqualTo(64);
         assertThat(p.activationLowerBoundFloats()).isEqualTo(64);
+    }
+
+    /**
+     * DenseNet's chain: each route puts the new features first and the previous route after them,
+     * so every route is a view inside the next, down to the block's input; the last route's buffer
+     * is live from the first of them to its last reader.
+     */
+    @Test
+    void routeChainsNestInPlace() {
+        Network n = net(1, COPY, COPY, "[route]\nlayers=-1,-2\n", COPY, "[route]\nlayers=-1,-2\n", COPY);
+        MemoryPlan p = MemoryPlan.of(n);
+        int b4 = p.bufferOf(4);
+        assertThat(p.viewOf(b4)).isEqualTo(-1);
+        assertThat(p.viewOf(p.bufferOf(3))).isEqualTo(b4);
+        assertThat(p.viewOf(p.bufferOf(2))).isEqualTo(b4);
+        assertThat(p.viewOf(p.bufferOf(1))).isEqualTo(p.bufferOf(2));
+        assertThat(p.viewOf(p.bufferOf(0))).isEqualTo(p.bufferOf(2));
+        assertThat(p.buffers().get(b4).first()).isZero();
+        assertThat(p.buffers().get(b4).last()).isEqualTo(5);
+        // route 4 = [layer 3 (32) | route 2 (32)], route 2 = [layer 1 (16) | layer 0 (16)]: all in [0, 64);
+        // the input (step 0) and the output (64, step 5) above it.
+        assertThat(offsets(p, 4, 3, 2, 1, 0, -1, 5)).containsExactly(0, 0, 32, 32, 48, 64, 64);
+        for (int k = 0; k < 2; k++) {
+            assertThat(p.concatenatedInPlace(2, k)).isTrue();
+            assertThat(p.concatenatedInPlace(4, k)).isTrue();
+        }
+        assertThat(p.arenaFloats()).isEqualTo(128);
+        assertThat(p.activationLowerBoundFloats()).isEqualTo(128);
+    }
+
+    /** An input listed twice is in place once and copied once. */
+    @Test
+    void aRouteInputListedTwiceIsCopiedTheSecondTime() {
+        Network n = net(1, COPY, "[route]\nlayers=0,0\n", COPY);
+        MemoryPlan p = MemoryPlan.of(n);
+        assertThat(p.concatenatedInPlace(1, 0)).isTrue();
+        assertThat(p.concatenatedInPlace(1, 1)).isFalse();
+        assertThat(offsets(p, 1, 0)).containsExactly(0, 0);
+    }
+
+    /** A tensor something writes in place over (a shortcut's buffer) is never a view; the route copies it. */
+    @Test
+    void aBufferSharedInPlaceIsCopiedIntoTheRoute() {
+        Network n = net(1, COPY, COPY, "[shortcut]\nfrom=0\n", "[route]\nlayers=-1,0\n", COPY);
+        MemoryPlan p = MemoryPlan.of(n);
+        assertThat(p.inPlace(2)).isTrue();
+        assertThat(p.concatenatedInPlace(3, 0)).isFalse();
+        assertThat(p.concatenatedInPlace(3, 1)).isTrue();
+        assertThat(p.tensorOffset(0)).isEqualTo(p.tensorOffset(3) + 16);
+        assertThat(p.tensorOffset(2)).isNotEqualTo(p.tensorOffset(3));
     }
 
     @Test
@@ -171,18 +224,37 @@ class MemoryPlanTest {
         return l.stream();
     }
 
-    /** On real networks: at every step, nothing live (tensors, slot) overlaps anything else live. */
+    /**
+     * On real networks: at every step, nothing live (buffers, slot) overlaps anything else live,
+     * except the views concatenated in place inside the buffer holding them.
+     */
     @ParameterizedTest
     @MethodSource("debianCfgs")
     void realPlansNeverOverlapLiveRegions(Path cfg) {
         Network n = Network.parse(cfg);
         MemoryPlan p = MemoryPlan.of(n);
         int steps = n.layers().size();
+        // A view lies inside the buffer holding it, live within its lifetime, apart from the other views there.
+        for (int b = 0; b < p.buffers().size(); b++) {
+            int o = p.viewOf(b);
+            if (o < 0) continue;
+            MemoryPlan.Buffer in = p.buffers().get(b), out = p.buffers().get(o);
+            assertThat(p.bufferOffset(b)).isGreaterThanOrEqualTo(p.bufferOffset(o));
+            assertThat(p.bufferOffset(b) + in.floats()).isLessThanOrEqualTo(p.bufferOffset(o) + out.floats());
+            assertThat(in.first()).isGreaterThanOrEqualTo(out.first());
+            assertThat(in.last()).isLessThanOrEqualTo(out.last());
+            for (int c = b + 1; c < p.buffers().size(); c++) {
+                if (p.viewOf(c) != o) continue;
+                boolean apart = p.bufferOffset(b) + in.floats() <= p.bufferOffset(c)
+                        || p.bufferOffset(c) + p.buffers().get(c).floats() <= p.bufferOffset(b);
+                assertThat(apart).as("%s: views %d and %d in buffer %d", cfg, b, c, o).isTrue();
+            }
+        }
         for (int s = 0; s < steps; s++) {
             List<long[]> live = new ArrayList<>();
             for (int b = 0; b < p.buffers().size(); b++) {
                 MemoryPlan.Buffer buf = p.buffers().get(b);
-                if (buf.first() <= s && s <= buf.last()) live.add(new long[]{p.bufferOffset(b), buf.floats()});
+                if (p.viewOf(b) < 0 && buf.first() <= s && s <= buf.last()) live.add(new long[]{p.bufferOffset(b), buf.floats()});
             }
             if (p.slotFloats(s) > 0) live.add(new long[]{p.slotOffset(s), p.slotFloats(s)});
             live.sort((a, b) -> Long.compare(a[0], b[0]));
