@@ -17,7 +17,7 @@ public final class WinogradParts {
         ConvGeometry g = new ConvGeometry(c, side, side, 3, 3, 1, 1, 1, 1, side, side);
         int L = FloatVector_L();
         float[] a = data(m * 9 * c, 1), im = data(c * side * side, 2), y = new float[m * side * side];
-        int rb = Winograd.rowBlock(m, c), tb = Winograd.maxBlock(Winograd.tiles(g));
+        int rb = Winograd.rowBlock(m), tb = Winograd.maxBlock(Winograd.tiles(g));
         int tiles = Winograd.tiles(g);
         float[] u = new float[Winograd.P * Winograd.uPlane(rb, c)], v = new float[Winograd.P * Winograd.vPlane(c, tb)];
         float[] mt = new float[Winograd.P * Winograd.mPlane(rb, tb) + L], st = new float[18 * c + Winograd.edgeFloats(g, tb) + 2 * L];
@@ -33,7 +33,7 @@ public final class WinogradParts {
                     for (int tt = 0, nt; tt < tiles; tt += nt) {
                         nt = Winograd.blockTiles(tiles - tt);
                         long t1 = System.nanoTime();
-                        Winograd.input(im, 0, g, tt, nt, v, 0, tb, st, 18 * c);
+                        Winograd.input(im, 0, g, tt, nt, 0, c, v, 0, tb, st, 18 * c);
                         long t2 = System.nanoTime();
                         for (int p = 0; p < Winograd.P; p++) {
                             Gemm.gemm(rows, nt, c, u, p * Winograd.uPlane(rows, c), c, v, p * Winograd.vPlane(c, tb), tb + L, mt,
@@ -52,7 +52,7 @@ public final class WinogradParts {
             int nt0 = Winograd.blockTiles(tiles);
             for (int round = 0; round < 5; round++) {
                 long t0 = System.nanoTime();
-                for (int rep = 0; rep < 2000; rep++) Winograd.input(im, 0, g, 0, nt0, v, 0, tb, st, 18 * c);
+                for (int rep = 0; rep < 2000; rep++) Winograd.input(im, 0, g, 0, nt0, 0, c, v, 0, tb, st, 18 * c);
                 long t1 = System.nanoTime();
                 for (int rep = 0; rep < 2000; rep++) {
                     for (int i = 0; i < rb; i++) Winograd.filters(a, i * 9 * c, c, u, 0, i, rb, st, 0);

@@ -58,16 +58,13 @@ public final class Winograd {
     public static final int MIN_WORK = 64 * 64;
     /** Tiles per block (GEMM columns: two of Gemm's column panels). */
     static final int TB = 64;
-    /** Most filter rows per block. */
-    static final int RB_MAX = 128;
     /**
-     * Transformed filters per block up to 256 channels: this many filter-channel pairs (128 rows
-     * up to 128 channels, 64 at 256). Above 256 channels, {@link #RB_MAX} rows: at 512, 64-row blocks
-     * were 15 % slower (VGG16's 28×28 layers, whose step is far below VGG16's peak); at 256, 128 rows
-     * were 2–5 % faster but ResNet152's peak is at its 16×16 Winograd steps, and issue 4's bound
-     * would not hold at two threads (docs/kernels-benchmarks.md).
+     * Filter rows per block, at every channel count: at 512 channels 64-row blocks were 15 % slower
+     * (VGG16's 28×28 layers), at 256 2–5 % (ResNet's 16×16). Their U is 4 MiB at 512 channels, 2 at
+     * 256, per part; ResNet152's two-thread peak, at its 16×16 Winograd steps, stays within issue 4's
+     * bound because the parts share one V there ({@link #sharesV}).
      */
-    static final int U_BLOCK = 64 * 256;
+    static final int RB_MAX = 128;
 
     /** {@code -Dvessels.conv.winograd=false}: im2col+GEMM for every convolution (A/B runs). Not final for probes. */
     public static boolean enabled = !"false".equals(System.getProperty("vessels.conv.winograd"));
@@ -115,10 +112,9 @@ public final class Winograd {
         return rows * tb + L;
     }
 
-    /** Filter rows per block of {@code m}: as many as {@link #U_BLOCK} holds (above 256 channels {@link #RB_MAX}), balanced, a multiple of 8. */
-    static int rowBlock(int m, int c) {
-        int cap = c > 256 ? RB_MAX : Math.min(RB_MAX, U_BLOCK / c / 8 * 8);
-        return Math.min(cap, (Math.ceilDiv(m, Math.ceilDiv(m, cap)) + 7) / 8 * 8);
+    /** Filter rows per block of {@code m}: at most {@link #RB_MAX}, balanced, a multiple of 8. */
+    static int rowBlock(int m) {
+        return Math.min(RB_MAX, (Math.ceilDiv(m, Math.ceilDiv(m, RB_MAX)) + 7) / 8 * 8);
     }
 
     /**
@@ -150,7 +146,8 @@ public final class Winograd {
 
     /*
      * One part's buffers lie in one run of floats, in this order: U (transformed filters, 16 planes
-     * of rb rows), V (transformed input, 16 planes of tb tiles), M (the GEMMs' results, 16 planes
+     * of rb rows), V (transformed input, 16 planes of tb tiles; not where the parts share one, see
+     * sharesV), M (the GEMMs' results, 16 planes
      * and a vector's room), one filter row's taps tap-major [9][c], one filter row copied out of a
      * mapping [c][9], the patch rows of a block's tile rows, zero-padded ({@link #edgeFloats}), an output row's ragged end
      * [L]. Offsets are computed where used, not kept in an object: a per-call layout record was the
@@ -162,19 +159,38 @@ public final class Winograd {
         return P * uPlane(rb, c);
     }
 
-    /** Offset of M. */
-    private static int mAt(int c, int rb, int tb) {
-        return vAt(c, rb) + P * vPlane(c, tb);
+    /** Offset of M (after V where the part has its own). */
+    private static int mAt(int c, int rb, int tb, boolean ownV) {
+        return vAt(c, rb) + (ownV ? P * vPlane(c, tb) : 0);
     }
 
     /** Offset of the taps; the row copy follows 9c floats on, the patch rows 18c on, the ragged end after them. */
-    private static int tapsAt(int c, int rb, int tb) {
-        return mAt(c, rb, tb) + P * mPlane(rb, tb) + L;
+    private static int tapsAt(int c, int rb, int tb, boolean ownV) {
+        return mAt(c, rb, tb, ownV) + P * mPlane(rb, tb) + L;
     }
 
     /** Floats of one part. */
-    static int partFloats(ConvGeometry g, int rb, int tb) {
-        return tapsAt(g.c(), rb, tb) + 18 * g.c() + edgeFloats(g, tb) + L;
+    static int partFloats(ConvGeometry g, int rb, int tb, boolean ownV) {
+        return tapsAt(g.c(), rb, tb, ownV) + 18 * g.c() + edgeFloats(g, tb) + L;
+    }
+
+    /**
+     * Whether {@code parts} parts share one transformed input: split by filters over tiles that fit
+     * one block (ResNet's 16×16 maps), every part would transform the same whole input. Then the
+     * parts transform a share of its channels each, into one V ahead of the parts' buffers, and
+     * wait for each other before their GEMMs: half the input transforms at two threads, and one V
+     * less in the workspace (what pays for blocks of 128 filter rows at 256 channels within issue
+     * 4's bound).
+     */
+    private static boolean sharesV(int m, ConvGeometry g, int parts) {
+        return parts > 1 && !byTiles(m, g) && blockTiles(tiles(g)) == tiles(g);
+    }
+
+    /** Workspace floats of {@code parts} parts: the shared V, if any, then the parts' buffers. */
+    private static long floats(int m, ConvGeometry g, int parts) {
+        int rb = partRows(m, g, parts), tb = partTiles(m, g, parts);
+        boolean shared = sharesV(m, g, parts);
+        return (shared ? (long) P * vPlane(g.c(), tb) : 0) + (long) parts * partFloats(g, rb, tb, !shared);
     }
 
     /** How the work splits into parts: of the tiles where they outnumber the filters, else of the filters. */
@@ -190,7 +206,7 @@ public final class Winograd {
     /** Filter rows per block in each of {@code parts} parts (each part's buffers are the same size). */
     private static int partRows(int m, ConvGeometry g, int parts) {
         int rows = byTiles(m, g) ? m : 8 * Math.ceilDiv(Math.ceilDiv(m, 8), parts);
-        return rowBlock(rows, g.c());
+        return rowBlock(rows);
     }
 
     /** Most tiles in one block of any of {@code parts} parts (their buffers' size). */
@@ -206,8 +222,7 @@ public final class Winograd {
      * threads (a planned executor places it in its arena for the layer's step; see {@link #conv}).
      */
     public static long workspaceFloats(int m, ConvGeometry g, int threads) {
-        int parts = parts(m, g, threads);
-        return (long) parts * partFloats(g, partRows(m, g, parts), partTiles(m, g, parts));
+        return floats(m, g, parts(m, g, threads));
     }
 
     /** Per-thread buffers where no workspace is given (executors that plan none). */
@@ -240,28 +255,40 @@ public final class Winograd {
         // As many parts as the workspace holds (a plan made for fewer threads than this run's, or
         // for all the filters where this call has a piece of them); none: the threads' own buffers.
         int fit = ws == null ? 0 : parts(m, g, threads);
-        while (fit >= 1 && (long) fit * partFloats(g, partRows(m, g, fit), partTiles(m, g, fit)) > wsFloats) fit--;
+        while (fit >= 1 && floats(m, g, fit) > wsFloats) fit--;
         boolean planned = fit >= 1;
-        int n = planned ? fit : parts(m, g, threads), rb = partRows(m, g, n), tb = partTiles(m, g, n), f = partFloats(g, rb, tb);
+        int n = planned ? fit : parts(m, g, threads), rb = partRows(m, g, n), tb = partTiles(m, g, n);
+        boolean shared = planned && sharesV(m, g, n); // a V shared between threads: only in a workspace
+        int f = partFloats(g, rb, tb, !shared);
         if (n == 1) { // on this thread, without a capturing lambda (it would allocate)
-            part(0, 1, m, g, a, seg, aOff, im, imOff, y, yOff, planned ? ws : own(f), planned ? wsOff : 0, rb, tb, e, eRow0);
+            part(0, 1, m, g, a, seg, aOff, im, imOff, y, yOff, planned ? ws : own(f), planned ? wsOff : 0, rb, tb, e, eRow0, -1);
+        } else if (shared) {
+            // The input transform, each part a share of the channels (in its own edge buffer), then
+            // every part's filter rows over the whole V.
+            int c = g.c(), parts0 = wsOff + P * vPlane(c, tb), edge = tapsAt(c, rb, tb, false) + 18 * c;
+            par.forEachPart(n, q -> input(im, imOff, g, 0, tiles(g), Parallel.partStart(c, q, n), Parallel.partStart(c, q + 1, n),
+                    ws, wsOff, tb, ws, parts0 + q * f + edge));
+            par.forEachPart(n, q -> part(q, n, m, g, a, seg, aOff, im, imOff, y, yOff, ws, parts0 + q * f, rb, tb, e, eRow0, wsOff));
         } else {
             par.forEachPart(n, q -> part(q, n, m, g, a, seg, aOff, im, imOff, y, yOff, planned ? ws : own(f),
-                    planned ? wsOff + q * f : 0, rb, tb, e, eRow0));
+                    planned ? wsOff + q * f : 0, rb, tb, e, eRow0, -1));
         }
     }
 
-    /** Part q of n: its share of the tiles (all filters) or of the filters (all tiles, on multiples of 8). */
+    /**
+     * Part q of n: its share of the tiles (all filters) or of the filters (all tiles, on multiples
+     * of 8); {@code sharedV} ≥ 0: the whole input, transformed already, there in {@code ws}.
+     */
     private static void part(int q, int n, int m, ConvGeometry g, float[] a, MemorySegment seg, int aOff, float[] im, int imOff,
-                             float[] y, int yOff, float[] ws, int w, int rbMax, int tb, Epilogue e, int eRow0) {
+                             float[] y, int yOff, float[] ws, int w, int rbMax, int tb, Epilogue e, int eRow0, int sharedV) {
         int tiles = tiles(g);
         if (byTiles(m, g)) {
             part(0, m, Parallel.partStart(tiles, q, n), Parallel.partStart(tiles, q + 1, n), a, seg, aOff, g, im, imOff, y, yOff,
-                    ws, w, rbMax, tb, e, eRow0);
+                    ws, w, rbMax, tb, e, eRow0, sharedV);
         } else {
             int blocks = Math.ceilDiv(m, 8);
             part(8 * Parallel.partStart(blocks, q, n), Math.min(m, 8 * Parallel.partStart(blocks, q + 1, n)), 0, tiles, a, seg,
-                    aOff, g, im, imOff, y, yOff, ws, w, rbMax, tb, e, eRow0);
+                    aOff, g, im, imOff, y, yOff, ws, w, rbMax, tb, e, eRow0, sharedV);
         }
     }
 
@@ -280,12 +307,13 @@ public final class Winograd {
      */
     private static void part(int r0, int r1, int t0, int t1, float[] a, MemorySegment seg, int aOff, ConvGeometry g,
                              float[] im, int imOff, float[] y, int yOff, float[] ws, int w, int rbMax, int tb, Epilogue e,
-                             int eRow0) {
-        int c = g.c(), rb = Math.min(rbMax, rowBlock(r1 - r0, c));
-        int u = w, v = w + vAt(c, rbMax), mt = w + mAt(c, rbMax, tb), taps = w + tapsAt(c, rbMax, tb);
+                             int eRow0, int sharedV) {
+        int c = g.c(), rb = Math.min(rbMax, rowBlock(r1 - r0));
+        boolean ownV = sharedV < 0;
+        int u = w, v = ownV ? w + vAt(c, rbMax) : sharedV, mt = w + mAt(c, rbMax, tb, ownV), taps = w + tapsAt(c, rbMax, tb, ownV);
         int rowCopy = taps + 9 * c, edge = rowCopy + 9 * c, ragged = edge + edgeFloats(g, tb);
         boolean oneTileBlock = blockTiles(t1 - t0) == t1 - t0;
-        if (oneTileBlock) input(im, imOff, g, t0, t1 - t0, ws, v, tb, ws, edge);
+        if (oneTileBlock && ownV) input(im, imOff, g, t0, t1 - t0, 0, c, ws, v, tb, ws, edge);
         for (int rr = r0; rr < r1; rr += rb) {
             int rows = Math.min(rb, r1 - rr);
             for (int i = 0; i < rows; i++) {
@@ -299,7 +327,7 @@ public final class Winograd {
             }
             for (int tt = t0, nt; tt < t1; tt += nt) {
                 nt = blockTiles(t1 - tt);
-                if (!oneTileBlock) input(im, imOff, g, tt, nt, ws, v, tb, ws, edge);
+                if (!oneTileBlock) input(im, imOff, g, tt, nt, 0, c, ws, v, tb, ws, edge);
                 // The 16 GEMMs of the block: M_p = U_p · V_p.
                 for (int p = 0; p < P; p++) {
                     Gemm.gemm(rows, nt, c, ws, u + p * uPlane(rows, c), c, ws, v + p * vPlane(c, tb), tb + L, ws,
@@ -404,13 +432,13 @@ public final class Winograd {
     }
 
     /**
-     * V[p][ch][t − tt] = (Bᵀ d B)[p] for tiles [tt, tt + nt) of every channel, d the 4×4 patch at
+     * V[p][ch][t − tt] = (Bᵀ d B)[p] for tiles [tt, tt + nt) of channels [ch0, ch1), d the 4×4 patch at
      * input rows 2ty−1 … 2ty+2, columns 2tx−1 … 2tx+2 (zero outside the image): Bᵀ = [1 0 −1 0;
      * 0 1 1 0; 0 −1 1 0; 0 1 0 −1]. Lanes over the tiles of one tile row: a tile's four columns are
      * the even and odd lanes of two vectors of the row, and of two more two columns on. V is {@code [16][c][tb + L]}.
      */
-    static void input(float[] im, int imOff, ConvGeometry g, int tt, int nt, float[] v, int vOff, int tb, float[] buf,
-                      int bo) {
+    static void input(float[] im, int imOff, ConvGeometry g, int tt, int nt, int ch0, int ch1, float[] v, int vOff, int tb,
+                      float[] buf, int bo) {
         int c = g.c(), h = g.h(), w = g.w(), tw = (w + 1) / 2, ld = tb + L, plane = vPlane(c, tb), wp = paddedWidth(w);
         int ty0 = tt / tw, ty1 = (tt + nt - 1) / tw;
         // The patch rows of these tile rows, [2·ty0 − 1, 2·ty1 + 3), copied per channel to buf with a
@@ -430,7 +458,7 @@ public final class Winograd {
         }
         int rFirst = Math.max(0, rBase), rEnd = Math.min(h, rLast);
         FloatVector even = FloatVector.fromArray(S, EVEN_IDX, 0), odd = FloatVector.fromArray(S, ODD_IDX, 0);
-        for (int ch = 0; ch < c; ch++) {
+        for (int ch = ch0; ch < ch1; ch++) {
             int src = imOff + ch * h * w;
             for (int r = rFirst; r < rEnd; r++) System.arraycopy(im, src + r * w, buf, bo + (r - rBase) * wp + 1, w);
             for (int ty = ty0; ty <= ty1; ty++) {
