@@ -32,8 +32,9 @@ import dev.vessels.memory.plan.Lifetimes.Tensor;
  * over it) and sits in no other route's buffer becomes a <em>view</em>: its buffer is placed inside
  * the route's, at the floats of the inputs before it ({@link #viewOf}); the route's buffer is then
  * live from the first of them to the last. Chains nest: DenseNet's {@code route -1,-3} holds the
- * new 32 channels and, after them, the previous route, which holds its own. Only a view and the
- * buffers around it overlap, and a view is written (by its producer) before any of them.
+ * new 32 channels and, after them, the previous route, which holds its own. A route of one input
+ * is a view the other way round, inside its input's buffer. Only a view and the buffers around it
+ * overlap, and each is written (by its producer, or by nothing: a route in place) before it is read.
  *
  * <p>The parameter slot is a per-layer temporary live only at that layer's step, placed in the same
  * arena as the tensors, so it reuses whatever the activations leave free there; parameters are
@@ -136,6 +137,15 @@ public final class MemoryPlan {
             if (!(l instanceof RouteLayer)) continue;
             int r = bufOfTensor[lifetimes.tensorOf(l.index()).id() + 1];
             if (members.get(r).size() != 1) continue; // something writes in place over the route
+            if (l.inputCount() == 1) {
+                // A route of one input (Inception's branches restart from the module's input,
+                // YOLOv3's route -4) is that input: the route's buffer sits inside the input's, which
+                // so stays free to be a view in a concatenation.
+                Tensor t = lifetimes.tensorOf(l.input(0));
+                int b = bufOfTensor[t.id() + 1];
+                if (t.id() >= 0 && b != r && members.get(b).size() == 1) viewOf[r] = b;
+                continue;
+            }
             long at = 0;
             for (int k = 0; k < l.inputCount(); k++) {
                 Tensor t = lifetimes.tensorOf(l.input(k));

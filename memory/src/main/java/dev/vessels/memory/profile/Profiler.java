@@ -62,7 +62,7 @@ public record Profiler(Profile profile, Profile.Categories baselineAllocated, Li
                     }
                 }
             }
-            if (!views.isEmpty()) name += " (holding layers " + views + ", concatenated in place)";
+            if (!views.isEmpty()) name += " (holding layers " + views + ", routed in place)";
             buffers.add(new BufferLife("vessels", owner, Category.ACTIVATIONS.jsonName(), name, b.floats() * 4, b.floats() * 4,
                     plan.bufferOffset(i) * 4, b.first(), b.last()));
         }

@@ -84,6 +84,27 @@ class MemoryPlanTest {
         assertThat(p.activationLowerBoundFloats()).isEqualTo(128);
     }
 
+    /**
+     * Routes of one input (Inception's branches) sit inside that input's buffer, however many there
+     * are, and the input stays free to be concatenated in place by a later route.
+     */
+    @Test
+    void routesOfOneInputAreThatInput() {
+        Network n = net(1, COPY, "[route]\nlayers=0\n", COPY, "[route]\nlayers=0\n", COPY, "[route]\nlayers=2,4,0\n", COPY);
+        MemoryPlan p = MemoryPlan.of(n);
+        int b0 = p.bufferOf(0), b5 = p.bufferOf(5);
+        assertThat(p.viewOf(p.bufferOf(1))).isEqualTo(b0);
+        assertThat(p.viewOf(p.bufferOf(3))).isEqualTo(b0);
+        assertThat(p.viewOf(b0)).isEqualTo(b5);
+        assertThat(p.concatenatedInPlace(1, 0)).isTrue();
+        assertThat(p.concatenatedInPlace(3, 0)).isTrue();
+        for (int k = 0; k < 3; k++) assertThat(p.concatenatedInPlace(5, k)).isTrue();
+        // route 5 = [layer 2 | layer 4 | layer 0 = route 1 = route 3], 48 floats from step 0 to 6
+        assertThat(offsets(p, 5, 2, 4, 0, 1, 3)).containsExactly(0, 0, 16, 32, 32, 32);
+        assertThat(p.buffers().get(b5).first()).isZero();
+        assertThat(p.buffers().get(b5).last()).isEqualTo(6);
+    }
+
     /** An input listed twice is in place once and copied once. */
     @Test
     void aRouteInputListedTwiceIsCopiedTheSecondTime() {
