@@ -19,13 +19,14 @@ import dev.vessels.memory.VesselsPlan;
 import dev.vessels.memory.plan.MemoryPlan;
 
 /**
- * A/B of one GEMM switch on whole predictions in one JVM: the vessels executor (weights read in
+ * A/B of one switch on whole predictions in one JVM: the vessels executor (weights read in
  * place from the file, as {@code bin/vessels bench}) predicts with the switch on and off in
  * alternating order (on, off, off, on, …), so that a neighbour's load on this shared VM — its memory
  * bandwidth moves by 1.7× within seconds — falls on both alike. Prints each side's median and the
  * median of the per-pair ratios off / on.
  * {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.vessels.core.kernels.SwitchProbe
- * SWITCH THREADS PAIRS MODEL=WEIGHTS...}, SWITCH one of sharedB, kInner, tileRows, fusedStore, evenLanes, winograd (Winograd F(2×2, 3×3) convolutions).
+ * SWITCH THREADS PAIRS MODEL=WEIGHTS...}, SWITCH one of sharedB, kInner, tileRows, fusedStore, evenLanes, winograd (Winograd F(2×2, 3×3) convolutions),
+ * routesInPlace (the plan's routes in place: two plans, one executor each).
  */
 public final class SwitchProbe {
     public static void main(String[] args) throws Exception {
@@ -37,13 +38,24 @@ public final class SwitchProbe {
                 String[] mw = args[i].split("=", 2);
                 Network net = ModelZoo.resolve(mw[0]);
                 WeightsFile wf = WeightsFile.open(Path.of(mw[1]), net);
+                // A switch of the plan (routesInPlace) is read when the plan is made: two executors,
+                // one made with it on, one with it off, alternated; any other switch flips one executor.
+                boolean planSwitch = sw.equals("routesInPlace");
+                if (planSwitch) MemoryPlan.routesInPlace = true;
                 VesselsPlan buffers = new VesselsPlan(MemoryPlan.forThreads(net, threads));
-                Executor ex = new Executor("vessels", net, buffers, new OnDemandParams(wf, buffers, par), par, Executor.yoloLayers(net));
+                Executor exOn = new Executor("vessels", net, buffers, new OnDemandParams(wf, buffers, par), par, Executor.yoloLayers(net));
+                Executor exOff = exOn;
+                if (planSwitch) {
+                    MemoryPlan.routesInPlace = false;
+                    VesselsPlan copying = new VesselsPlan(MemoryPlan.forThreads(net, threads));
+                    exOff = new Executor("vessels", net, copying, new OnDemandParams(wf, copying, par), par, Executor.yoloLayers(net));
+                    MemoryPlan.routesInPlace = true;
+                }
                 float[] x = new float[(int) net.input().size()];
                 Arrays.fill(x, 0.5f);
                 for (int w = 0; w < 6; w++) {
                     set(sw, w % 2 == 0);
-                    ex.predict(x);
+                    (w % 2 == 0 ? exOn : exOff).predict(x);
                 }
                 List<Double> on = new ArrayList<>(), off = new ArrayList<>(), ratio = new ArrayList<>();
                 for (int p = 0; p < pairs; p++) {
@@ -52,7 +64,7 @@ public final class SwitchProbe {
                         boolean first = (p + h) % 2 == 0; // on, off | off, on | …
                         set(sw, first);
                         long t0 = System.nanoTime();
-                        ex.predict(x);
+                        (first ? exOn : exOff).predict(x);
                         double ms = (System.nanoTime() - t0) / 1e6;
                         if (first) a = ms;
                         else b = ms;
@@ -78,6 +90,7 @@ public final class SwitchProbe {
             case "fusedStore" -> Gemm.fusedStore = v;
             case "evenLanes" -> Gemm.evenLanes = v;
             case "winograd" -> Winograd.enabled = v;
+            case "routesInPlace" -> { } // two executors, see main
             default -> throw new IllegalArgumentException("unknown switch " + sw);
         }
     }

@@ -50,6 +50,12 @@ import dev.vessels.memory.plan.Lifetimes.Tensor;
  * reuses what the activations leave free there.
  */
 public final class MemoryPlan {
+    /**
+     * {@code -Dvessels.plan.routesInPlace=false}: every route copies its inputs into a buffer of its
+     * own (A/B runs; results are the same bits either way). Read when a plan is made; not final for probes.
+     */
+    public static boolean routesInPlace = !"false".equals(System.getProperty("vessels.plan.routesInPlace"));
+
     /** Default bound of a parameter piece: 512 Ki floats = 2 MiB. */
     public static final long DEFAULT_SLOT_FLOATS = 1L << 19;
 
@@ -134,7 +140,7 @@ public final class MemoryPlan {
         viewAt = new long[nb];
         java.util.Arrays.fill(viewOf, -1);
         for (Layer l : layers) {
-            if (!(l instanceof RouteLayer)) continue;
+            if (!routesInPlace || !(l instanceof RouteLayer)) continue;
             int r = bufOfTensor[lifetimes.tensorOf(l.index()).id() + 1];
             if (members.get(r).size() != 1) continue; // something writes in place over the route
             if (l.inputCount() == 1) {
