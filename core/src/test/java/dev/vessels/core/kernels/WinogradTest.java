@@ -273,6 +273,33 @@ class WinogradTest {
     }
 
     /**
+     * Two parts split by filters over one tile block (ResNet's 16×16 stage) share one transformed
+     * input: the workspace holds one V for both, less than two parts' own, and the bits are those of
+     * one thread and of the threads' own buffers. The workspace starts as NaN, so a part reading a V
+     * the other had not finished would show.
+     */
+    @Test
+    void twoPartsShareOneTransformedInput() {
+        int m = 96, c = 40;
+        ConvGeometry g = geometry(c, 16, 16);
+        assertThat(Winograd.workspaceFloats(m, g, 2)).isLessThan(2 * Winograd.workspaceFloats(m, g, 1));
+        float[] a = filters(m, c, 5), im = data(c * 256, 1, 6);
+        float[] one = new float[m * 256], own = new float[m * 256], shared = new float[m * 256];
+        Winograd.conv(m, a, 0, g, im, 0, one, 0, null, 0, 0, null, null, 0);
+        try (Parallel par = new Parallel(2)) {
+            Winograd.conv(m, a, 0, g, im, 0, own, 0, null, 0, 0, par, null, 0);
+            long need = Winograd.workspaceFloats(m, g, 2);
+            for (int round = 0; round < 3; round++) {
+                float[] ws = new float[(int) need];
+                Arrays.fill(ws, Float.NaN);
+                Winograd.conv(m, a, 0, g, im, 0, shared, 0, ws, 0, need, par, null, 0);
+                assertThat(shared).isEqualTo(one);
+            }
+        }
+        assertThat(own).isEqualTo(one);
+    }
+
+    /**
      * In a planned workspace the kernel stays inside it, gets the bits of its own buffers, and with
      * room for fewer parts than threads runs fewer parts.
      */
