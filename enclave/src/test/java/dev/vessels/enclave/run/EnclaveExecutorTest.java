@@ -209,6 +209,55 @@ class EnclaveExecutorTest {
         }
     }
 
+    /**
+     * A route copies only the inputs not concatenated in place, and the trace says so: against the
+     * plan where routes copy, a prediction reads and writes exactly those inputs' bytes less.
+     * tiny-yolo: {@code route -3} (one input, in place) and {@code route -1, 7}, whose upsampled
+     * input is in place and whose layer 7, a shortcut's buffer shared in place, is copied. Same output.
+     */
+    @Test
+    void routesInPlaceAreReportedCopyingNothing() {
+        Network net = ModelZoo.open("tiny-yolo");
+        MemoryPlan inPlace = MemoryPlan.forThreads(net, 1), copying;
+        MemoryPlan.routesInPlace = false;
+        try {
+            copying = MemoryPlan.forThreads(net, 1);
+        } finally {
+            MemoryPlan.routesInPlace = true;
+        }
+        long routeBytes = 0; // bytes of route inputs in place
+        int inputs = 0;
+        for (Layer l : net.layers()) {
+            if (!l.kind().equals("route")) continue;
+            for (int k = 0; k < l.inputCount(); k++) {
+                assertThat(copying.concatenatedInPlace(l.index(), k)).isFalse();
+                if (!inPlace.concatenatedInPlace(l.index(), k)) continue;
+                inputs++;
+                routeBytes += net.layers().get(l.input(k)).outShape().bytes();
+            }
+        }
+        assertThat(inputs).isEqualTo(2);
+        assertThat(inPlace.concatenatedInPlace(15, 1)).as("layer 7, a shortcut's buffer").isFalse();
+        long[] read = new long[2], written = new long[2];
+        float[][] out = new float[2][];
+        MemoryPlan[] plans = {inPlace, copying};
+        for (int i = 0; i < 2; i++) {
+            try (var src = new SyntheticWeights(net, 1); EnclaveExecutor ex = EnclaveExecutor.vessels(net, src, 1, plans[i])) {
+                RecordingTracer rec = new RecordingTracer();
+                ex.load(rec);
+                out[i] = ex.predict(SinglePrediction.input(net), rec).output();
+                for (Event e : rec.events()) {
+                    if (e.ocall()) continue;
+                    if (e.write()) written[i] += e.length();
+                    else read[i] += e.length();
+                }
+            }
+        }
+        assertThat(out[0]).isEqualTo(out[1]);
+        assertThat(written[1] - written[0]).isEqualTo(routeBytes);
+        assertThat(read[1] - read[0]).isEqualTo(routeBytes);
+    }
+
     @Test
     void vesselsDataRegionGrowsByOnePackingBufferSetPerThreadAndTheBaselineDoesNot() {
         Network net = ModelZoo.open("tiny-yolo");
