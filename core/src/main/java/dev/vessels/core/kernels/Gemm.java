@@ -897,7 +897,7 @@ public final class Gemm {
      * first stride-2 layer at 1.1 ns a float, about as long as its multiply-adds took
      * (docs/kernels-benchmarks.md, speed pass 11). {@code -Dvessels.gemm.evenLanes=false}: the gather.
      */
-    static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l); // Winograd's input transform too
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l);
     // Not final: bench's SwitchProbe alternates it between predictions.
     static boolean evenLanes = !"false".equals(System.getProperty("vessels.gemm.evenLanes"));
 
@@ -909,6 +909,17 @@ public final class Gemm {
             GATHER[sw] = new int[L];
             for (int l = 0; l < L; l++) GATHER[sw][l] = l * sw;
         }
+    }
+
+    /**
+     * Lane indices for {@code indices.selectFrom(first, second)}: lane l holds {@code index(l)}, where
+     * 0 … L − 1 pick the first vector's lanes and L … 2L − 1 the second's. One two-vector permute,
+     * where {@code rearrange(shuffle, second)} is two and a blend (Winograd's transforms, pooling).
+     */
+    static float[] laneIndices(java.util.function.IntUnaryOperator index) {
+        float[] f = new float[L];
+        for (int l = 0; l < L; l++) f[l] = index.applyAsInt(l);
+        return f;
     }
 
     // Lane indices of the packA transpose (0-15: first vector, 16-31: second), as selectFrom wants them.

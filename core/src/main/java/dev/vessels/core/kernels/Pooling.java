@@ -275,15 +275,9 @@ public final class Pooling {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     /** Lanes 0, 2, …, 30 of two vectors: the windows' first columns at stride 2 (used when L = 16). */
-    private static final FloatVector EVEN = FloatVector.fromArray(S, laneIndices(0), 0);
+    private static final FloatVector EVEN = FloatVector.fromArray(S, Gemm.laneIndices(l -> 2 * l), 0);
     /** Lanes 1, 3, …, 31 of two vectors: the windows' second columns at stride 2 (used when L = 16). */
-    private static final FloatVector ODD = FloatVector.fromArray(S, laneIndices(1), 0);
-
-    private static float[] laneIndices(int first) {
-        float[] idx = new float[L];
-        for (int l = 0; l < L; l++) idx[l] = 2 * l + first;
-        return idx;
-    }
+    private static final FloatVector ODD = FloatVector.fromArray(S, Gemm.laneIndices(l -> 2 * l + 1), 0);
 
     /** Window origin −padding/2; outside positions are −infinity (Darknet uses −FLT_MAX). */
     public static void maxPlain(float[] x, int xOff, int c, int h, int w, int size, int stride, int padding, int oh, int ow,

@@ -156,7 +156,7 @@ public final class MemoryPlan {
             for (int k = 0; k < l.inputCount(); k++) {
                 Tensor t = lifetimes.tensorOf(l.input(k));
                 int b = bufOfTensor[t.id() + 1];
-                if (t.id() >= 0 && b != r && viewOf[b] < 0 && members.get(b).size() == 1 && !hasViews(b, r)) {
+                if (t.id() >= 0 && b != r && viewOf[b] < 0 && members.get(b).size() == 1 && !within(r, b)) {
                     viewOf[b] = r;
                     viewAt[b] = at;
                 }
@@ -250,8 +250,8 @@ public final class MemoryPlan {
         return off;
     }
 
-    /** Whether buffer {@code inner} is {@code outer} or lies, through views, inside it (a view there would be a cycle). */
-    private boolean hasViews(int outer, int inner) {
+    /** Whether buffer {@code inner} is {@code outer} or lies, through views, inside it. */
+    public boolean within(int inner, int outer) {
         for (int v = inner; v >= 0; v = viewOf[v]) if (v == outer) return true;
         return false;
     }
@@ -326,7 +326,10 @@ public final class MemoryPlan {
     /** Tensors, the parameter slot and the workspace live at step {@code layer} (the arena's part in use). */
     public long liveFloats(int layer) { return liveFloats[layer]; }
 
-    /** The largest set of activations live at one step, after in-place sharing: no arena holds them in less. */
+    /**
+     * The largest set of activations live at one step, after in-place sharing (a buffer holding
+     * views counted whole over its lifetime): no arena holds them in less.
+     */
     public long activationLowerBoundFloats() { return activationLowerBound; }
 
     public long maxSlotFloats() {

@@ -54,14 +54,7 @@ public record Profiler(Profile profile, Profile.Categories baselineAllocated, Li
             String name = owner < 0 ? "input" : "output";
             if (b.tensors().size() > 1) name += " (shared in place by layers " + b.tensors().subList(1, b.tensors().size()) + ")";
             List<Integer> views = new ArrayList<>();
-            for (int v = 0; v < plan.buffers().size(); v++) {
-                for (int o = plan.viewOf(v); o >= 0; o = plan.viewOf(o)) {
-                    if (o == i) {
-                        views.addAll(plan.buffers().get(v).tensors());
-                        break;
-                    }
-                }
-            }
+            for (int v = 0; v < plan.buffers().size(); v++) if (v != i && plan.within(v, i)) views.addAll(plan.buffers().get(v).tensors());
             if (!views.isEmpty()) name += " (holding layers " + views + ", routed in place)";
             buffers.add(new BufferLife("vessels", owner, Category.ACTIVATIONS.jsonName(), name, b.floats() * 4, b.floats() * 4,
                     plan.bufferOffset(i) * 4, b.first(), b.last()));
