@@ -29,9 +29,15 @@ final class Shapes {
             // ResNet152 Debian cfg (256×256 input): conv4_x 3×3 at 16×16 and conv5_x 3×3 at 8×8
             Map.entry("resnet152_256_c4_3x3", new int[]{256, 256, 2304}),
             Map.entry("resnet152_256_c5_3x3", new int[]{512, 64, 4608}),
+            // and its 1×1 pair at 16×16 (36 blocks: most of its 1×1 time): reduce 1024 → 256, expand 256 → 1024
+            Map.entry("resnet152_256_c4_reduce", new int[]{256, 256, 1024}),
+            Map.entry("resnet152_256_c4_expand", new int[]{1024, 256, 256}),
             // ResNeXt152-32x4d Debian cfg (256×256): its 1×1 pair at 16×16, most of its time (reduce, expand)
             Map.entry("resnext152_256_c4_reduce", new int[]{256, 256, 2048}),
-            Map.entry("resnext152_256_c4_expand", new int[]{2048, 256, 256}));
+            Map.entry("resnext152_256_c4_expand", new int[]{2048, 256, 256}),
+            // and its slowest 1×1 per FLOP (LayerProfile): 512 → 64 at 64×64, 128 → 1024 at 32×32
+            Map.entry("resnext152_256_c2_reduce", new int[]{64, 4096, 512}),
+            Map.entry("resnext152_256_c3_expand", new int[]{1024, 1024, 128}));
 
     static double gflop(int[] s) {
         return 2.0 * s[0] * s[1] * s[2] / 1e9;

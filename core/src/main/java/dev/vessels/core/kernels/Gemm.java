@@ -1091,8 +1091,9 @@ public final class Gemm {
     }
 
     /**
-     * C[mc×nc] (+)= packed A · packed B over one K block. All hot loops are in this one method so
-     * C2 keeps the 16 accumulators in registers (no calls, no allocation).
+     * C[mc×nc] (+)= packed A · packed B over one K block. Each micro-tile's FMA loop runs in
+     * {@link #tilePacked}, a method of its own (its 16 accumulators stay in registers there; the
+     * tile is spilled, then stored with the epilogue): see there for why not inline.
      */
     static void macroKernel(int mc, int nc, int kc, float[] ap, float[] bp, float[] c, int cOff, int ldc,
                             boolean overwrite, float[] tile, Epilogue e, int eRow0) {
@@ -1119,60 +1120,7 @@ public final class Gemm {
                 int bBase = bp0 + jr / NR * kc * NR;
                 int mr = Math.min(MR, mc - ir);
                 int aBase = ir / MR * kc * MR;
-                FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-                FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-                FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-                FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-                FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-                FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-                FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
-                FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
-                // Indices linear in p, so C2's range-check elimination hoists the bounds checks.
-                for (int p = 0; p < kc; p++) {
-                    int ai = aBase + p * MR, bi = bBase + p * NR;
-                    FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-                    FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-                    FloatVector av = FloatVector.broadcast(S, ap[ai]);
-                    c00 = av.fma(b0, c00);
-                    c01 = av.fma(b1, c01);
-                    av = FloatVector.broadcast(S, ap[ai + 1]);
-                    c10 = av.fma(b0, c10);
-                    c11 = av.fma(b1, c11);
-                    av = FloatVector.broadcast(S, ap[ai + 2]);
-                    c20 = av.fma(b0, c20);
-                    c21 = av.fma(b1, c21);
-                    av = FloatVector.broadcast(S, ap[ai + 3]);
-                    c30 = av.fma(b0, c30);
-                    c31 = av.fma(b1, c31);
-                    av = FloatVector.broadcast(S, ap[ai + 4]);
-                    c40 = av.fma(b0, c40);
-                    c41 = av.fma(b1, c41);
-                    av = FloatVector.broadcast(S, ap[ai + 5]);
-                    c50 = av.fma(b0, c50);
-                    c51 = av.fma(b1, c51);
-                    av = FloatVector.broadcast(S, ap[ai + 6]);
-                    c60 = av.fma(b0, c60);
-                    c61 = av.fma(b1, c61);
-                    av = FloatVector.broadcast(S, ap[ai + 7]);
-                    c70 = av.fma(b0, c70);
-                    c71 = av.fma(b1, c71);
-                }
-                c00.intoArray(tile, 0 * NR);
-                c01.intoArray(tile, 0 * NR + L);
-                c10.intoArray(tile, 1 * NR);
-                c11.intoArray(tile, 1 * NR + L);
-                c20.intoArray(tile, 2 * NR);
-                c21.intoArray(tile, 2 * NR + L);
-                c30.intoArray(tile, 3 * NR);
-                c31.intoArray(tile, 3 * NR + L);
-                c40.intoArray(tile, 4 * NR);
-                c41.intoArray(tile, 4 * NR + L);
-                c50.intoArray(tile, 5 * NR);
-                c51.intoArray(tile, 5 * NR + L);
-                c60.intoArray(tile, 6 * NR);
-                c61.intoArray(tile, 6 * NR + L);
-                c70.intoArray(tile, 7 * NR);
-                c71.intoArray(tile, 7 * NR + L);
+                tilePacked(kc, ap, aBase, bp, bBase, tile);
                 storeTile(tile, c, cOff + ir * ldc + jr, ldc, mr, nr, overwrite, e, eRow0 + ir);
             }
         }
@@ -1218,63 +1166,134 @@ public final class Gemm {
                 float[] aa = ir < mFull ? a : edge;
                 int ld = ir < mFull ? lda : kc;
                 int a0 = ir < mFull ? aOff + ir * lda : 0;
-                int a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld, a4 = a3 + ld, a5 = a4 + ld, a6 = a5 + ld, a7 = a6 + ld;
-                FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-                FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-                FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
-                FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-                FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
-                FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-                FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
-                FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
-                for (int p = 0; p < kc; p++) {
-                    int bi = bBase + p * NR;
-                    FloatVector b0 = FloatVector.fromArray(S, bp, bi);
-                    FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
-                    FloatVector av = FloatVector.broadcast(S, aa[a0 + p]);
-                    c00 = av.fma(b0, c00);
-                    c01 = av.fma(b1, c01);
-                    av = FloatVector.broadcast(S, aa[a1 + p]);
-                    c10 = av.fma(b0, c10);
-                    c11 = av.fma(b1, c11);
-                    av = FloatVector.broadcast(S, aa[a2 + p]);
-                    c20 = av.fma(b0, c20);
-                    c21 = av.fma(b1, c21);
-                    av = FloatVector.broadcast(S, aa[a3 + p]);
-                    c30 = av.fma(b0, c30);
-                    c31 = av.fma(b1, c31);
-                    av = FloatVector.broadcast(S, aa[a4 + p]);
-                    c40 = av.fma(b0, c40);
-                    c41 = av.fma(b1, c41);
-                    av = FloatVector.broadcast(S, aa[a5 + p]);
-                    c50 = av.fma(b0, c50);
-                    c51 = av.fma(b1, c51);
-                    av = FloatVector.broadcast(S, aa[a6 + p]);
-                    c60 = av.fma(b0, c60);
-                    c61 = av.fma(b1, c61);
-                    av = FloatVector.broadcast(S, aa[a7 + p]);
-                    c70 = av.fma(b0, c70);
-                    c71 = av.fma(b1, c71);
-                }
-                c00.intoArray(tile, 0 * NR);
-                c01.intoArray(tile, 0 * NR + L);
-                c10.intoArray(tile, 1 * NR);
-                c11.intoArray(tile, 1 * NR + L);
-                c20.intoArray(tile, 2 * NR);
-                c21.intoArray(tile, 2 * NR + L);
-                c30.intoArray(tile, 3 * NR);
-                c31.intoArray(tile, 3 * NR + L);
-                c40.intoArray(tile, 4 * NR);
-                c41.intoArray(tile, 4 * NR + L);
-                c50.intoArray(tile, 5 * NR);
-                c51.intoArray(tile, 5 * NR + L);
-                c60.intoArray(tile, 6 * NR);
-                c61.intoArray(tile, 6 * NR + L);
-                c70.intoArray(tile, 7 * NR);
-                c71.intoArray(tile, 7 * NR + L);
+                tileDirect(kc, aa, a0, ld, bp, bBase, tile);
                 storeTile(tile, c, cOff + ir * ldc + jr, ldc, mr, nr, overwrite, e, eRow0 + ir);
             }
         }
+    }
+
+    /**
+     * One MR×NR micro-tile over a K block of packed A (panel at {@code aBase}) and B (panel at
+     * {@code bBase}), spilled to {@code tile}. A method of its own, too large for the JIT to inline
+     * into the macro-kernels, so that it is compiled once, alone, with nothing around it but the
+     * FMA loop: inlined into the macro-kernel, the loop's compiled speed depended on what the
+     * macro-kernel's profile had seen before it was compiled (plain stores, an epilogue, accumulation),
+     * and after a network's warm-up it was the slow variant: 3.34–3.40 against 2.92 ms for Darknet53's
+     * 3×3 512 → 1024 at 8×8 as one GEMM (two threads; docs/kernels-benchmarks.md, speed pass 14).
+     */
+    private static void tilePacked(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        // Indices linear in p, so C2's range-check elimination hoists the bounds checks.
+        for (int p = 0; p < kc; p++) {
+            int ai = aBase + p * MR, bi = bBase + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
+    }
+
+    /** {@link #tilePacked} with A read in place: its 8 rows at {@code a0}, {@code a0 + ld}, … of {@code aa}. */
+    private static void tileDirect(int kc, float[] aa, int a0, int ld, float[] bp, int bBase, float[] tile) {
+        int a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld, a4 = a3 + ld, a5 = a4 + ld, a6 = a5 + ld, a7 = a6 + ld;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, aa[a0 + p]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, aa[a1 + p]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, aa[a2 + p]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, aa[a3 + p]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, aa[a4 + p]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, aa[a5 + p]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, aa[a6 + p]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, aa[a7 + p]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
     }
 
     /** {@link #narrowPanel} with A read in place, as in {@link #macroKernelDirect}. */
@@ -1287,29 +1306,7 @@ public final class Gemm {
             float[] aa = ir < mFull ? a : edge;
             int ld = ir < mFull ? lda : kc;
             int a0 = ir < mFull ? aOff + ir * lda : 0;
-            int a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld, a4 = a3 + ld, a5 = a4 + ld, a6 = a5 + ld, a7 = a6 + ld;
-            FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
-            FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
-            FloatVector c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
-            for (int p = 0; p < kc; p++) {
-                FloatVector b0 = FloatVector.fromArray(S, bp, bBase + p * NR);
-                c0 = FloatVector.broadcast(S, aa[a0 + p]).fma(b0, c0);
-                c1 = FloatVector.broadcast(S, aa[a1 + p]).fma(b0, c1);
-                c2 = FloatVector.broadcast(S, aa[a2 + p]).fma(b0, c2);
-                c3 = FloatVector.broadcast(S, aa[a3 + p]).fma(b0, c3);
-                c4 = FloatVector.broadcast(S, aa[a4 + p]).fma(b0, c4);
-                c5 = FloatVector.broadcast(S, aa[a5 + p]).fma(b0, c5);
-                c6 = FloatVector.broadcast(S, aa[a6 + p]).fma(b0, c6);
-                c7 = FloatVector.broadcast(S, aa[a7 + p]).fma(b0, c7);
-            }
-            c0.intoArray(tile, 0);
-            c1.intoArray(tile, NR);
-            c2.intoArray(tile, 2 * NR);
-            c3.intoArray(tile, 3 * NR);
-            c4.intoArray(tile, 4 * NR);
-            c5.intoArray(tile, 5 * NR);
-            c6.intoArray(tile, 6 * NR);
-            c7.intoArray(tile, 7 * NR);
+            narrowTileDirect(kc, aa, a0, ld, bp, bBase, tile);
             storeTile(tile, c, cOff + ir * ldc, ldc, mr, nr, overwrite, e, eRow0 + ir);
         }
     }
@@ -1320,37 +1317,70 @@ public final class Gemm {
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int aBase = ir / MR * kc * MR;
-            FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
-            FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
-            FloatVector c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
-            for (int p = 0; p < kc; p++) {
-                int ai = aBase + p * MR;
-                FloatVector b0 = FloatVector.fromArray(S, bp, bBase + p * NR);
-                c0 = FloatVector.broadcast(S, ap[ai]).fma(b0, c0);
-                c1 = FloatVector.broadcast(S, ap[ai + 1]).fma(b0, c1);
-                c2 = FloatVector.broadcast(S, ap[ai + 2]).fma(b0, c2);
-                c3 = FloatVector.broadcast(S, ap[ai + 3]).fma(b0, c3);
-                c4 = FloatVector.broadcast(S, ap[ai + 4]).fma(b0, c4);
-                c5 = FloatVector.broadcast(S, ap[ai + 5]).fma(b0, c5);
-                c6 = FloatVector.broadcast(S, ap[ai + 6]).fma(b0, c6);
-                c7 = FloatVector.broadcast(S, ap[ai + 7]).fma(b0, c7);
-            }
-            c0.intoArray(tile, 0);
-            c1.intoArray(tile, NR);
-            c2.intoArray(tile, 2 * NR);
-            c3.intoArray(tile, 3 * NR);
-            c4.intoArray(tile, 4 * NR);
-            c5.intoArray(tile, 5 * NR);
-            c6.intoArray(tile, 6 * NR);
-            c7.intoArray(tile, 7 * NR);
+            narrowTilePacked(kc, ap, aBase, bp, bBase, tile);
             storeTile(tile, c, cOff + ir * ldc, ldc, mr, nr, overwrite, e, eRow0 + ir);
         }
+    }
+
+    /** {@link #tilePacked} for a last B panel of at most L columns: 8 rows × one vector. */
+    private static void narrowTilePacked(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] tile) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        FloatVector c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int ai = aBase + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bBase + p * NR);
+            c0 = FloatVector.broadcast(S, ap[ai]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, ap[ai + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, ap[ai + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, ap[ai + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, ap[ai + 4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, ap[ai + 5]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, ap[ai + 6]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, ap[ai + 7]).fma(b0, c7);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, NR);
+        c2.intoArray(tile, 2 * NR);
+        c3.intoArray(tile, 3 * NR);
+        c4.intoArray(tile, 4 * NR);
+        c5.intoArray(tile, 5 * NR);
+        c6.intoArray(tile, 6 * NR);
+        c7.intoArray(tile, 7 * NR);
+    }
+
+    /** {@link #narrowTilePacked} with A read in place, as {@link #tileDirect}. */
+    private static void narrowTileDirect(int kc, float[] aa, int a0, int ld, float[] bp, int bBase, float[] tile) {
+        int a1 = a0 + ld, a2 = a1 + ld, a3 = a2 + ld, a4 = a3 + ld, a5 = a4 + ld, a6 = a5 + ld, a7 = a6 + ld;
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        FloatVector c6 = FloatVector.zero(S), c7 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, bp, bBase + p * NR);
+            c0 = FloatVector.broadcast(S, aa[a0 + p]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, aa[a1 + p]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, aa[a2 + p]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, aa[a3 + p]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, aa[a4 + p]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, aa[a5 + p]).fma(b0, c5);
+            c6 = FloatVector.broadcast(S, aa[a6 + p]).fma(b0, c6);
+            c7 = FloatVector.broadcast(S, aa[a7 + p]).fma(b0, c7);
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, NR);
+        c2.intoArray(tile, 2 * NR);
+        c3.intoArray(tile, 3 * NR);
+        c4.intoArray(tile, 4 * NR);
+        c5.intoArray(tile, 5 * NR);
+        c6.intoArray(tile, 6 * NR);
+        c7.intoArray(tile, 7 * NR);
     }
 
     /**
      * Writes (or adds) one spilled micro-tile into C. Kept out of the kernel loop on purpose: with
      * the store variants inline, C2 compiled the FMA loop ~15 % slower once more than one of them
-     * was live (measured), and the spill through L1 costs ~2 %. Full-width tiles with an epilogue
+     * was live (measured), and the spill through L1 costs ~2 %; the loop is now in a method of its
+     * own as well ({@link #tilePacked}). Full-width tiles with an epilogue
      * of batch norm or bias and linear/leaky/relu go through {@link Epilogue#storeTile}, which
      * applies it on the way to C (one pass, same bits) rather than one {@link Epilogue#apply} call
      * per row over C afterwards.
