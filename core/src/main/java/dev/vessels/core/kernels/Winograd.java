@@ -63,8 +63,12 @@ public final class Winograd {
      * (VGG16's 28×28 layers), at 256 2–5 % (ResNet's 16×16). Their U is 4 MiB at 512 channels, 2 at
      * 256, per part; ResNet152's two-thread peak, at its 16×16 Winograd steps, stays within issue 4's
      * bound because the parts share one V there ({@link #sharesV}).
+     * {@code -Dvessels.winograd.rows=64} for A/B runs: 64-row blocks keep a part's U within the L2,
+     * which held their speed on one thread beside a core streaming 64 MB (128-row blocks lost 12 %
+     * there), but in the network they were 1–3 % slower in calm minutes (docs/kernels-benchmarks.md,
+     * speed pass 14).
      */
-    static final int RB_MAX = 128;
+    static final int RB_MAX = Integer.getInteger("vessels.winograd.rows", 128);
 
     /** {@code -Dvessels.conv.winograd=false}: im2col+GEMM for every convolution (A/B runs). Not final for probes. */
     public static boolean enabled = !"false".equals(System.getProperty("vessels.conv.winograd"));
