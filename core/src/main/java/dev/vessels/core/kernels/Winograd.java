@@ -68,7 +68,12 @@ public final class Winograd {
      * there), but in the network they were 1–3 % slower in calm minutes (docs/kernels-benchmarks.md,
      * speed pass 14).
      */
-    static final int RB_MAX = Integer.getInteger("vessels.winograd.rows", 128);
+    static final int RB_MAX = rowsSwitch(Integer.getInteger("vessels.winograd.rows", 128));
+
+    /** The switch's value as a block size: a multiple of 8 in [8, 512] (0 or a negative would never end a loop). */
+    static int rowsSwitch(int rows) {
+        return Math.clamp(rows, 8, 512) / 8 * 8;
+    }
 
     /** {@code -Dvessels.conv.winograd=false}: im2col+GEMM for every convolution (A/B runs). Not final for probes. */
     public static boolean enabled = !"false".equals(System.getProperty("vessels.conv.winograd"));

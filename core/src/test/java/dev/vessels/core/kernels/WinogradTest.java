@@ -131,6 +131,18 @@ class WinogradTest {
         assertThat(largest).isEqualTo(Winograd.maxBlock(tiles)).isLessThan(Winograd.TB + Gemm.NARROW_N);
     }
 
+    /** {@code -Dvessels.winograd.rows}: any value becomes a block size (a multiple of 8 in [8, 512]). */
+    @Test
+    void theRowsSwitchIsAlwaysABlockSize() {
+        assertThat(Winograd.rowsSwitch(128)).isEqualTo(128);
+        assertThat(Winograd.rowsSwitch(64)).isEqualTo(64);
+        assertThat(Winograd.rowsSwitch(100)).isEqualTo(96);
+        assertThat(Winograd.rowsSwitch(0)).isEqualTo(8);
+        assertThat(Winograd.rowsSwitch(-5)).isEqualTo(8);
+        assertThat(Winograd.rowsSwitch(1 << 20)).isEqualTo(512);
+        assertThat(Winograd.RB_MAX).isEqualTo(128); // the default, as the tests run
+    }
+
     /** Threads, row pieces and a mapping give the same bits. */
     @Property(tries = 60)
     void bitsDoNotDependOnSplitOrSource(@ForAll @IntRange(min = 8, max = 300) int m, @ForAll @IntRange(min = 8, max = 512) int c,
