@@ -1177,10 +1177,11 @@ public final class Gemm {
      * {@code bBase}), spilled to {@code tile}. A method of its own, too large for the JIT to inline
      * into the macro-kernels (706 bytes of bytecode; C2 inlines a hot callee of at most 325, its
      * default {@code FreqInlineSize}; so are the three variants below, 367–747), so that it is
-     * compiled once, alone, with nothing around it but the FMA loop: inlined into the macro-kernel, the loop's compiled speed depended on what the
-     * macro-kernel's profile had seen before it was compiled (plain stores, an epilogue, accumulation),
-     * and after a network's warm-up it was the slow variant: 3.34–3.40 against 2.92 ms for Darknet53's
-     * 3×3 512 → 1024 at 8×8 as one GEMM (two threads; docs/kernels-benchmarks.md, speed pass 14).
+     * compiled once, alone, with nothing around it but the FMA loop. Inlined into the macro-kernel,
+     * the loop's compiled speed depended on what the macro-kernel's profile had seen before it was
+     * compiled (plain stores, an epilogue, accumulation), and after a network's warm-up it was the
+     * slow variant: 3.34–3.40 against 2.92 ms for Darknet53's 3×3 512 → 1024 at 8×8 as one GEMM (two
+     * threads; docs/kernels-benchmarks.md, speed pass 14; GemmTileLoopsTest keeps it out of line).
      */
     private static void tilePacked(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
