@@ -23,8 +23,11 @@ public final class WinogradProbe {
     public static void main(String[] args) {
         int m = Integer.parseInt(args[0]), c = Integer.parseInt(args[1]), side = Integer.parseInt(args[2]);
         int threads = Integer.parseInt(args[3]), rounds = args.length > 4 ? Integer.parseInt(args[4]) : 15;
+        int copies = args.length > 5 ? Integer.parseInt(args[5]) : 1;
         ConvGeometry g = new ConvGeometry(c, side, side, 3, 3, 1, 1, 1, 1, side, side);
-        float[] a = data(m * 9 * c, Math.sqrt(2.0 / (9 * c)), 1), im = data(c * side * side, 1, 2);
+        float[][] as = new float[copies][];
+        for (int i = 0; i < copies; i++) as[i] = data(m * 9 * c, Math.sqrt(2.0 / (9 * c)), 1 + i);
+        float[] im = data(c * side * side, 1, 2);
         float[] y = new float[m * side * side];
         float[] ws = new float[(int) Winograd.workspaceFloats(m, g, threads)];
         double flops = 2.0 * m * c * 9 * side * side;
@@ -33,9 +36,9 @@ public final class WinogradProbe {
             Parallel p = threads == 1 ? null : par;
             for (int r = -5; r < rounds; r++) { // five warm-up rounds
                 long t0 = System.nanoTime();
-                for (int i = 0; i < REPS; i++) Winograd.conv(m, a, 0, g, im, 0, y, 0, ws, 0, ws.length, p, null, 0);
+                for (int i = 0; i < REPS; i++) Winograd.conv(m, as[i % copies], 0, g, im, 0, y, 0, ws, 0, ws.length, p, null, 0);
                 long t1 = System.nanoTime();
-                for (int i = 0; i < REPS; i++) Gemm.conv(m, a, 0, 9 * c, g, im, 0, y, 0, side * side, false, p);
+                for (int i = 0; i < REPS; i++) Gemm.conv(m, as[i % copies], 0, 9 * c, g, im, 0, y, 0, side * side, false, p);
                 long t2 = System.nanoTime();
                 if (r < 0) continue;
                 wino.add((t1 - t0) / 1e6 / REPS);

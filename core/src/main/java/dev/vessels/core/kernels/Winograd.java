@@ -9,7 +9,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * 3×3, stride 1, pad 1 convolution (one group) by Winograd's minimal filtering F(2×2, 3×3)
+ * 3×3, stride 1 convolution (one group; pad 1, "same", or pad 0, "valid", on each axis) by
+ * Winograd's minimal filtering F(2×2, 3×3)
  * (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016): each 2×2 block
  * of output (a <em>tile</em>) is {@code Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A}, from the 4×4 input patch d
  * around it and the 3×3 filter g. Summed over input channels, the elementwise products become 16
@@ -81,7 +82,7 @@ public final class Winograd {
     private Winograd() {}
 
     /**
-     * Whether a layer of {@code m} filters over geometry {@code g} runs here: 3×3, stride 1, pad 1,
+     * Whether a layer of {@code m} filters over geometry {@code g} runs here: 3×3, stride 1, pad 1 or 0,
      * 8 to {@link #MAX_C} input channels, at least 8 filters (fewer waste the GEMM's 8-row tile),
      * {@link #MIN_TILES} tiles and {@link #MIN_WORK} filter-tiles. The kernel itself takes any number of rows and tiles, so a layer
      * served in row pieces runs every piece here.
@@ -90,14 +91,17 @@ public final class Winograd {
         return enabled && computes(g) && g.c() >= 8 && m >= 8 && tiles(g) >= MIN_TILES && (long) m * tiles(g) >= MIN_WORK;
     }
 
-    /** Whether the kernel computes this geometry at all: 3×3, stride 1, pad 1, at most {@link #MAX_C} channels. */
+    /**
+     * Whether the kernel computes this geometry at all: 3×3, stride 1, pad 1 or 0 on each axis (a
+     * "valid" convolution: InceptionV3's 149 → 147 and 73 → 71), at most {@link #MAX_C} channels.
+     */
     private static boolean computes(ConvGeometry g) {
-        return g.kh() == 3 && g.kw() == 3 && g.sh() == 1 && g.sw() == 1 && g.ph() == 1 && g.pw() == 1 && g.c() <= MAX_C;
+        return g.kh() == 3 && g.kw() == 3 && g.sh() == 1 && g.sw() == 1 && g.ph() <= 1 && g.pw() <= 1 && g.c() <= MAX_C;
     }
 
-    /** 2×2 output tiles of the map. */
+    /** 2×2 tiles of the output map. */
     static int tiles(ConvGeometry g) {
-        return ((g.h() + 1) / 2) * ((g.w() + 1) / 2);
+        return ((g.oh() + 1) / 2) * ((g.ow() + 1) / 2);
     }
 
     /*
@@ -142,14 +146,14 @@ public final class Winograd {
         return n <= TB ? n : r > 0 && r < Gemm.NARROW_N ? TB + r : TB;
     }
 
-    /** Floats of one padded patch row in a part's edge buffer: a zero column, the map's row, the vectors' reach past it. */
+    /** Floats of one padded patch row in a part's edge buffer: a zero column, the input's row, the vectors' reach past it. */
     static int paddedWidth(int w) {
         return w + 2 * L + 2;
     }
 
     /** Floats of the edge buffer for blocks of up to {@code tb} tiles: the patch rows of the tile rows one block spans. */
     static int edgeFloats(ConvGeometry g, int tb) {
-        int tw = (g.w() + 1) / 2, th = (g.h() + 1) / 2;
+        int tw = (g.ow() + 1) / 2, th = (g.oh() + 1) / 2;
         return (2 * Math.min(th - 1, (tb - 1) / tw + 1) + 4) * paddedWidth(g.w());
     }
 
@@ -342,7 +346,7 @@ public final class Winograd {
                     Gemm.gemm(rows, nt, c, ws, u + p * uPlane(rows, c), c, ws, v + p * vPlane(c, tb), tb + L, ws,
                             mt + p * mPlane(rows, tb), tb, false, null);
                 }
-                output(ws, mt, rows, tb, g, tt, nt, y, yOff + rr * g.h() * g.w(), e, eRow0 + rr, ws, ragged);
+                output(ws, mt, rows, tb, g, tt, nt, y, yOff + rr * g.oh() * g.ow(), e, eRow0 + rr, ws, ragged);
             }
         }
     }
@@ -436,20 +440,20 @@ public final class Winograd {
 
     /**
      * V[p][ch][t − tt] = (Bᵀ d B)[p] for tiles [tt, tt + nt) of channels [ch0, ch1), d the 4×4 patch at
-     * input rows 2ty−1 … 2ty+2, columns 2tx−1 … 2tx+2 (zero outside the image): Bᵀ = [1 0 −1 0;
+     * input rows 2ty−ph … 2ty−ph+3, columns 2tx−pw … 2tx−pw+3 (zero outside the image): Bᵀ = [1 0 −1 0;
      * 0 1 1 0; 0 −1 1 0; 0 1 0 −1]. Lanes over the tiles of one tile row: a tile's four columns are
      * the even and odd lanes of two vectors of the row, and of two more two columns on. V is {@code [16][c][tb + L]}.
      */
     static void input(float[] im, int imOff, ConvGeometry g, int tt, int nt, int ch0, int ch1, float[] v, int vOff, int tb,
                       float[] buf, int bo) {
-        int c = g.c(), h = g.h(), w = g.w(), tw = (w + 1) / 2, ld = tb + L, plane = vPlane(c, tb), wp = paddedWidth(w);
-        int ty0 = tt / tw, ty1 = (tt + nt - 1) / tw;
-        // The patch rows of these tile rows, [2·ty0 − 1, 2·ty1 + 3), copied per channel to buf with a
+        int c = g.c(), h = g.h(), w = g.w(), tw = (g.ow() + 1) / 2, ld = tb + L, plane = vPlane(c, tb), wp = paddedWidth(w);
+        int ty0 = tt / tw, ty1 = (tt + nt - 1) / tw, ph = g.ph(), pw = g.pw();
+        // The patch rows of these tile rows, [2·ty0 − ph, 2·ty1 + 4 − ph), copied per channel to buf with a
         // zero column before and zeros after (wp floats a row), so every vector below reads in
         // place: one copy a row per channel, where copying each tile row's four patch rows at the
         // image's edges cost a quarter of the layer (256 channels, 16×16). The pad columns and the
         // rows outside the image are zeroed once for all channels (the buffer may hold anything).
-        int rBase = 2 * ty0 - 1, rLast = 2 * ty1 + 3; // buf's rows: [rBase, rLast), the patch rows of these tile rows
+        int rBase = 2 * ty0 - ph, rLast = 2 * ty1 + 4 - ph; // buf's rows: [rBase, rLast), the patch rows of these tile rows
         for (int r = rBase; r < rLast; r++) {
             int row = bo + (r - rBase) * wp;
             if (r < 0 || r >= h) {
@@ -467,9 +471,10 @@ public final class Winograd {
             for (int ty = ty0; ty <= ty1; ty++) {
                 int a = ty == ty0 ? tt - ty * tw : 0, b = ty == ty1 ? tt + nt - ty * tw : tw; // tiles [a, b) of this row
                 int d = vOff + ch * ld + ty * tw + a - tt;
-                // Lane l of the vectors for tiles x = a + xr … reads columns 2a − 1 + 2·xr + l + {0, L, 2, L + 2}
-                // of patch rows 2·ty − 1 … 2·ty + 2: buf's column 2a + 2·xr + l + {…} (paddedWidth: the reach).
-                int o0 = bo + 2 * (ty - ty0) * wp + 2 * a, o1 = o0 + wp, o2 = o1 + wp, o3 = o2 + wp;
+                // Lane l of the vectors for tiles x = a + xr … reads columns 2a − pw + 2·xr + l + {0, L, 2, L + 2}
+                // of patch rows 2·ty − ph … 2·ty − ph + 3: buf's column 2a + 1 − pw + 2·xr + l + {…} (its
+                // column 0 is the zero before the row; paddedWidth: the reach).
+                int o0 = bo + 2 * (ty - ty0) * wp + 2 * a + 1 - pw, o1 = o0 + wp, o2 = o1 + wp, o3 = o2 + wp;
                 // Whole vectors: lanes past tile b compute from the pixels (or zeros) beyond and land
                 // past this row's tiles, where the next row's (stored later) or the padding are.
                 for (int xr = 0; xr < b - a; xr += L, d += L) {
@@ -546,12 +551,12 @@ public final class Winograd {
 
     /**
      * y = Aᵀ M A for tiles [tt, tt + nt) of every row, Aᵀ = [1 1 1 0; 0 1 −1 −1], written to the
-     * output (row i at {@code yOff + i·h·w}, cut at its edges), then the epilogue on each finished
+     * output (row i at {@code yOff + i·oh·ow}, cut at its edges), then the epilogue on each finished
      * run of output. M is {@code [16][rows][tb]}.
      */
     static void output(float[] mt, int mOff, int rows, int tb, ConvGeometry g, int tt, int nt, float[] y, int yOff,
                        Epilogue e, int eRow0, float[] ragged, int ro) {
-        int h = g.h(), w = g.w(), tw = (w + 1) / 2, hw = h * w, plane = mPlane(rows, tb);
+        int h = g.oh(), w = g.ow(), tw = (w + 1) / 2, hw = h * w, plane = mPlane(rows, tb);
         int ty0 = tt / tw, ty1 = (tt + nt - 1) / tw;
         FloatVector zipLo = FloatVector.fromArray(S, ZIP_LO_IDX, 0), zipHi = FloatVector.fromArray(S, ZIP_HI_IDX, 0);
         for (int i = 0; i < rows; i++) {

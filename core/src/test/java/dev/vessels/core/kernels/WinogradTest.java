@@ -42,24 +42,29 @@ class WinogradTest {
         return new ConvGeometry(c, h, w, 3, 3, 1, 1, 1, 1, h, w);
     }
 
+    /** 3×3, stride 1, pad 1 on the rows and {@code pw} on the columns (0: "valid"), of a c×h×w image. */
+    static ConvGeometry geometry(int c, int h, int w, int ph, int pw) {
+        return new ConvGeometry(c, h, w, 3, 3, 1, 1, ph, pw, h + 2 * ph - 2, w + 2 * pw - 2);
+    }
+
     /** The direct convolution in double precision: the reference. */
     static double[] direct(int m, float[] a, ConvGeometry g, float[] im) {
-        int c = g.c(), h = g.h(), w = g.w();
-        double[] y = new double[m * h * w];
+        int c = g.c(), h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow();
+        double[] y = new double[m * oh * ow];
         for (int o = 0; o < m; o++) {
-            for (int oy = 0; oy < h; oy++) {
-                for (int ox = 0; ox < w; ox++) {
+            for (int oy = 0; oy < oh; oy++) {
+                for (int ox = 0; ox < ow; ox++) {
                     double s = 0;
                     for (int ch = 0; ch < c; ch++) {
                         for (int ky = 0; ky < 3; ky++) {
                             for (int kx = 0; kx < 3; kx++) {
-                                int iy = oy + ky - 1, ix = ox + kx - 1;
+                                int iy = oy + ky - g.ph(), ix = ox + kx - g.pw();
                                 if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
                                 s += (double) a[((o * c + ch) * 3 + ky) * 3 + kx] * im[(ch * h + iy) * w + ix];
                             }
                         }
                     }
-                    y[(o * h + oy) * w + ox] = s;
+                    y[(o * oh + oy) * ow + ox] = s;
                 }
             }
         }
@@ -89,19 +94,51 @@ class WinogradTest {
     }
 
     /**
+     * "Valid" convolutions (pad 0 on either axis or both: InceptionV3's 149 → 147 and 73 → 71),
+     * odd and even, against the direct one; nothing written outside the output.
+     */
+    @Property(tries = 120)
+    void matchesTheDirectConvolutionUnpadded(@ForAll @IntRange(min = 8, max = 40) int m,
+                                             @ForAll @IntRange(min = 8, max = 70) int c,
+                                             @ForAll @IntRange(min = 3, max = 25) int h, @ForAll @IntRange(min = 3, max = 43) int w,
+                                             @ForAll @IntRange(min = 0, max = 1) int ph, @ForAll @IntRange(min = 0, max = 1) int pw,
+                                             @ForAll @IntRange(min = 1, max = 2) int threads, @ForAll long seed) {
+        ConvGeometry g = geometry(c, h, w, ph, pw);
+        float[] a = filters(m, c, seed), im = data(c * h * w, 1, seed + 1);
+        int n = m * g.oh() * g.ow();
+        float[] y = new float[n + 3];
+        Arrays.fill(y, Float.NaN);
+        try (Parallel par = new Parallel(threads)) {
+            Winograd.conv(m, a, 0, g, im, 0, y, 1, null, 0, 0, par, null, 0);
+        }
+        double[] ref = direct(m, a, g, im);
+        double max = 0;
+        for (double v : ref) max = Math.max(max, Math.abs(v));
+        for (int i = 0; i < ref.length; i++) {
+            assertThat((double) y[1 + i]).as("output %d of %s, m=%d", i, g, m).isCloseTo(ref[i],
+                    org.assertj.core.data.Offset.offset(2e-6 * Math.max(1, max)));
+        }
+        assertThat(y[0]).as("before the output").isNaN();
+        assertThat(y[n + 1]).as("after the output").isNaN();
+    }
+
+    /**
      * The layers' shapes (ResNet, Darknet53, VGG, DenseNet, YOLOv3), against the direct convolution;
      * VGG16's 28×28 at 512 channels has 196 tiles, blocks of 64, 64 and 68 (the 4 left merged).
      */
     @Test
     void modelShapes() {
         int[][] shapes = {{64, 64, 32, 32}, {256, 256, 16, 16}, {512, 256, 8, 8}, {32, 128, 16, 16}, {128, 64, 13, 13},
-                {24, 16, 70, 9}, {1000, 256, 3, 5}, {40, 512, 28, 28}, {16, 512, 16, 16}};
+                {24, 16, 70, 9}, {1000, 256, 3, 5}, {40, 512, 28, 28}, {16, 512, 16, 16},
+                {32, 32, 149, 149, 0}, {192, 80, 73, 73, 0}}; // the last two: InceptionV3's valid convolutions
+
         long seed = 7;
         for (int[] s : shapes) {
             int m = s[0], c = s[1], h = s[2], w = s[3];
-            ConvGeometry g = geometry(c, h, w);
+            int pad = s.length > 4 ? s[4] : 1;
+            ConvGeometry g = geometry(c, h, w, pad, pad);
             float[] a = filters(m, c, seed), im = data(c * h * w, 1, seed + 1);
-            float[] y = new float[m * h * w];
+            float[] y = new float[m * g.oh() * g.ow()];
             Winograd.conv(m, a, 0, g, im, 0, y, 0, null, 0, 0, null, null, 0);
             double[] ref = direct(m, a, g, im);
             double err = 0, max = 0;
@@ -279,6 +316,10 @@ class WinogradTest {
         assertThat(Winograd.serves(4, geometry(64, 16, 16))).isFalse();
         assertThat(Winograd.serves(64, new ConvGeometry(64, 16, 16, 3, 3, 2, 2, 1, 1, 8, 8))).isFalse();
         assertThat(Winograd.serves(64, new ConvGeometry(64, 16, 16, 1, 1, 1, 1, 0, 0, 16, 16))).isFalse();
+        assertThat(Winograd.serves(64, geometry(64, 18, 18, 0, 0))).as("valid, 16 × 16 out").isTrue();
+        assertThat(Winograd.serves(64, geometry(64, 17, 18, 0, 1))).as("valid rows, 8 × 9 tiles").isTrue();
+        assertThat(Winograd.serves(64, geometry(64, 16, 16, 0, 0))).as("valid, 7 × 7 tiles").isFalse();
+        assertThat(Winograd.serves(64, new ConvGeometry(64, 16, 16, 3, 3, 1, 1, 2, 2, 18, 18))).as("pad 2").isFalse();
         int c = Winograd.MAX_C + 1;
         assertThatThrownBy(() -> Winograd.conv(8, new float[8 * 9 * c], 0, geometry(c, 4, 4), new float[c * 16], 0,
                 new float[8 * 16], 0, null, 0, 0, null, null, 0)).isInstanceOf(IllegalArgumentException.class);
