@@ -48,6 +48,14 @@ public final class Gemm {
     static final int MR = 8;
     /** Micro-tile columns: two vectors. */
     static final int NR = 2 * L;
+    /**
+     * Most columns {@link #columnTail} takes: {@code ceil(nr / 2)} pair passes cost about what the
+     * narrow tile's one does at 16 (a pass: 8 half-vector FMAs a k for 32 rows, the narrow tile 32
+     * vector FMAs); 12 still saves a quarter.
+     */
+    static final int TAIL_COLUMNS = 12;
+    /** Floats of a thread's spilled tile: a micro-tile, or {@link #columnTail}'s four row blocks. */
+    static final int TILE_FLOATS = Math.max(MR * NR, 4 * MR * TAIL_COLUMNS);
     /** Largest K block: a KC×NR B micro-panel is 32 KB at 16 lanes, within Zen 5's 48 KB L1D. */
     static final int KC = 256;
     /** Rows of A packed at once: MC×KC floats (128 KB) stay in the 1 MB L2 beside the B block. */
@@ -72,7 +80,7 @@ public final class Gemm {
      * Floats of packing scratch each thread holds while it runs GEMM (A block, B block and one
      * edge tile), allocated once per thread and reused: memory accounting can add it per thread.
      */
-    public static final int PACK_FLOATS_PER_THREAD = MC * KC + KC * NC + NC + MR * NR + MR * KC + MASK_INTS;
+    public static final int PACK_FLOATS_PER_THREAD = MC * KC + KC * NC + NC + TILE_FLOATS + MR * KC + MASK_INTS;
 
     /**
      * Bytes of packing scratch one thread holds once it has run a GEMM: the single source of truth
@@ -116,7 +124,7 @@ public final class Gemm {
         final float[] a = new float[MC * KC];     // packed A block: [MC/MR panels][KC][MR]
         final float[] b = new float[KC * NC];     // packed B block: [NC/NR panels][KC][NR]
         final float[] row = new float[NC];       // one im2col row segment: [NC]
-        final float[] tile = new float[MR * NR];  // the spilled micro-tile: [MR][NR]
+        final float[] tile = new float[TILE_FLOATS];  // the spilled micro-tile: [MR][NR], or columnTail's [4·MR][TAIL_COLUMNS]
         final float[] edgeA = new float[MR * KC]; // ragged last rows of A, zero-padded: [MR][KC]
         final int[] masks = new int[MASK_INTS];   // packShifted's lane masks: [kh + kw][vectors of the block]
 
@@ -1078,6 +1086,12 @@ public final class Gemm {
     static boolean fusedStore = !"false".equals(System.getProperty("vessels.gemm.fusedStore"));
 
     /**
+     * {@code -Dvessels.gemm.columnTail=false}: a last panel of at most {@link #TAIL_COLUMNS} columns
+     * through the 8×L narrow tile as before, instead of {@link #columnTail} (A/B runs).
+     */
+    static boolean columnTail = !"false".equals(System.getProperty("vessels.gemm.columnTail"));
+
+    /**
      * Whether a macro-kernel over K block depth {@code kc} runs its tiles row by row: for each 8-row
      * A micro-panel (in L1) every B panel of the block (in L2), so C is written as eight sequential
      * row streams, instead of one 32-column panel of C down all MC rows per B panel. With a short K
@@ -1106,10 +1120,13 @@ public final class Gemm {
      */
     static void macroKernel(int mc, int jr0, int nc, int kc, float[] ap, float[] bp, int bp0, float[] c, int cOff, int ldc,
                             boolean overwrite, float[] tile, Epilogue e, int eRow0) {
-        int rem = (nc - jr0) % NR, jEnd = rem > 0 && rem <= L ? nc - rem : nc; // [jEnd, nc): a narrow last panel
+        int rem = (nc - jr0) % NR, jEnd = rem > 0 && rem <= narrowMax() ? nc - rem : nc; // [jEnd, nc): a narrow last panel
         if (jEnd < nc) {
-            // A last panel at most one vector wide (N = 196, 784, 5776 …): half the FMAs.
-            narrowPanel(mc, kc, ap, bp, bp0 + jEnd / NR * kc * NR, c, cOff + jEnd, ldc, nc - jEnd, overwrite, tile, e, eRow0);
+            // A last panel at most one vector wide (N = 196, 784, 5776 …): half the FMAs; a few
+            // columns more than a vector: the narrow tile's vector, then columnTail for the rest.
+            int last = bp0 + jEnd / NR * kc * NR, head = Math.min(rem, L);
+            narrowPanel(mc, kc, ap, bp, last, c, cOff + jEnd, ldc, head, overwrite, tile, e, eRow0);
+            if (rem > L) columnTail(mc, kc, ap, bp, last + L, c, cOff + jEnd + L, ldc, rem - L, overwrite, tile, e, eRow0);
         }
         boolean rows = rowOrder(kc);
         int nJ = (jEnd - jr0 + NR - 1) / NR, nI = (mc + MR - 1) / MR;
@@ -1313,15 +1330,103 @@ public final class Gemm {
         }
     }
 
-    /** The 8×L variant of the micro-kernel for a last B panel of at most L columns (zero-padded). */
+    /**
+     * The 8×L variant of the micro-kernel for a last B panel of at most L columns (zero-padded); at
+     * most {@link #TAIL_COLUMNS} of them go to {@link #columnTail}.
+     */
     private static void narrowPanel(int mc, int kc, float[] ap, float[] bp, int bBase, float[] c, int cOff, int ldc,
                                     int nr, boolean overwrite, float[] tile, Epilogue e, int eRow0) {
+        if (columnTail && nr <= TAIL_COLUMNS) {
+            columnTail(mc, kc, ap, bp, bBase, c, cOff, ldc, nr, overwrite, tile, e, eRow0);
+            return;
+        }
         for (int ir = 0; ir < mc; ir += MR) {
             int mr = Math.min(MR, mc - ir);
             int aBase = ir / MR * kc * MR;
             narrowTilePacked(kc, ap, aBase, bp, bBase, tile);
             storeTile(tile, c, cOff + ir * ldc, ldc, mr, nr, overwrite, e, eRow0 + ir);
         }
+    }
+
+    /**
+     * The widest last panel (of packed A) that {@link #macroKernel} runs narrow rather than as a
+     * full tile: one vector, or one vector and a {@link #columnTail}.
+     */
+    static int narrowMax() {
+        return columnTail ? L + TAIL_COLUMNS : L;
+    }
+
+
+    /** Half a vector: one packed A row block's MR rows at one k. */
+    private static final VectorSpecies<Float> S_MR = FloatVector.SPECIES_256;
+    /** Where lane r (row r of a block) of {@link #columnPairs}' sums goes: row r of a [rows][TAIL_COLUMNS] tile. */
+    private static final int[] TAIL_ROWS = java.util.stream.IntStream.range(0, MR).map(r -> r * TAIL_COLUMNS).toArray();
+
+    /**
+     * A last panel of {@code nr} ≤ {@link #TAIL_COLUMNS} columns (N = 289, 196, 169 …: 17×17,
+     * 14×14, 13×13 maps), four row blocks and two columns at a time ({@link #columnPairs}), with the
+     * lanes over A's rows, which packed A holds 8 to a k. The narrow tile spends 8 vector FMAs a k
+     * per 8 rows whatever nr, its lanes over B's columns, all but nr of 16 wasted; this spends nr/2
+     * half-vector pairs. Each element is the same chain of FMAs over k from zero, stored as
+     * {@link #storeTile} stores a narrow tile, so the bits are the narrow tile's. Why: N = 289 made a
+     * GEMM 7 % slower than N = 288 (192 × 1344, InceptionV3's 1×7 and 7×1 convolutions, one thread;
+     * docs/kernels-benchmarks.md, speed pass 15). The tile holds [4 blocks × MR rows][TAIL_COLUMNS].
+     */
+    private static void columnTail(int mc, int kc, float[] ap, float[] bp, int bBase, float[] c, int cOff, int ldc, int nr,
+                                   boolean overwrite, float[] tile, Epilogue e, int eRow0) {
+        int blocks = (mc + MR - 1) / MR, panel = kc * MR;
+        for (int b0 = 0; b0 < blocks; b0 += 4) {
+            int nb = Math.min(4, blocks - b0), a0 = b0 * panel; // fewer than 4 blocks: the last one again, not stored
+            int a1 = a0 + Math.min(1, nb - 1) * panel, a2 = a0 + Math.min(2, nb - 1) * panel, a3 = a0 + (nb - 1) * panel;
+            for (int j = 0; j < nr; j += 2) columnPairs(kc, ap, a0, a1, a2, a3, bp, bBase + j, tile, j);
+            for (int q = 0; q < nb; q++) {
+                int ir = (b0 + q) * MR, mr = Math.min(MR, mc - ir), ci = cOff + ir * ldc;
+                for (int r = 0; r < mr; r++, ci += ldc) { // storeTile's narrow store, rows TAIL_COLUMNS apart
+                    int t = (q * MR + r) * TAIL_COLUMNS;
+                    if (overwrite) {
+                        System.arraycopy(tile, t, c, ci, nr);
+                    } else {
+                        for (int j = 0; j < nr; j++) c[ci + j] += tile[t + j];
+                    }
+                    if (e != null) e.apply(c, ci, eRow0 + ir + r, nr);
+                }
+            }
+        }
+    }
+
+    /**
+     * Columns j and j + 1 of B's panel (at {@code b}, NR floats a k; j + 1 may be past the last
+     * column: its sums are never stored) against four packed row blocks of A (at a0 … a3): eight
+     * chains of half-vector FMAs, each lane an element's chain over k, scattered to the tile as
+     * rows q·MR + r, columns j and j + 1. Out of line, as the other tile loops.
+     */
+    private static void columnPairs(int kc, float[] ap, int a0, int a1, int a2, int a3, float[] bp, int b, float[] tile, int j) {
+        FloatVector x0 = FloatVector.zero(S_MR), x1 = FloatVector.zero(S_MR), x2 = FloatVector.zero(S_MR);
+        FloatVector x3 = FloatVector.zero(S_MR), y0 = FloatVector.zero(S_MR), y1 = FloatVector.zero(S_MR);
+        FloatVector y2 = FloatVector.zero(S_MR), y3 = FloatVector.zero(S_MR);
+        for (int p = 0, o = 0; p < kc; p++, o += MR) {
+            int bi = b + p * NR;
+            FloatVector bx = FloatVector.broadcast(S_MR, bp[bi]), by = FloatVector.broadcast(S_MR, bp[bi + 1]);
+            FloatVector v0 = FloatVector.fromArray(S_MR, ap, a0 + o), v1 = FloatVector.fromArray(S_MR, ap, a1 + o);
+            FloatVector v2 = FloatVector.fromArray(S_MR, ap, a2 + o), v3 = FloatVector.fromArray(S_MR, ap, a3 + o);
+            x0 = v0.fma(bx, x0);
+            y0 = v0.fma(by, y0);
+            x1 = v1.fma(bx, x1);
+            y1 = v1.fma(by, y1);
+            x2 = v2.fma(bx, x2);
+            y2 = v2.fma(by, y2);
+            x3 = v3.fma(bx, x3);
+            y3 = v3.fma(by, y3);
+        }
+        int block = MR * TAIL_COLUMNS;
+        x0.intoArray(tile, j, TAIL_ROWS, 0);
+        y0.intoArray(tile, j + 1, TAIL_ROWS, 0);
+        x1.intoArray(tile, block + j, TAIL_ROWS, 0);
+        y1.intoArray(tile, block + j + 1, TAIL_ROWS, 0);
+        x2.intoArray(tile, 2 * block + j, TAIL_ROWS, 0);
+        y2.intoArray(tile, 2 * block + j + 1, TAIL_ROWS, 0);
+        x3.intoArray(tile, 3 * block + j, TAIL_ROWS, 0);
+        y3.intoArray(tile, 3 * block + j + 1, TAIL_ROWS, 0);
     }
 
     /** {@link #tilePacked} for a last B panel of at most L columns: 8 rows × one vector. */

@@ -224,6 +224,37 @@ class GemmTest {
         }
     }
 
+    /**
+     * Packed A (N ≥ {@code DIRECT_A_MAX_N}) with every width of last panel: a narrow tile, a
+     * {@code columnTail} of 1–12 columns alone or after a narrow tile's vector (N = 289: 17 × 17),
+     * groups of four row blocks and fewer, several K blocks, one and two threads (each thread's
+     * columns end in a last panel of their own): every element is the chain, bit for bit, and the
+     * same bits with the tail switched off (the narrow tile for every last panel).
+     */
+    @Property(tries = 80)
+    void packedLastPanelsOfEveryWidthFollowTheChain(@ForAll @IntRange(min = 1, max = 70) int m,
+                                                   @ForAll @IntRange(min = 96, max = 420) int n,
+                                                   @ForAll @IntRange(min = 1, max = 600) int k,
+                                                   @ForAll boolean accumulate, @ForAll boolean twoThreads, @ForAll long seed) {
+        Random r = new Random(seed);
+        float[] a = fill(r, m * k), b = fill(r, k * n), c = fill(r, m * n), want = c.clone(), narrow = c.clone();
+        Parallel par = twoThreads ? TWO : Parallel.SERIAL;
+        float[] got = c.clone();
+        Gemm.gemm(m, n, k, a, 0, k, b, 0, n, got, 0, n, accumulate, par);
+        chain(m, n, k, a, k, b, n, want, n, accumulate);
+        for (int i = 0; i < got.length; i++) {
+            assertThat(Float.floatToRawIntBits(got[i])).as("element %d", i).isEqualTo(Float.floatToRawIntBits(want[i]));
+        }
+        boolean was = Gemm.columnTail;
+        try {
+            Gemm.columnTail = false;
+            Gemm.gemm(m, n, k, a, 0, k, b, 0, n, narrow, 0, n, accumulate, par);
+        } finally {
+            Gemm.columnTail = was;
+        }
+        assertThat(narrow).isEqualTo(got);
+    }
+
     @Property(tries = 40)
     void edgeSizes(@ForAll("edge") int m, @ForAll("edge") int n, @ForAll("edge") int k, @ForAll boolean accumulate,
                    @ForAll long seed) {
