@@ -643,6 +643,8 @@ public final class Gemm {
                 Epilogue fin = q == kb - 1 ? e : null;
                 if (direct) {
                     macroKernelDirect(mc, 0, nc, kc, a, ao, lda, s.b, d, c, co, ldc, overwrite, s.tile, s.edgeA, fin, eRow0 + ic);
+                } else if (aSeg != null && n < DIRECT_A_MAX_N && segmentDirect(nc)) {
+                    macroKernelDirectSeg(mc, nc, kc, aSeg, ao, lda, s.b, d, c, co, ldc, overwrite, s.tile, s.edgeA, fin, eRow0 + ic);
                 } else {
                     if (aSeg != null) {
                         packA(mc, kc, aSeg, ao, lda, s.a);
@@ -672,6 +674,9 @@ public final class Gemm {
             if (aSeg == null && n < DIRECT_A_MAX_N) {
                 macroKernelDirect(mc, nc, kc, a, aOff + ic * lda, lda, bp, c, cOff + ic * ldc, ldc, overwrite, s.tile, s.edgeA,
                         fin, eRow0 + ic);
+            } else if (aSeg != null && n < DIRECT_A_MAX_N && segmentDirect(nc)) {
+                macroKernelDirectSeg(mc, nc, kc, aSeg, aOff + ic * lda, lda, bp, 0, c, cOff + ic * ldc, ldc, overwrite, s.tile,
+                        s.edgeA, fin, eRow0 + ic);
             } else {
                 if (aSeg != null) {
                     packA(mc, kc, aSeg, aOff + ic * lda, lda, s.a);
@@ -1092,6 +1097,27 @@ public final class Gemm {
     static boolean columnTail = !"false".equals(System.getProperty("vessels.gemm.columnTail"));
 
     /**
+     * {@code -Dvessels.gemm.segmentDirect=false}: A from a segment packed whatever N, instead of read
+     * in place below {@link #DIRECT_A_MAX_N} columns ({@link #segmentDirect}) (A/B runs).
+     */
+    static boolean segmentDirectOn = !"false".equals(System.getProperty("vessels.gemm.segmentDirect"));
+
+    /**
+     * Whether a column block of {@code nc} columns (the whole of a GEMM under {@link #DIRECT_A_MAX_N})
+     * reads A in place from its segment ({@link #macroKernelDirectSeg}) rather than packing it: where
+     * no last panel is narrow (N = 64, 49, 81 …; the narrow tiles read float[] A only). Why: packing
+     * reads the weights from memory in a pass of its own, stalled on every line, where the tile loop
+     * reading them in place overlaps those reads with its FMAs. Darknet53's 3×3 512 → 1024 at 8×8
+     * on two threads, weights cold: 3.37 ms packed against 3.11 from a float[] read in place; its
+     * four such layers took 14.3–14.5 ms in the vessels executor against 12.4–12.5 in the separate
+     * one (docs/kernels-benchmarks.md, speed pass 15).
+     */
+    static boolean segmentDirect(int nc) {
+        int rem = nc % NR;
+        return segmentDirectOn && nc < DIRECT_A_MAX_N && (rem == 0 || rem > L);
+    }
+
+    /**
      * Whether a macro-kernel over K block depth {@code kc} runs its tiles row by row: for each 8-row
      * A micro-panel (in L1) every B panel of the block (in L2), so C is written as eight sequential
      * row streams, instead of one 32-column panel of C down all MC rows per B panel. With a short K
@@ -1294,6 +1320,99 @@ public final class Gemm {
             c60 = av.fma(b0, c60);
             c61 = av.fma(b1, c61);
             av = FloatVector.broadcast(S, aa[a7 + p]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
+    }
+
+    /**
+     * {@link #macroKernelDirect} with A read in place from a segment of little-endian floats (A's
+     * float (i, p) at byte 4·(aOff + i·lda + p)), for blocks with no narrow last panel
+     * ({@link #segmentDirect}); the ragged last rows copied to {@code edge} as there. The same FMA
+     * chains as the packed and float[] kernels, so the same bits.
+     */
+    static void macroKernelDirectSeg(int mc, int nc, int kc, MemorySegment a, int aOff, int lda, float[] bp, int bp0, float[] c,
+                                     int cOff, int ldc, boolean overwrite, float[] tile, float[] edge, Epilogue e, int eRow0) {
+        int mFull = mc / MR * MR;
+        if (mFull < mc) {
+            for (int r = 0; r < MR; r++) {
+                if (mFull + r < mc) {
+                    MemorySegment.copy(a, LE_FLOAT, (long) (aOff + (mFull + r) * lda) * Float.BYTES, edge, r * kc, kc);
+                } else {
+                    java.util.Arrays.fill(edge, r * kc, (r + 1) * kc, 0f);
+                }
+            }
+        }
+        boolean rows = rowOrder(kc);
+        int nJ = (nc + NR - 1) / NR, nI = (mc + MR - 1) / MR;
+        for (int outer = 0, no = rows ? nI : nJ, ni = rows ? nJ : nI; outer < no; outer++) {
+            for (int inner = 0; inner < ni; inner++) {
+                int ir = (rows ? outer : inner) * MR, jr = (rows ? inner : outer) * NR;
+                int nr = Math.min(NR, nc - jr), bBase = bp0 + jr / NR * kc * NR, mr = Math.min(MR, mc - ir);
+                if (ir < mFull) {
+                    tileDirectSeg(kc, a, (long) (aOff + ir * lda) * Float.BYTES, (long) lda * Float.BYTES, bp, bBase, tile);
+                } else {
+                    tileDirect(kc, edge, 0, kc, bp, bBase, tile);
+                }
+                storeTile(tile, c, cOff + ir * ldc + jr, ldc, mr, nr, overwrite, e, eRow0 + ir);
+            }
+        }
+    }
+
+    /** {@link #tileDirect} with A's eight rows read from a segment, {@code r0} bytes in, {@code ld} bytes apart. */
+    private static void tileDirectSeg(int kc, MemorySegment a, long r0, long ld, float[] bp, int bBase, float[] tile) {
+        long r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld, r4 = r3 + ld, r5 = r4 + ld, r6 = r5 + ld, r7 = r6 + ld;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            long q = (long) p * Float.BYTES;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, a.get(LE_FLOAT, r0 + q));
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, a.get(LE_FLOAT, r1 + q));
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, a.get(LE_FLOAT, r2 + q));
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, a.get(LE_FLOAT, r3 + q));
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, a.get(LE_FLOAT, r4 + q));
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, a.get(LE_FLOAT, r5 + q));
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, a.get(LE_FLOAT, r6 + q));
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, a.get(LE_FLOAT, r7 + q));
             c70 = av.fma(b0, c70);
             c71 = av.fma(b1, c71);
         }

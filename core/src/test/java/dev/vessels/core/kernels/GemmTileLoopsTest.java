@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * of their own. Speed itself is measured by the benchmarks ({@code AfterNetworkProbe}), not here.
  */
 class GemmTileLoopsTest {
-    private static final List<String> TILES = List.of("tilePacked", "tileDirect", "narrowTilePacked", "narrowTileDirect", "columnPairs");
+    private static final List<String> TILES = List.of("tilePacked", "tileDirect", "narrowTilePacked", "narrowTileDirect", "columnPairs", "tileDirectSeg");
 
     private static ClassModel gemm() throws IOException {
         try (InputStream in = Gemm.class.getResourceAsStream("Gemm.class")) {
@@ -52,7 +52,8 @@ class GemmTileLoopsTest {
     void theMacroKernelsCallTheTileLoops() throws IOException {
         ClassModel cm = gemm();
         for (String[] pair : new String[][]{{"macroKernel", "tilePacked"}, {"macroKernelDirect", "tileDirect"},
-                {"narrowPanel", "narrowTilePacked"}, {"narrowPanelDirect", "narrowTileDirect"}, {"columnTail", "columnPairs"}}) {
+                {"narrowPanel", "narrowTilePacked"}, {"narrowPanelDirect", "narrowTileDirect"}, {"columnTail", "columnPairs"},
+                {"macroKernelDirectSeg", "tileDirectSeg"}}) {
             // the overload that holds the tile loop (the others delegate to it)
             boolean calls = cm.methods().stream()
                     .filter(m -> m.methodName().equalsString(pair[0]))

@@ -20,13 +20,15 @@ import org.junit.jupiter.api.Test;
  * Speed pass 9c's paths of {@link Gemm} against the ones they replace, bit for bit: the epilogue
  * applied in the tile store ({@link Epilogue#storeTile}, switch {@code fusedStore}), tiles row by
  * row for small K blocks ({@code tileRows}) and all K blocks per block of rows where all of B fits
- * the scratch ({@code kInner}). Each switch flipped alone (or all off: the code before) must give
+ * the scratch ({@code kInner}); and speed pass 15's: last panels of at most 12 columns as half-vector
+ * chains ({@code columnTail}), and A read in place from a segment below 96 columns
+ * ({@code segmentDirect}). Each switch flipped alone (or all off: the code before) must give
  * the default's bits, and the default must equal the GEMM's FMA chain followed by the separate
  * batch-norm/bias and activation passes. Operands include ±0, ±∞ and NaN (NaNs compared as NaN).
  */
 class GemmTileSwitchesTest {
     private static final Parallel TWO = new Parallel(2);
-    private static final String[] SWITCHES = {"fusedStore", "tileRows", "kInner"};
+    private static final String[] SWITCHES = {"fusedStore", "tileRows", "kInner", "columnTail", "segmentDirect"};
 
     @AfterContainer
     static void closePool() {
@@ -48,6 +50,8 @@ class GemmTileSwitchesTest {
             case "fusedStore" -> Gemm.fusedStore = value;
             case "tileRows" -> Gemm.tileRows = value;
             case "kInner" -> Gemm.kInner = value;
+            case "columnTail" -> Gemm.columnTail = value;
+            case "segmentDirect" -> Gemm.segmentDirectOn = value;
             default -> throw new IllegalArgumentException(name);
         }
     }
@@ -57,6 +61,8 @@ class GemmTileSwitchesTest {
             case "fusedStore" -> Gemm.fusedStore;
             case "tileRows" -> Gemm.tileRows;
             case "kInner" -> Gemm.kInner;
+            case "columnTail" -> Gemm.columnTail;
+            case "segmentDirect" -> Gemm.segmentDirectOn;
             default -> throw new IllegalArgumentException(name);
         };
     }
@@ -106,7 +112,7 @@ class GemmTileSwitchesTest {
                                                @ForAll @IntRange(min = 1, max = 1100) int k,
                                                @ForAll Activation act, @ForAll boolean batchNorm,
                                                @ForAll boolean accumulate, @ForAll boolean conv, @ForAll boolean segment,
-                                               @ForAll boolean twoThreads, @ForAll @IntRange(min = 0, max = 3) int which,
+                                               @ForAll boolean twoThreads, @ForAll @IntRange(min = 0, max = 5) int which,
                                                @ForAll long seed) {
         Random r = new Random(seed);
         try (Arena arena = Arena.ofShared()) {
@@ -114,12 +120,12 @@ class GemmTileSwitchesTest {
             float[] c0 = fill(r, m * n + 3, 40);
             Parallel par = twoThreads ? TWO : Parallel.SERIAL;
             float[] want = pr.run(c0, accumulate, conv, segment, par);
-            // which = 3: every switch off at once (the code before this pass).
-            String[] flip = which == 3 ? SWITCHES : new String[] {SWITCHES[which]};
+            // which = 5: every switch off at once (the code before these passes).
+            String[] flip = which == 5 ? SWITCHES : new String[] {SWITCHES[which]};
             boolean[] was = new boolean[flip.length];
             for (int i = 0; i < flip.length; i++) {
                 was[i] = get(flip[i]);
-                set(flip[i], which == 3 ? false : !was[i]);
+                set(flip[i], which == 5 ? false : !was[i]);
             }
             float[] got;
             try {
