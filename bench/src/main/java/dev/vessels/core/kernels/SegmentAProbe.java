@@ -18,7 +18,8 @@ import dev.vessels.core.exec.Parallel;
  * One convolution (stride 1, "same" padding) with its weights from a float[] and from a mapped
  * file (as the vessels executor reads them), alternated in one JVM, the weights rotating over
  * {@code COPIES} copies so they come cold from memory as in a network, and from the mapping once
- * more with {@link Gemm#segmentDirect} off (packed): what decided it (speed pass 15). Median of 40 calls after 20, the third round printed;
+ * more with {@link Gemm#segmentDirect} off (packed): what decided it (speed pass 15). The switch
+ * only acts below 96 columns: above, the mapped weights are packed either way. Median of 40 calls after 20, the third round printed;
  * the two results must be the same bits.
  * {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.vessels.core.kernels.SegmentAProbe FILTERS CHANNELS SIDE KSIZE THREADS COPIES}
  * (e.g. {@code 1024 512 8 3 2 6}: Darknet53's 3×3 convolutions at 8×8).
