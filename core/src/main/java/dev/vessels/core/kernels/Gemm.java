@@ -477,7 +477,7 @@ public final class Gemm {
                         }
                         if (hi <= lo) continue;
                         if (direct) {
-                            macroKernelDirect(mc, lo, hi, kc, a, ao + ic * lda, lda, bp, 0, c, co + ic * ldc, ldc, overwrite, s.tile,
+                            macroKernelDirect(mc, lo, hi, kc, a, null, ao + ic * lda, lda, bp, 0, c, co + ic * ldc, ldc, overwrite, s.tile,
                                     s.edgeA, fin, eRow0 + ic);
                         } else {
                             macroKernel(mc, lo, hi, kc, s.a, bp, 0, c, co + ic * ldc, ldc, overwrite, s.tile, fin, eRow0 + ic);
@@ -642,9 +642,9 @@ public final class Gemm {
                 boolean overwrite = q == 0 && !accumulate;
                 Epilogue fin = q == kb - 1 ? e : null;
                 if (direct) {
-                    macroKernelDirect(mc, 0, nc, kc, a, ao, lda, s.b, d, c, co, ldc, overwrite, s.tile, s.edgeA, fin, eRow0 + ic);
+                    macroKernelDirect(mc, 0, nc, kc, a, null, ao, lda, s.b, d, c, co, ldc, overwrite, s.tile, s.edgeA, fin, eRow0 + ic);
                 } else if (aSeg != null && n < DIRECT_A_MAX_N && segmentDirect(nc)) {
-                    macroKernelDirectSeg(mc, nc, kc, aSeg, ao, lda, s.b, d, c, co, ldc, overwrite, s.tile, s.edgeA, fin, eRow0 + ic);
+                    macroKernelDirect(mc, 0, nc, kc, null, aSeg, ao, lda, s.b, d, c, co, ldc, overwrite, s.tile, s.edgeA, fin, eRow0 + ic);
                 } else {
                     if (aSeg != null) {
                         packA(mc, kc, aSeg, ao, lda, s.a);
@@ -675,8 +675,8 @@ public final class Gemm {
                 macroKernelDirect(mc, nc, kc, a, aOff + ic * lda, lda, bp, c, cOff + ic * ldc, ldc, overwrite, s.tile, s.edgeA,
                         fin, eRow0 + ic);
             } else if (aSeg != null && n < DIRECT_A_MAX_N && segmentDirect(nc)) {
-                macroKernelDirectSeg(mc, nc, kc, aSeg, aOff + ic * lda, lda, bp, 0, c, cOff + ic * ldc, ldc, overwrite, s.tile,
-                        s.edgeA, fin, eRow0 + ic);
+                macroKernelDirect(mc, 0, nc, kc, null, aSeg, aOff + ic * lda, lda, bp, 0, c, cOff + ic * ldc, ldc, overwrite,
+                        s.tile, s.edgeA, fin, eRow0 + ic);
             } else {
                 if (aSeg != null) {
                     packA(mc, kc, aSeg, aOff + ic * lda, lda, s.a);
@@ -1104,7 +1104,7 @@ public final class Gemm {
 
     /**
      * Whether a column block of {@code nc} columns (the whole of a GEMM under {@link #DIRECT_A_MAX_N})
-     * reads A in place from its segment ({@link #macroKernelDirectSeg}) rather than packing it: where
+     * reads A in place from its segment ({@link #macroKernelDirect}) rather than packing it: where
      * no last panel is narrow (N = 64, 49, 81 …; the narrow tiles read float[] A only). Why: packing
      * reads the weights from memory in a pass of its own, stalled on every line, where the tile loop
      * reading them in place overlaps those reads with its FMAs. Darknet53's 3×3 512 → 1024 at 8×8
@@ -1176,17 +1176,25 @@ public final class Gemm {
      */
     static void macroKernelDirect(int mc, int nc, int kc, float[] a, int aOff, int lda, float[] bp, float[] c, int cOff,
                                   int ldc, boolean overwrite, float[] tile, float[] edge, Epilogue e, int eRow0) {
-        macroKernelDirect(mc, 0, nc, kc, a, aOff, lda, bp, 0, c, cOff, ldc, overwrite, tile, edge, e, eRow0);
+        macroKernelDirect(mc, 0, nc, kc, a, null, aOff, lda, bp, 0, c, cOff, ldc, overwrite, tile, edge, e, eRow0);
     }
 
-    /** {@link #macroKernelDirect} on the block's columns [jr0, nc) only, as {@link #macroKernel}'s variant. */
-    static void macroKernelDirect(int mc, int jr0, int nc, int kc, float[] a, int aOff, int lda, float[] bp, int bp0,
-                                  float[] c, int cOff, int ldc, boolean overwrite, float[] tile, float[] edge, Epilogue e,
-                                  int eRow0) {
+    /**
+     * {@link #macroKernelDirect} on the block's columns [jr0, nc) only, as {@link #macroKernel}'s
+     * variant; A is {@code a} or, when {@code aSeg} is not null, that segment of little-endian
+     * floats (A's float (i, p) at byte 4·(aOff + i·lda + p)), read in place by {@link #tileDirectSeg}.
+     * A segment is only given blocks with no narrow last panel ({@link #segmentDirect}): the narrow
+     * tiles read float[] A only.
+     */
+    static void macroKernelDirect(int mc, int jr0, int nc, int kc, float[] a, MemorySegment aSeg, int aOff, int lda, float[] bp,
+                                  int bp0, float[] c, int cOff, int ldc, boolean overwrite, float[] tile, float[] edge,
+                                  Epilogue e, int eRow0) {
         int mFull = mc / MR * MR;
         if (mFull < mc) {
             for (int r = 0; r < MR; r++) {
-                if (mFull + r < mc) {
+                if (mFull + r < mc && aSeg != null) {
+                    MemorySegment.copy(aSeg, LE_FLOAT, (long) (aOff + (mFull + r) * lda) * Float.BYTES, edge, r * kc, kc);
+                } else if (mFull + r < mc) {
                     System.arraycopy(a, aOff + (mFull + r) * lda, edge, r * kc, kc);
                 } else {
                     java.util.Arrays.fill(edge, r * kc, (r + 1) * kc, 0f);
@@ -1206,10 +1214,14 @@ public final class Gemm {
                 int nr = Math.min(NR, nc - jr);
                 int bBase = bp0 + jr / NR * kc * NR;
                 int mr = Math.min(MR, mc - ir);
-                float[] aa = ir < mFull ? a : edge;
-                int ld = ir < mFull ? lda : kc;
-                int a0 = ir < mFull ? aOff + ir * lda : 0;
-                tileDirect(kc, aa, a0, ld, bp, bBase, tile);
+                if (ir < mFull && aSeg != null) {
+                    tileDirectSeg(kc, aSeg, (long) (aOff + ir * lda) * Float.BYTES, (long) lda * Float.BYTES, bp, bBase, tile);
+                } else {
+                    float[] aa = ir < mFull ? a : edge;
+                    int ld = ir < mFull ? lda : kc;
+                    int a0 = ir < mFull ? aOff + ir * lda : 0;
+                    tileDirect(kc, aa, a0, ld, bp, bBase, tile);
+                }
                 storeTile(tile, c, cOff + ir * ldc + jr, ldc, mr, nr, overwrite, e, eRow0 + ir);
             }
         }
@@ -1341,40 +1353,6 @@ public final class Gemm {
         c71.intoArray(tile, 7 * NR + L);
     }
 
-    /**
-     * {@link #macroKernelDirect} with A read in place from a segment of little-endian floats (A's
-     * float (i, p) at byte 4·(aOff + i·lda + p)), for blocks with no narrow last panel
-     * ({@link #segmentDirect}); the ragged last rows copied to {@code edge} as there. The same FMA
-     * chains as the packed and float[] kernels, so the same bits.
-     */
-    static void macroKernelDirectSeg(int mc, int nc, int kc, MemorySegment a, int aOff, int lda, float[] bp, int bp0, float[] c,
-                                     int cOff, int ldc, boolean overwrite, float[] tile, float[] edge, Epilogue e, int eRow0) {
-        int mFull = mc / MR * MR;
-        if (mFull < mc) {
-            for (int r = 0; r < MR; r++) {
-                if (mFull + r < mc) {
-                    MemorySegment.copy(a, LE_FLOAT, (long) (aOff + (mFull + r) * lda) * Float.BYTES, edge, r * kc, kc);
-                } else {
-                    java.util.Arrays.fill(edge, r * kc, (r + 1) * kc, 0f);
-                }
-            }
-        }
-        boolean rows = rowOrder(kc);
-        int nJ = (nc + NR - 1) / NR, nI = (mc + MR - 1) / MR;
-        for (int outer = 0, no = rows ? nI : nJ, ni = rows ? nJ : nI; outer < no; outer++) {
-            for (int inner = 0; inner < ni; inner++) {
-                int ir = (rows ? outer : inner) * MR, jr = (rows ? inner : outer) * NR;
-                int nr = Math.min(NR, nc - jr), bBase = bp0 + jr / NR * kc * NR, mr = Math.min(MR, mc - ir);
-                if (ir < mFull) {
-                    tileDirectSeg(kc, a, (long) (aOff + ir * lda) * Float.BYTES, (long) lda * Float.BYTES, bp, bBase, tile);
-                } else {
-                    tileDirect(kc, edge, 0, kc, bp, bBase, tile);
-                }
-                storeTile(tile, c, cOff + ir * ldc + jr, ldc, mr, nr, overwrite, e, eRow0 + ir);
-            }
-        }
-    }
-
     /** {@link #tileDirect} with A's eight rows read from a segment, {@code r0} bytes in, {@code ld} bytes apart. */
     private static void tileDirectSeg(int kc, MemorySegment a, long r0, long ld, float[] bp, int bBase, float[] tile) {
         long r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld, r4 = r3 + ld, r5 = r4 + ld, r6 = r5 + ld, r7 = r6 + ld;
@@ -1499,16 +1477,9 @@ public final class Gemm {
             int a1 = a0 + Math.min(1, nb - 1) * panel, a2 = a0 + Math.min(2, nb - 1) * panel, a3 = a0 + (nb - 1) * panel;
             for (int j = 0; j < nr; j += 2) columnPairs(kc, ap, a0, a1, a2, a3, bp, bBase + j, tile, j);
             for (int q = 0; q < nb; q++) {
-                int ir = (b0 + q) * MR, mr = Math.min(MR, mc - ir), ci = cOff + ir * ldc;
-                for (int r = 0; r < mr; r++, ci += ldc) { // storeTile's narrow store, rows TAIL_COLUMNS apart
-                    int t = (q * MR + r) * TAIL_COLUMNS;
-                    if (overwrite) {
-                        System.arraycopy(tile, t, c, ci, nr);
-                    } else {
-                        for (int j = 0; j < nr; j++) c[ci + j] += tile[t + j];
-                    }
-                    if (e != null) e.apply(c, ci, eRow0 + ir + r, nr);
-                }
+                int ir = (b0 + q) * MR;
+                storeRows(tile, q * MR * TAIL_COLUMNS, TAIL_COLUMNS, c, cOff + ir * ldc, ldc, Math.min(MR, mc - ir), nr, overwrite,
+                        e, eRow0 + ir);
             }
         }
     }
@@ -1629,15 +1600,25 @@ public final class Gemm {
                 if (e != null) e.apply(c, ci, eRow0 + r, NR);
             }
         } else {
-            for (int r = 0; r < mr; r++, ci += ldc) {
-                int t = r * NR;
-                if (overwrite) {
-                    System.arraycopy(tile, t, c, ci, nr);
-                } else {
-                    for (int j = 0; j < nr; j++) c[ci + j] += tile[t + j];
-                }
-                if (e != null) e.apply(c, ci, eRow0 + r, nr);
+            storeRows(tile, 0, NR, c, ci, ldc, mr, nr, overwrite, e, eRow0);
+        }
+    }
+
+    /**
+     * Rows [0, mr) of a spilled tile (from {@code t0}, rows {@code stride} floats apart), nr
+     * columns each, written (or added) to C at {@code ci} and then given the epilogue row by row: a
+     * narrow tile's store, and {@link #columnTail}'s.
+     */
+    private static void storeRows(float[] tile, int t0, int stride, float[] c, int ci, int ldc, int mr, int nr, boolean overwrite,
+                                  Epilogue e, int eRow0) {
+        for (int r = 0; r < mr; r++, ci += ldc) {
+            int t = t0 + r * stride;
+            if (overwrite) {
+                System.arraycopy(tile, t, c, ci, nr);
+            } else {
+                for (int j = 0; j < nr; j++) c[ci + j] += tile[t + j];
             }
+            if (e != null) e.apply(c, ci, eRow0 + r, nr);
         }
     }
 

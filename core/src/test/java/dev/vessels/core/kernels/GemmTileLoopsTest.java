@@ -53,7 +53,7 @@ class GemmTileLoopsTest {
         ClassModel cm = gemm();
         for (String[] pair : new String[][]{{"macroKernel", "tilePacked"}, {"macroKernelDirect", "tileDirect"},
                 {"narrowPanel", "narrowTilePacked"}, {"narrowPanelDirect", "narrowTileDirect"}, {"columnTail", "columnPairs"},
-                {"macroKernelDirectSeg", "tileDirectSeg"}}) {
+                {"macroKernelDirect", "tileDirectSeg"}}) {
             // the overload that holds the tile loop (the others delegate to it)
             boolean calls = cm.methods().stream()
                     .filter(m -> m.methodName().equalsString(pair[0]))
