@@ -6,6 +6,7 @@ import java.util.TreeMap;
 
 import dev.vessels.core.Network;
 import dev.vessels.core.exec.Executor;
+import dev.vessels.core.exec.JitWatch;
 import dev.vessels.core.exec.Parallel;
 import dev.vessels.core.exec.ResidentParams;
 import dev.vessels.core.exec.SeparateBuffers;
@@ -49,7 +50,12 @@ public final class LayerProfile {
         }) {
             float[] x = new float[(int) net.input().size()];
             Arrays.fill(x, 0.5f);
-            for (int w = 0; w < warmup; w++) ex.predict(x);
+            // WARMUP predictions, then more until the JIT is quiet (at most 100): ResNet152's
+            // once-a-prediction kernels (the 7×7 layer's packing, the max pool) still reached C2
+            // after 15 predictions, and their C1 code boxes every vector (young collections during
+            // the timed runs; the whole prediction's median above the sum of the layers' medians).
+            int warmed = JitWatch.warmUp(warmup, 100, () -> ex.predict(x));
+            System.out.printf("warm-up: %d predictions (%d, then until the JIT was quiet)%n", warmed, warmup);
             // One thread: the caller's CPU time, which other processes' load disturbs far less than wall time.
             java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
             boolean cpu = threads == 1;
