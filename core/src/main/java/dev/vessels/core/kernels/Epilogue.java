@@ -116,16 +116,46 @@ public final class Epilogue {
      * 36 16×16 blocks; docs/kernels-benchmarks.md).
      */
     void residualBlock(float[] c, int off, int ldc, int rows, int cols) {
-        if (resFrom == null) return;
+        if (resFrom == null || tileResidual) return; // the stores applied it ({@link #applyStored})
         for (int r = 0; r < rows; r++) residual(c, off + r * ldc, cols);
     }
 
     /**
+     * {@code -Dvessels.gemm.tileResidual=false}: the GEMM applies a residual per finished block of C
+     * ({@link #residualBlock}) instead of in each tile's store (A/B runs). Per tile, the residual's
+     * two vectors a row are read and added while the tile's row is still in registers; per block,
+     * C's block is read back (from L2, or from L3 where the block and B's panels overflow it) and
+     * written again. ResNeXt152's 1×1 128 → 1024 at 32×32 (K = 128: few FMAs an element), 2
+     * threads: residual per block 0.4–0.5 ms of a 2.3 ms layer (docs/kernels-benchmarks.md, speed
+     * pass 16). Bit-identical either way: the same operations on every element.
+     */
+    // Not final: tests run both.
+    static boolean tileResidual = !"false".equals(System.getProperty("vessels.gemm.tileResidual"));
+
+    /**
      * Whether {@link #storeTile} serves the current configuration: an activation that {@link #apply}
-     * runs in its vector pass (linear, leaky, relu: every convolution of the models we run).
+     * runs in its vector pass (linear, leaky, relu: every convolution of the models we run), and a
+     * residual, if any, whose activation is one of them too.
      */
     boolean storesTiles() {
-        return activation == Activation.LINEAR || activation == Activation.LEAKY || activation == Activation.RELU;
+        return simple(activation) && (resFrom == null || !tileResidual || simple(resAct));
+    }
+
+    private static boolean simple(Activation a) {
+        return a == Activation.LINEAR || a == Activation.LEAKY || a == Activation.RELU;
+    }
+
+    /**
+     * What a GEMM's store applies to a finished row segment of C that it does not pass to
+     * {@link #storeTile}: {@link #apply}, and with {@link #tileResidual} the residual too (the
+     * GEMM then calls no {@link #residualBlock}).
+     */
+    void applyStored(float[] c, int off, int row, int n) {
+        if (tileResidual) {
+            applyRow(c, off, row, n);
+        } else {
+            apply(c, off, row, n);
+        }
     }
 
     /**
@@ -135,7 +165,9 @@ public final class Epilogue {
      * as the tile's plain store followed by {@link #apply} on each row (C + tile when adding, then
      * the batch norm or bias, then the activation, without reading C back), so bit-identical. The
      * per-row {@code apply} calls cost more than the tile's FMAs at small K: ResNeXt152's 1×1
-     * 64→512 at 64×64 (K = 64) spent ~30 % of its time there. Only when {@link #storesTiles}.
+     * 64→512 at 64×64 (K = 64) spent ~30 % of its time there. With {@link #tileResidual}, the
+     * residual follows in the same pass ({@link #residual}'s operations). Only when
+     * {@link #storesTiles}.
      */
     void storeTile(float[] tile, float[] c, int ci, int ldc, int row0, int mr, boolean overwrite) {
         Activation act = activation;
@@ -144,6 +176,12 @@ public final class Epilogue {
         // v·(v > 0 ? 1 : 0) bit for bit (v·1 is v; v·0 is the same multiply).
         float slope = act == Activation.LEAKY ? .1f : 0f;
         boolean bn = batchNorm;
+        // The residual, as Shortcut.addActivateRange computes it: alpha·y + beta·from (y + from
+        // when both are 1), then its activation, one of the three above.
+        float[] from = tileResidual ? resFrom : null;
+        boolean unit = resAlpha == 1 && resBeta == 1, resLinear = resAct == Activation.LINEAR;
+        float alpha = resAlpha, beta = resBeta, resSlope = resAct == Activation.LEAKY ? .1f : 0f;
+        int delta = resDelta;
         for (int r = 0; r < mr; r++, ci += ldc) {
             int row = row0 + r, t = r * 2 * L;
             FloatVector v0 = FloatVector.fromArray(S, tile, t), v1 = FloatVector.fromArray(S, tile, t + L);
@@ -162,6 +200,20 @@ public final class Epilogue {
             if (!linear) {
                 v0 = v0.mul(slope).blend(v0, v0.compare(VectorOperators.GT, 0f));
                 v1 = v1.mul(slope).blend(v1, v1.compare(VectorOperators.GT, 0f));
+            }
+            if (from != null) {
+                FloatVector f0 = FloatVector.fromArray(S, from, ci + delta), f1 = FloatVector.fromArray(S, from, ci + delta + L);
+                if (unit) {
+                    v0 = v0.add(f0);
+                    v1 = v1.add(f1);
+                } else {
+                    v0 = v0.mul(alpha).add(f0.mul(beta));
+                    v1 = v1.mul(alpha).add(f1.mul(beta));
+                }
+                if (!resLinear) {
+                    v0 = v0.mul(resSlope).blend(v0, v0.compare(VectorOperators.GT, 0f));
+                    v1 = v1.mul(resSlope).blend(v1, v1.compare(VectorOperators.GT, 0f));
+                }
             }
             v0.intoArray(c, ci);
             v1.intoArray(c, ci + L);

@@ -1597,7 +1597,7 @@ public final class Gemm {
                 }
                 t0.intoArray(c, ci);
                 t1.intoArray(c, ci + L);
-                if (e != null) e.apply(c, ci, eRow0 + r, NR);
+                if (e != null) e.applyStored(c, ci, eRow0 + r, NR);
             }
         } else {
             storeRows(tile, 0, NR, c, ci, ldc, mr, nr, overwrite, e, eRow0);
@@ -1618,7 +1618,7 @@ public final class Gemm {
             } else {
                 for (int j = 0; j < nr; j++) c[ci + j] += tile[t + j];
             }
-            if (e != null) e.apply(c, ci, eRow0 + r, nr);
+            if (e != null) e.applyStored(c, ci, eRow0 + r, nr);
         }
     }
 

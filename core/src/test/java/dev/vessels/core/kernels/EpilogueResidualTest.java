@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  * A shortcut fused into the convolution's epilogue ({@link Epilogue#setResidual}) gives, bit for
  * bit, what the convolution (GEMM + epilogue) followed by {@link Shortcut#addActivate} gives: every
  * GEMM path (narrow, packed, K blocks, both thread splits, the fused im2col), alpha and beta other
- * than 1, every activation on either side.
+ * than 1, every activation on either side; the residual applied in each tile's store
+ * ({@link Epilogue#tileResidual}, the default) or per finished block of C.
  */
 class EpilogueResidualTest {
     private static final Parallel TWO = new Parallel(2);
@@ -35,7 +36,19 @@ class EpilogueResidualTest {
                                                              @ForAll @IntRange(min = 0, max = 4) int alphaAt,
                                                              @ForAll @IntRange(min = 0, max = 4) int betaAt,
                                                              @ForAll boolean batchNorm, @ForAll boolean conv,
-                                                             @ForAll boolean twoThreads, @ForAll long seed) {
+                                                             @ForAll boolean twoThreads, @ForAll boolean perTile,
+                                                             @ForAll long seed) {
+        boolean was = Epilogue.tileResidual;
+        Epilogue.tileResidual = perTile;
+        try {
+            fusedMatchesUnfused(m, n, k, convAct, act, alphaAt, betaAt, batchNorm, conv, twoThreads, seed);
+        } finally {
+            Epilogue.tileResidual = was;
+        }
+    }
+
+    private static void fusedMatchesUnfused(int m, int n, int k, Activation convAct, Activation act, int alphaAt, int betaAt,
+                                            boolean batchNorm, boolean conv, boolean twoThreads, long seed) {
         Random r = new Random(seed);
         float alpha = FACTORS[alphaAt], beta = alphaAt == 0 ? 1 : FACTORS[betaAt]; // (1, 1) often: its own path
         float[] a = GemmTest.fill(r, m * k), b = GemmTest.fill(r, k * n), p = params(r, m);
@@ -59,6 +72,18 @@ class EpilogueResidualTest {
     /** Shapes that split over two threads (both ways), cross the MC and KC blocks, as ResNet's do. */
     @Test
     void fusedResidualIsBitIdenticalOnConvolutionShapes() {
+        boolean was = Epilogue.tileResidual;
+        try {
+            for (boolean perTile : new boolean[] {true, false}) {
+                Epilogue.tileResidual = perTile;
+                convolutionShapes();
+            }
+        } finally {
+            Epilogue.tileResidual = was;
+        }
+    }
+
+    private static void convolutionShapes() {
         int[][] shapes = { // c, h, w, kernel, stride, filters
                 {64, 7, 7, 3, 1, 200},   // N = 49
                 {32, 9, 10, 3, 1, 130},  // ragged M
@@ -66,6 +91,7 @@ class EpilogueResidualTest {
                 {48, 30, 30, 3, 2, 35},  // split by columns
                 {300, 8, 8, 1, 1, 70},   // pointwise-like, two K blocks
                 {256, 28, 28, 1, 1, 64}, // a bottleneck's expansion
+                {128, 32, 32, 1, 1, 96}, // ResNeXt152's expansion at 32×32 (K = 128), one block of C per tile row
         };
         Random r = new Random(11);
         for (int[] sh : shapes) {
