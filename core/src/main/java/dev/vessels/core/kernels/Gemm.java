@@ -493,16 +493,41 @@ public final class Gemm {
 
     /**
      * Whether to split the work on column panels (each thread packs its share of B and all of A)
-     * or on row panels (its share of A, all of B). The
-     * estimate is the busiest thread's work: floats packed (an im2col float counts twice: it is
-     * generated, then copied into the panel) plus its multiply-adds at {@link #MACS_PER_PACKED_FLOAT}.
-     * Packing dominates small GEMMs: DenseNet's 3×3 growth convolutions (M=32, K=1152, N=196)
-     * pack 226 K im2col floats to do 7.2 M multiply-adds, so splitting the columns (halving the
-     * packing) beats balancing 4 row panels exactly, though 7 column panels split 4:3. Either split
-     * computes every element of C with the same operations, so the choice never changes results.
+     * or on row panels (its share of A, all of B). The estimate is the busiest thread's work:
+     * floats packed, each at its cost ({@link #PLAIN_B_COST}, {@link #IM2COL_B_COST}; a float of A
+     * is the unit), plus its multiply-adds at {@link #MACS_PER_PACKED_FLOAT}, the busiest thread's
+     * share being its columns (or rows) of the whole, a ragged last panel counted as the columns
+     * it has. Packing dominates small GEMMs: DenseNet's 3×3 growth convolutions (M=32, K=1152,
+     * N=196) pack 226 K im2col floats to do 7.2 M multiply-adds, so splitting the columns (halving
+     * the packing) beats balancing 4 row panels exactly. Either split computes every element of C
+     * with the same operations, so the choice never changes results.
      */
     static boolean splitColumns(int m, int n, int k, int threads, int nPanels, int mPanels, boolean im2col) {
         if (nPanels < threads || mPanels < threads) return nPanels >= mPanels;
+        if (!coldWeights) return splitColumnsByPanels(m, n, k, threads, nPanels, mPanels, im2col);
+        double b = (double) k * n * (im2col ? IM2COL_B_COST : PLAIN_B_COST), a = (double) m * k, macs = (double) m * n * k;
+        double colShare = busiestShare(n, nPanels, NR, threads), rowShare = busiestShare(m, mPanels, MR, threads);
+        double byColumns = a + b * colShare + macs * colShare / MACS_PER_PACKED_FLOAT;
+        double byRows = a * rowShare + b + macs * rowShare / MACS_PER_PACKED_FLOAT;
+        return byColumns <= byRows;
+    }
+
+    /** The busiest part's share of {@code count} columns (or rows) split on {@code panels} panels of {@code width}. */
+    private static double busiestShare(int count, int panels, int width, int threads) {
+        int most = 0;
+        for (int p = 0; p < threads; p++) {
+            int lo = Parallel.partStart(panels, p, threads) * width, hi = Math.min(count, Parallel.partStart(panels, p + 1, threads) * width);
+            most = Math.max(most, hi - lo);
+        }
+        return (double) most / count;
+    }
+
+    /**
+     * Session 14's estimate ({@code -Dvessels.gemm.coldWeights=false}, for A/B runs): every packed
+     * float of B costs one of A (an im2col float two), and the busiest thread's share is its count
+     * of panels, a ragged last panel counted whole.
+     */
+    private static boolean splitColumnsByPanels(int m, int n, int k, int threads, int nPanels, int mPanels, boolean im2col) {
         double b = (double) k * n * (im2col ? 2 : 1), a = (double) m * k, macs = (double) m * n * k;
         double colShare = (double) ((nPanels + threads - 1) / threads) / nPanels; // the busiest thread's
         double rowShare = (double) ((mPanels + threads - 1) / threads) / mPanels;
@@ -512,10 +537,26 @@ public final class Gemm {
     }
 
     /**
-     * Multiply-adds that cost as much time as packing one float (measured on one core: packing
+     * Multiply-adds that cost as much time as packing one float of A (measured on one core: packing
      * A of M=256 K=2304 from memory ~0.8 ns a float, its GEMM ~0.014 ns a multiply-add).
      */
     static final double MACS_PER_PACKED_FLOAT = 48;
+
+    /**
+     * What packing one float of B costs, a float of A (the weights, read from memory: a network's
+     * weights do not stay cached from one prediction to the next) being 1. A 1×1 convolution's B
+     * is its input, just written by the layer before and read from the cache: a third. An im2col
+     * float is generated, then copied: two. Fitted on the Zen 4 VM (speed pass 16,
+     * docs/kernels-benchmarks.md): with B counted as A, ResNeXt152's 1×1 128 → 1024 at 32×32 split
+     * its columns, each thread packing all of A; split by rows it took 1.81–1.87 instead of
+     * 2.18–2.21 ms (two threads, best of three launches each, in contended minutes), while the
+     * ResNets' and Darknet53's 3×3/2 at 32×32 (an im2col B) were 5–8 % slower split by rows.
+     */
+    static final double PLAIN_B_COST = 1.0 / 3, IM2COL_B_COST = 2;
+
+    /** {@code -Dvessels.gemm.coldWeights=false}: {@link #splitColumnsByPanels}, the estimate before (A/B runs). */
+    // Not final: GemmTest checks both estimates.
+    static boolean coldWeights = !"false".equals(System.getProperty("vessels.gemm.coldWeights"));
 
     /** Number of K blocks, and their sizes as equal as possible: a function of K alone. */
     public static int kBlocks(int k) {

@@ -721,6 +721,29 @@ class GemmTest {
         assertThat(split(512, 49, 4608, true)).isFalse();
         // Fewer column panels than threads: rows.
         assertThat(split(64, 20, 100, false)).isFalse();
+        // A 1×1 convolution's B comes from the cache, its A (the weights) from memory: ResNeXt's
+        // 128 → 1024 at 32×32 and ResNet's 1024 → 256 at 16×16 split their rows, so that each
+        // thread reads half of the weights.
+        assertThat(split(1024, 1024, 128, false)).isFalse();
+        assertThat(split(256, 256, 1024, false)).isFalse();
+        // A ragged last panel counts as the columns it has: InceptionV3's 3×3/2 at 35×35 (N = 289,
+        // nine panels and one column) splits its rows, which balance.
+        assertThat(split(384, 289, 2592, true)).isFalse();
+    }
+
+    @Test
+    void theEstimateBeforeCountedBAsAAndWholePanels() {
+        boolean was = Gemm.coldWeights;
+        Gemm.coldWeights = false;
+        try {
+            assertThat(split(1024, 1024, 128, false)).isTrue();
+            assertThat(split(256, 256, 1024, false)).isTrue();
+            assertThat(split(384, 289, 2592, true)).isTrue();
+            assertThat(split(32, 196, 1152, true)).isTrue();
+            assertThat(split(1024, 256, 256, false)).isFalse();
+        } finally {
+            Gemm.coldWeights = was;
+        }
     }
 
     static boolean split(int m, int n, int k, boolean im2col) {
