@@ -161,8 +161,8 @@ public final class Winograd {
      * One part's buffers lie in one run of floats, in this order: U (transformed filters, 16 planes
      * of rb rows), V (transformed input, 16 planes of tb tiles; not where the parts share one, see
      * sharesV), M (the GEMMs' results, 16 planes
-     * and a vector's room), one filter row's taps tap-major [9][c], one filter row copied out of a
-     * mapping [c][9], the patch rows of a block's tile rows, zero-padded ({@link #edgeFloats}), an output row's ragged end
+     * and a vector's room), one filter row's taps tap-major [9][c], the patch rows of a block's tile
+     * rows, zero-padded ({@link #edgeFloats}), an output row's ragged end
      * [L]. Offsets are computed where used, not kept in an object: a per-call layout record was the
      * one allocation of a prediction's Winograd layers (AllocationFreeTest).
      */
@@ -177,14 +177,14 @@ public final class Winograd {
         return vAt(c, rb) + (ownV ? P * vPlane(c, tb) : 0);
     }
 
-    /** Offset of the taps; the row copy follows 9c floats on, the patch rows 18c on, the ragged end after them. */
+    /** Offset of the taps; the patch rows follow 9c floats on, the ragged end after them. */
     private static int tapsAt(int c, int rb, int tb, boolean ownV) {
         return mAt(c, rb, tb, ownV) + P * mPlane(rb, tb) + L;
     }
 
     /** Floats of one part. */
     static int partFloats(ConvGeometry g, int rb, int tb, boolean ownV) {
-        return tapsAt(g.c(), rb, tb, ownV) + 18 * g.c() + edgeFloats(g, tb) + L;
+        return tapsAt(g.c(), rb, tb, ownV) + 9 * g.c() + edgeFloats(g, tb) + L;
     }
 
     /**
@@ -278,7 +278,7 @@ public final class Winograd {
         } else if (shared) {
             // The input transform, each part a share of the channels (in its own edge buffer), then
             // every part's filter rows over the whole V.
-            int c = g.c(), parts0 = wsOff + P * vPlane(c, tb), edge = tapsAt(c, rb, tb, false) + 18 * c;
+            int c = g.c(), parts0 = wsOff + P * vPlane(c, tb), edge = tapsAt(c, rb, tb, false) + 9 * c;
             par.forEachPart(n, q -> input(im, imOff, g, 0, tiles(g), Parallel.partStart(c, q, n), Parallel.partStart(c, q + 1, n),
                     ws, wsOff, tb, ws, parts0 + q * f + edge));
             par.forEachPart(n, q -> part(q, n, m, g, a, seg, aOff, im, imOff, y, yOff, ws, parts0 + q * f, rb, tb, e, eRow0, wsOff));
@@ -324,7 +324,7 @@ public final class Winograd {
         int c = g.c(), rb = Math.min(rbMax, rowBlock(r1 - r0));
         boolean ownV = sharedV < 0;
         int u = w, v = ownV ? w + vAt(c, rbMax) : sharedV, mt = w + mAt(c, rbMax, tb, ownV), taps = w + tapsAt(c, rbMax, tb, ownV);
-        int rowCopy = taps + 9 * c, edge = rowCopy + 9 * c, ragged = edge + edgeFloats(g, tb);
+        int edge = taps + 9 * c, ragged = edge + edgeFloats(g, tb);
         boolean oneTileBlock = blockTiles(t1 - t0) == t1 - t0;
         if (oneTileBlock && ownV) input(im, imOff, g, t0, t1 - t0, 0, c, ws, v, tb, ws, edge);
         for (int rr = r0; rr < r1; rr += rb) {
@@ -332,8 +332,7 @@ public final class Winograd {
             for (int i = 0; i < rows; i++) {
                 int row = aOff + (rr + i) * 9 * c;
                 if (seg != null) {
-                    MemorySegment.copy(seg, LE_FLOAT, (long) row * Float.BYTES, ws, rowCopy, 9 * c);
-                    filters(ws, rowCopy, c, ws, u, i, rows, ws, taps);
+                    filters(seg, (long) row * Float.BYTES, c, ws, u, i, rows, ws, taps);
                 } else {
                     filters(a, row, c, ws, u, i, rows, ws, taps);
                 }
@@ -357,11 +356,10 @@ public final class Winograd {
      * holds [9][c] floats. U is {@code [16][rows][c]}.
      */
     static void filters(float[] w, int off, int c, float[] u, int uOff, int i, int rows, float[] st, int so) {
-        int plane = uPlane(rows, c), base = uOff + i * c, ch = 0;
         // The row's [c][9] taps to [9][c] first, all of them, so the vector loads below read
         // stores long retired (transposing L filters at a time stalled every load on its 16
         // scalar stores; nine 16-lane gathers were slower still).
-        for (int q = off; ch < c; ch++, q += 9) {
+        for (int q = off, ch = 0; ch < c; ch++, q += 9) {
             st[so + ch] = w[q];
             st[so + c + ch] = w[q + 1];
             st[so + 2 * c + ch] = w[q + 2];
@@ -372,7 +370,37 @@ public final class Winograd {
             st[so + 7 * c + ch] = w[q + 7];
             st[so + 8 * c + ch] = w[q + 8];
         }
-        for (ch = 0; ch + L <= c; ch += L) {
+        transform(c, u, uOff, i, rows, st, so);
+    }
+
+    /**
+     * {@link #filters} with the row's filters in a segment of little-endian floats (a mapped
+     * weights file) from byte {@code off}, read by the transposition itself: copying the row out
+     * of the mapping first, then transposing the copy, was a pass of its own over the weights,
+     * which come from memory (ResNet152's 35 Winograd layers at 16×16: 41.1–41.8 ms at two
+     * threads against 37.1–39.0 with the weights in an array; docs/kernels-benchmarks.md, speed
+     * pass 16).
+     */
+    static void filters(MemorySegment w, long off, int c, float[] u, int uOff, int i, int rows, float[] st, int so) {
+        for (long q = off, ch = 0; ch < c; ch++, q += 9 * Float.BYTES) {
+            int t = so + (int) ch;
+            st[t] = w.get(LE_FLOAT, q);
+            st[t + c] = w.get(LE_FLOAT, q + 4);
+            st[t + 2 * c] = w.get(LE_FLOAT, q + 8);
+            st[t + 3 * c] = w.get(LE_FLOAT, q + 12);
+            st[t + 4 * c] = w.get(LE_FLOAT, q + 16);
+            st[t + 5 * c] = w.get(LE_FLOAT, q + 20);
+            st[t + 6 * c] = w.get(LE_FLOAT, q + 24);
+            st[t + 7 * c] = w.get(LE_FLOAT, q + 28);
+            st[t + 8 * c] = w.get(LE_FLOAT, q + 32);
+        }
+        transform(c, u, uOff, i, rows, st, so);
+    }
+
+    /** U[p][i][ch] from the row's taps, transposed to [9][c] at {@code so} of {@code st} (see {@link #filters}). */
+    private static void transform(int c, float[] u, int uOff, int i, int rows, float[] st, int so) {
+        int plane = uPlane(rows, c), base = uOff + i * c, ch = 0;
+        for (; ch + L <= c; ch += L) {
             FloatVector g0 = FloatVector.fromArray(S, st, so + ch), g1 = FloatVector.fromArray(S, st, so + c + ch);
             FloatVector g2 = FloatVector.fromArray(S, st, so + 2 * c + ch), g3 = FloatVector.fromArray(S, st, so + 3 * c + ch);
             FloatVector g4 = FloatVector.fromArray(S, st, so + 4 * c + ch), g5 = FloatVector.fromArray(S, st, so + 5 * c + ch);
