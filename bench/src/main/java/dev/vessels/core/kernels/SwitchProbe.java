@@ -26,6 +26,7 @@ import dev.vessels.memory.plan.MemoryPlan;
  * median of the per-pair ratios off / on.
  * {@code java --add-modules jdk.incubator.vector -cp benchmarks.jar dev.vessels.core.kernels.SwitchProbe
  * SWITCH THREADS PAIRS MODEL=WEIGHTS...}, SWITCH one of sharedB, kInner, tileRows, fusedStore, evenLanes, winograd (Winograd F(2×2, 3×3) convolutions),
+ * coldWeights (the thread split's estimate, speed pass 16), tileResidual (a fused shortcut in each tile's store),
  * routesInPlace (the plan's routes in place: two plans, one executor each).
  */
 public final class SwitchProbe {
@@ -90,6 +91,8 @@ public final class SwitchProbe {
             case "fusedStore" -> Gemm.fusedStore = v;
             case "evenLanes" -> Gemm.evenLanes = v;
             case "winograd" -> Winograd.enabled = v;
+            case "coldWeights" -> Gemm.coldWeights = v;
+            case "tileResidual" -> Epilogue.tileResidual = v;
             case "routesInPlace" -> { } // two executors, see main
             default -> throw new IllegalArgumentException("unknown switch " + sw);
         }
