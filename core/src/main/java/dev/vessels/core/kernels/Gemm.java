@@ -504,36 +504,27 @@ public final class Gemm {
      */
     static boolean splitColumns(int m, int n, int k, int threads, int nPanels, int mPanels, boolean im2col) {
         if (nPanels < threads || mPanels < threads) return nPanels >= mPanels;
-        if (!coldWeights) return splitColumnsByPanels(m, n, k, threads, nPanels, mPanels, im2col);
-        double b = (double) k * n * (im2col ? IM2COL_B_COST : PLAIN_B_COST), a = (double) m * k, macs = (double) m * n * k;
+        double bCost = im2col ? IM2COL_B_COST : coldWeights ? PLAIN_B_COST : 1;
+        double b = (double) k * n * bCost, a = (double) m * k, macs = (double) m * n * k;
         double colShare = busiestShare(n, nPanels, NR, threads), rowShare = busiestShare(m, mPanels, MR, threads);
         double byColumns = a + b * colShare + macs * colShare / MACS_PER_PACKED_FLOAT;
         double byRows = a * rowShare + b + macs * rowShare / MACS_PER_PACKED_FLOAT;
         return byColumns <= byRows;
     }
 
-    /** The busiest part's share of {@code count} columns (or rows) split on {@code panels} panels of {@code width}. */
+    /**
+     * The busiest part's share of {@code count} columns (or rows) split on {@code panels} panels of
+     * {@code width}; with {@code -Dvessels.gemm.coldWeights=false}, session 14's count of whole
+     * panels, a ragged last panel counted whole.
+     */
     private static double busiestShare(int count, int panels, int width, int threads) {
+        if (!coldWeights) return (double) ((panels + threads - 1) / threads) / panels;
         int most = 0;
         for (int p = 0; p < threads; p++) {
             int lo = Parallel.partStart(panels, p, threads) * width, hi = Math.min(count, Parallel.partStart(panels, p + 1, threads) * width);
             most = Math.max(most, hi - lo);
         }
         return (double) most / count;
-    }
-
-    /**
-     * Session 14's estimate ({@code -Dvessels.gemm.coldWeights=false}, for A/B runs): every packed
-     * float of B costs one of A (an im2col float two), and the busiest thread's share is its count
-     * of panels, a ragged last panel counted whole.
-     */
-    private static boolean splitColumnsByPanels(int m, int n, int k, int threads, int nPanels, int mPanels, boolean im2col) {
-        double b = (double) k * n * (im2col ? 2 : 1), a = (double) m * k, macs = (double) m * n * k;
-        double colShare = (double) ((nPanels + threads - 1) / threads) / nPanels; // the busiest thread's
-        double rowShare = (double) ((mPanels + threads - 1) / threads) / mPanels;
-        double byColumns = a + b * colShare + macs * colShare / MACS_PER_PACKED_FLOAT;
-        double byRows = a * rowShare + b + macs * rowShare / MACS_PER_PACKED_FLOAT;
-        return byColumns <= byRows;
     }
 
     /**
@@ -554,7 +545,10 @@ public final class Gemm {
      */
     static final double PLAIN_B_COST = 1.0 / 3, IM2COL_B_COST = 2;
 
-    /** {@code -Dvessels.gemm.coldWeights=false}: {@link #splitColumnsByPanels}, the estimate before (A/B runs). */
+    /**
+     * {@code -Dvessels.gemm.coldWeights=false}: session 14's estimate (A/B runs): a plain B float
+     * costs one of A, and the busiest thread's share is its count of whole panels.
+     */
     // Not final: GemmTest checks both estimates.
     static boolean coldWeights = !"false".equals(System.getProperty("vessels.gemm.coldWeights"));
 

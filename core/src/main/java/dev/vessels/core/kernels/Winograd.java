@@ -377,9 +377,10 @@ public final class Winograd {
      * {@link #filters} with the row's filters in a segment of little-endian floats (a mapped
      * weights file) from byte {@code off}, read by the transposition itself: copying the row out
      * of the mapping first, then transposing the copy, was a pass of its own over the weights,
-     * which come from memory (ResNet152's 35 Winograd layers at 16×16: 41.1–41.8 ms at two
-     * threads against 37.1–39.0 with the weights in an array; docs/kernels-benchmarks.md, speed
-     * pass 16).
+     * which come from memory (ResNet152's 35 Winograd layers at 16×16, one thread: 75.6–78.0 →
+     * 73.8–75.8 ms; docs/kernels-benchmarks.md, speed pass 16). A twin of the float[] loop above
+     * rather than one loop over {@code MemorySegment.ofArray}: that wrapper is an object a call,
+     * and the forward pass allocates nothing (AllocationFreeTest).
      */
     static void filters(MemorySegment w, long off, int c, float[] u, int uOff, int i, int rows, float[] st, int so) {
         for (long q = off, ch = 0; ch < c; ch++, q += 9 * Float.BYTES) {
