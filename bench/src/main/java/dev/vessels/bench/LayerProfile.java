@@ -97,6 +97,13 @@ public final class LayerProfile {
             a[1] += l.bflops();
             a[2]++;
         }
+        // Per run, the prediction's time outside its layers (hand-offs, parameter serving, the input's
+        // copy): the whole median minus the sum of the layers' medians also counts the layers' spread.
+        long[] outside = new long[runs];
+        for (int r = 0; r < runs; r++) outside[r] = total[r] - Arrays.stream(t[r]).sum();
+        Arrays.sort(outside);
+        System.out.printf("sum of the layers' medians %.1f ms; outside the layers %.2f ms (median of %d runs, %.2f–%.2f)%n",
+                Arrays.stream(med).sum(), outside[runs / 2] / 1e6, runs, outside[0] / 1e6, outside[runs - 1] / 1e6);
         System.out.printf("%-28s %6s %9s %9s%n", "kind", "count", "ms", "GFLOP/s");
         kinds.entrySet().stream().sorted((p, q) -> Double.compare(q.getValue()[0], p.getValue()[0])).forEach(en ->
                 System.out.printf("%-28s %6d %9.2f %9.1f%n", en.getKey(), (int) en.getValue()[2], en.getValue()[0],

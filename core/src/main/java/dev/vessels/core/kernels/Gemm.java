@@ -405,7 +405,7 @@ public final class Gemm {
                 pair.await(t); // the block is whole
                 boolean overwrite = q == 0 && !accumulate;
                 Epilogue fin = q == kb - 1 ? e : null; // only once C is final
-                rowBlocks(i0, i1, n, nc, kc, a, aSeg, aOff + p0, lda, bp, c, cOff + jc, ldc, overwrite, s, fin, eRow0);
+                rowBlocks(i0, i1, n, nc, kc, a, aSeg, aOff + p0, lda, bp, 0, 0, c, cOff + jc, ldc, overwrite, s, fin, eRow0);
             }
         }
     }
@@ -624,17 +624,23 @@ public final class Gemm {
                         e, eRow0, s);
                 continue;
             }
+            boolean inPlace = directB(g, n, nc, ldb);
             for (int q = q0; q < q1; q++) {
                 int p0 = kBlockStart(k, q), p1 = kBlockStart(k, q + 1);
                 int kc = p1 - p0;
+                boolean overwrite = q == 0 && !accumulate;
+                Epilogue fin = q == kb - 1 ? e : null; // only once C is final
+                if (inPlace) {
+                    rowBlocks(0, m, n, nc, kc, a, aSeg, aOff + p0, lda, b, bOff + p0 * ldb + jc, ldb, c, cOff + jc, ldc, overwrite,
+                            s, fin, eRow0);
+                    continue;
+                }
                 if (g == null) {
                     packB(kc, nc, b, bOff + p0 * ldb + jc, ldb, s.b);
                 } else {
                     packConvB(kc, nc, p0, col0 + jc, b, bOff, g, s, s.b, 0);
                 }
-                boolean overwrite = q == 0 && !accumulate;
-                Epilogue fin = q == kb - 1 ? e : null; // only once C is final
-                rowBlocks(0, m, n, nc, kc, a, aSeg, aOff + p0, lda, s.b, c, cOff + jc, ldc, overwrite, s, fin, eRow0);
+                rowBlocks(0, m, n, nc, kc, a, aSeg, aOff + p0, lda, s.b, 0, 0, c, cOff + jc, ldc, overwrite, s, fin, eRow0);
             }
         }
     }
@@ -660,7 +666,8 @@ public final class Gemm {
                                      int aOff, int lda, float[] b, int bOff, int ldb, ConvGeometry g, int col0, int jc,
                                      float[] c, int cOff, int ldc, boolean accumulate, Epilogue e, int eRow0, Scratch s) {
         int kb = kBlocks(k), base = kBlockStart(k, q0);
-        for (int q = q0; q < q1; q++) {
+        boolean inPlace = directB(g, n, nc, ldb);
+        for (int q = q0; q < q1 && !inPlace; q++) {
             int p0 = kBlockStart(k, q), kc = kBlockStart(k, q + 1) - p0, d = (p0 - base) * ncPad;
             if (g == null) {
                 packB(kc, nc, b, bOff + p0 * ldb + jc, ldb, s.b, d);
@@ -676,7 +683,14 @@ public final class Gemm {
                 int ao = aOff + p0 + ic * lda; // aOff: A's column 0 (blocked shifted it)
                 boolean overwrite = q == 0 && !accumulate;
                 Epilogue fin = q == kb - 1 ? e : null;
-                if (direct) {
+                if (inPlace) {
+                    if (aSeg != null) {
+                        packA(mc, kc, aSeg, ao, lda, s.a);
+                    } else {
+                        packA(mc, kc, a, ao, lda, s.a);
+                    }
+                    macroKernelB(mc, nc, kc, s.a, b, bOff + p0 * ldb + jc, ldb, c, co, ldc, overwrite, s.tile, fin, eRow0 + ic);
+                } else if (direct) {
                     macroKernelDirect(mc, 0, nc, kc, a, null, ao, lda, s.b, d, c, co, ldc, overwrite, s.tile, s.edgeA, fin, eRow0 + ic);
                 } else if (aSeg != null && n < DIRECT_A_MAX_N && segmentDirect(nc)) {
                     macroKernelDirect(mc, 0, nc, kc, null, aSeg, ao, lda, s.b, d, c, co, ldc, overwrite, s.tile, s.edgeA, fin, eRow0 + ic);
@@ -694,19 +708,27 @@ public final class Gemm {
     }
 
     /**
-     * Rows [i0, i1) of C (+)= A · one packed B block ({@code bp}: kc rows, nc columns), MC rows at a
-     * time: A's row i, column p of the block at {@code aOff + i·lda + p}, C's row i at
-     * {@code cOff + i·ldc}. A in a segment (a mapped weights file) is always packed, whatever n:
+     * Rows [i0, i1) of C (+)= A · one B block (kc rows, nc columns), MC rows at a time: A's row i,
+     * column p of the block at {@code aOff + i·lda + p}, C's row i at {@code cOff + i·ldc}. B is
+     * packed ({@code ldb} 0: {@code bp} from {@code bp0}) or read in place ({@link #directB}: its row
+     * p at {@code bp0 + p·ldb}). A in a segment (a mapped weights file) is always packed, whatever n:
      * its bytes are read once, here, rather than copied to a slot and read again; a float[] A is
      * read in place below {@link #DIRECT_A_MAX_N} columns ({@code n}: the whole GEMM's), else
      * packed. The same FMA chains whichever way.
      */
     private static void rowBlocks(int i0, int i1, int n, int nc, int kc, float[] a, MemorySegment aSeg, int aOff, int lda,
-                                  float[] bp, float[] c, int cOff, int ldc, boolean overwrite, Scratch s, Epilogue fin,
-                                  int eRow0) {
+                                  float[] bp, int bp0, int ldb, float[] c, int cOff, int ldc, boolean overwrite, Scratch s,
+                                  Epilogue fin, int eRow0) {
         for (int ic = i0; ic < i1; ic += MC) {
             int mc = Math.min(MC, i1 - ic);
-            if (aSeg == null && n < DIRECT_A_MAX_N) {
+            if (ldb > 0) { // B read in place: never below DIRECT_A_MAX_N columns
+                if (aSeg != null) {
+                    packA(mc, kc, aSeg, aOff + ic * lda, lda, s.a);
+                } else {
+                    packA(mc, kc, a, aOff + ic * lda, lda, s.a);
+                }
+                macroKernelB(mc, nc, kc, s.a, bp, bp0, ldb, c, cOff + ic * ldc, ldc, overwrite, s.tile, fin, eRow0 + ic);
+            } else if (aSeg == null && n < DIRECT_A_MAX_N) {
                 macroKernelDirect(mc, nc, kc, a, aOff + ic * lda, lda, bp, c, cOff + ic * ldc, ldc, overwrite, s.tile, s.edgeA,
                         fin, eRow0 + ic);
             } else if (aSeg != null && n < DIRECT_A_MAX_N && segmentDirect(nc)) {
@@ -718,7 +740,7 @@ public final class Gemm {
                 } else {
                     packA(mc, kc, a, aOff + ic * lda, lda, s.a);
                 }
-                macroKernel(mc, nc, kc, s.a, bp, c, cOff + ic * ldc, ldc, overwrite, s.tile, fin, eRow0 + ic);
+                macroKernel(mc, 0, nc, kc, s.a, bp, bp0, c, cOff + ic * ldc, ldc, overwrite, s.tile, fin, eRow0 + ic);
             }
             if (fin != null) fin.residualBlock(c, cOff + ic * ldc, ldc, mc, nc);
         }
@@ -1153,6 +1175,35 @@ public final class Gemm {
     }
 
     /**
+     * {@code -Dvessels.gemm.directB=false}: a plain B packed into panels whatever its shape, instead
+     * of read in place where {@link #directB} says (A/B runs). Not final: GemmTest runs both ways.
+     */
+    static boolean directBOn = !"false".equals(System.getProperty("vessels.gemm.directB"));
+
+    /**
+     * Whether a column block of {@code nc} columns of a plain B (not an im2col: a 1×1 convolution's
+     * input, {@code g} null) with rows {@code ldb} floats apart is read in place by the
+     * micro-kernel ({@link #tileDirectB}), two vectors of each of its rows a k, rather than packed
+     * into panels first: where its panels are all whole, the GEMM has at least
+     * {@link #DIRECT_A_MAX_N} columns (below it A is read in place, B packed) and B's rows are at
+     * most {@link #DIRECT_B_MAX_LDB} floats apart. Why: the row split has each thread pack all of
+     * B, and a 1×1 convolution's B is its input, in the cache, so the tile loop reads it in place
+     * as fast as a packed panel (one thread, M=256 K=1024 N=256: 104.8 against 101.5 GFLOP/s in
+     * the tile loop, the packing 2.5 % on top; docs/kernels-benchmarks.md, speed pass 17).
+     */
+    static boolean directB(ConvGeometry g, int n, int nc, int ldb) {
+        return directBOn && g == null && n >= DIRECT_A_MAX_N && nc % NR == 0 && ldb <= DIRECT_B_MAX_LDB;
+    }
+
+    /**
+     * Widest row stride of a B read in place (4 KB). Rows 16 KB apart (64×64 maps) fall eight to a
+     * set of the 8-way L2 (2048 sets of 64 bytes): a tile's panel, or a short K block's whole B
+     * block, no longer stays there. In ResNeXt152 its 1×1 64 → 512 at 64×64 (M=512, K=64) took
+     * 1.96–2.13 ms read in place against 1.70–1.75 packed (two threads, in the network).
+     */
+    static final int DIRECT_B_MAX_LDB = 1024;
+
+    /**
      * Whether a macro-kernel over K block depth {@code kc} runs its tiles row by row: for each 8-row
      * A micro-panel (in L1) every B panel of the block (in L2), so C is written as eight sequential
      * row streams, instead of one 32-column panel of C down all MC rows per B panel. With a short K
@@ -1200,6 +1251,24 @@ public final class Gemm {
                 int aBase = ir / MR * kc * MR;
                 tilePacked(kc, ap, aBase, bp, bBase, tile);
                 storeTile(tile, c, cOff + ir * ldc + jr, ldc, mr, nr, overwrite, e, eRow0 + ir);
+            }
+        }
+    }
+
+    /**
+     * {@link #macroKernel} with B read in place ({@link #directB}): its row p of the block at
+     * {@code b0 + p·ldb}, {@code nc} a multiple of NR. The tiles in the same order, each the same FMA
+     * chain as {@link #tilePacked}'s on the same values, so bit-identical.
+     */
+    private static void macroKernelB(int mc, int nc, int kc, float[] ap, float[] b, int b0, int ldb, float[] c, int cOff,
+                                     int ldc, boolean overwrite, float[] tile, Epilogue e, int eRow0) {
+        boolean rows = rowOrder(kc);
+        int nJ = nc / NR, nI = (mc + MR - 1) / MR;
+        for (int outer = 0, no = rows ? nI : nJ, ni = rows ? nJ : nI; outer < no; outer++) {
+            for (int inner = 0; inner < ni; inner++) {
+                int ir = (rows ? outer : inner) * MR, jr = (rows ? inner : outer) * NR;
+                tileDirectB(kc, ap, ir / MR * kc * MR, b, b0 + jr, ldb, tile);
+                storeTile(tile, c, cOff + ir * ldc + jr, ldc, Math.min(MR, mc - ir), NR, overwrite, e, eRow0 + ir);
             }
         }
     }
@@ -1287,6 +1356,64 @@ public final class Gemm {
             int ai = aBase + p * MR, bi = bBase + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector av = FloatVector.broadcast(S, ap[ai]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S, ap[ai + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S, ap[ai + 7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+        }
+        c00.intoArray(tile, 0 * NR);
+        c01.intoArray(tile, 0 * NR + L);
+        c10.intoArray(tile, 1 * NR);
+        c11.intoArray(tile, 1 * NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
+        c60.intoArray(tile, 6 * NR);
+        c61.intoArray(tile, 6 * NR + L);
+        c70.intoArray(tile, 7 * NR);
+        c71.intoArray(tile, 7 * NR + L);
+    }
+
+    /** {@link #tilePacked} with B read in place: two vectors of its row p at {@code bStart + p·ldb} (see {@link #directB}). */
+    private static void tileDirectB(int kc, float[] ap, int aBase, float[] b, int bStart, int ldb, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        FloatVector c60 = FloatVector.zero(S), c61 = FloatVector.zero(S);
+        FloatVector c70 = FloatVector.zero(S), c71 = FloatVector.zero(S);
+        // B's index steps by ldb, not a constant: its bounds checks stay in the loop (measured as fast).
+        for (int p = 0; p < kc; p++) {
+            int ai = aBase + p * MR, bi = bStart + p * ldb;
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + L);
             FloatVector av = FloatVector.broadcast(S, ap[ai]);
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);

@@ -746,6 +746,65 @@ class GemmTest {
         }
     }
 
+    @Test
+    void bIsReadInPlaceOnlyAsWholePanelsOfAPlainBAtLeastDirectAMaxNWideWithRowsAtMost4KBApart() {
+        ConvGeometry g = new ConvGeometry(64, 16, 16, 1, 1, 1, 1, 0, 0, 16, 16);
+        assertThat(Gemm.directB(null, 256, 256, 256)).isTrue();
+        assertThat(Gemm.directB(null, 1024, 1024, 1024)).isTrue(); // 32×32: rows 4 KB apart
+        assertThat(Gemm.directB(null, 4096, 1024, 4096)).isFalse(); // 64×64: rows 16 KB apart, packed
+        assertThat(Gemm.directB(null, 960, 480, 1000)).isTrue();   // one thread's columns of a wider B
+        assertThat(Gemm.directB(null, 289, 289, 289)).isFalse();   // a ragged last panel: packed
+        assertThat(Gemm.directB(null, 1000, 1, 1000)).isFalse();
+        assertThat(Gemm.directB(null, 64, 64, 64)).isFalse();      // below DIRECT_A_MAX_N: A in place, B packed
+        assertThat(Gemm.directB(g, 256, 256, 256)).isFalse();      // an im2col, even of a 1×1 geometry
+        boolean was = Gemm.directBOn;
+        Gemm.directBOn = false;
+        try {
+            assertThat(Gemm.directB(null, 256, 256, 256)).isFalse();
+        } finally {
+            Gemm.directBOn = was;
+        }
+    }
+
+    /**
+     * B read in place ({@link Gemm#directB}) against packed, for widths of whole panels and ragged
+     * ones, several K blocks, A from an array and from a segment, an epilogue, one and two threads
+     * (the split differs between the two ways): every element the chain's, bit for bit, both ways.
+     */
+    @Property(tries = 80)
+    void bReadInPlaceIsBitIdenticalToPackedB(@ForAll @IntRange(min = 1, max = 60) int m,
+                                             @ForAll @IntRange(min = 3, max = 40) int panels,
+                                             @ForAll @IntRange(min = 0, max = 1) int ragged,
+                                             @ForAll @IntRange(min = 1, max = 700) int k, @ForAll @IntRange(min = 0, max = 3) int padB,
+                                             @ForAll boolean accumulate, @ForAll boolean twoThreads, @ForAll boolean segment,
+                                             @ForAll long seed) {
+        int n = panels * Gemm.NR + ragged * 5, ldb = n + padB;
+        Random r = new Random(seed);
+        float[] a = fill(r, m * k), b = fill(r, k * ldb), c = fill(r, m * n), want = c.clone();
+        chain(m, n, k, a, k, b, ldb, want, n, accumulate);
+        MemorySegment seg = MemorySegment.ofArray(new byte[a.length * Float.BYTES]);
+        for (int i = 0; i < a.length; i++) seg.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4L * i, a[i]);
+        Parallel par = twoThreads ? TWO : Parallel.SERIAL;
+        boolean was = Gemm.directBOn;
+        try {
+            for (boolean inPlace : new boolean[] {true, false}) {
+                Gemm.directBOn = inPlace;
+                float[] got = c.clone();
+                if (segment) {
+                    Gemm.gemm(m, n, k, seg, 0, k, b, 0, ldb, got, 0, n, accumulate, par, null, 0);
+                } else {
+                    Gemm.gemm(m, n, k, a, 0, k, b, 0, ldb, got, 0, n, accumulate, par);
+                }
+                for (int i = 0; i < got.length; i++) {
+                    assertThat(Float.floatToRawIntBits(got[i])).as("in place %s, element %d", inPlace, i)
+                            .isEqualTo(Float.floatToRawIntBits(want[i]));
+                }
+            }
+        } finally {
+            Gemm.directBOn = was;
+        }
+    }
+
     static boolean split(int m, int n, int k, boolean im2col) {
         return Gemm.splitColumns(m, n, k, 2, (n + Gemm.NR - 1) / Gemm.NR, (m + Gemm.MR - 1) / Gemm.MR, im2col);
     }

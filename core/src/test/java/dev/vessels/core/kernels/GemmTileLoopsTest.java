@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * of their own. Speed itself is measured by the benchmarks ({@code AfterNetworkProbe}), not here.
  */
 class GemmTileLoopsTest {
-    private static final List<String> TILES = List.of("tilePacked", "tileDirect", "narrowTilePacked", "narrowTileDirect", "columnPairs", "tileDirectSeg");
+    private static final List<String> TILES = List.of("tilePacked", "tileDirect", "narrowTilePacked", "narrowTileDirect", "columnPairs", "tileDirectSeg",
+            "tileDirectB");
 
     private static ClassModel gemm() throws IOException {
         try (InputStream in = Gemm.class.getResourceAsStream("Gemm.class")) {
@@ -53,7 +54,7 @@ class GemmTileLoopsTest {
         ClassModel cm = gemm();
         for (String[] pair : new String[][]{{"macroKernel", "tilePacked"}, {"macroKernelDirect", "tileDirect"},
                 {"narrowPanel", "narrowTilePacked"}, {"narrowPanelDirect", "narrowTileDirect"}, {"columnTail", "columnPairs"},
-                {"macroKernelDirect", "tileDirectSeg"}}) {
+                {"macroKernelDirect", "tileDirectSeg"}, {"macroKernelB", "tileDirectB"}}) {
             // the overload that holds the tile loop (the others delegate to it)
             boolean calls = cm.methods().stream()
                     .filter(m -> m.methodName().equalsString(pair[0]))
