@@ -358,8 +358,15 @@ public final class Winograd {
     static void filters(float[] w, int off, int c, float[] u, int uOff, int i, int rows, float[] st, int so) {
         // The row's [c][9] taps to [9][c] first, all of them, so the vector loads below read
         // stores long retired (transposing L filters at a time stalled every load on its 16
-        // scalar stores; nine 16-lane gathers were slower still).
-        for (int q = off, ch = 0; ch < c; ch++, q += 9) {
+        // scalar stores; nine 16-lane gathers were slower still). Sixteen channels at a time in
+        // registers where sixteen vectors of the row can be loaded, the rest one channel at a time.
+        int ch = 0;
+        if (TRANSPOSE_IN_REGISTERS) {
+            for (int q = off; ch + L <= c && q + 9 * (L - 1) + L <= w.length; ch += L, q += 9 * L) {
+                transposeTaps(w, null, q, st, so + ch, c);
+            }
+        }
+        for (int q = off + 9 * ch; ch < c; ch++, q += 9) {
             st[so + ch] = w[q];
             st[so + c + ch] = w[q + 1];
             st[so + 2 * c + ch] = w[q + 2];
@@ -383,7 +390,14 @@ public final class Winograd {
      * and the forward pass allocates nothing (AllocationFreeTest).
      */
     static void filters(MemorySegment w, long off, int c, float[] u, int uOff, int i, int rows, float[] st, int so) {
-        for (long q = off, ch = 0; ch < c; ch++, q += 9 * Float.BYTES) {
+        int ch0 = 0;
+        if (TRANSPOSE_IN_REGISTERS) {
+            long size = w.byteSize();
+            for (long q = off; ch0 + L <= c && q + 4L * (9 * (L - 1) + L) <= size; ch0 += L, q += 36L * L) {
+                transposeTaps(null, w, q, st, so + ch0, c);
+            }
+        }
+        for (long q = off + 36L * ch0, ch = ch0; ch < c; ch++, q += 9 * Float.BYTES) {
             int t = so + (int) ch;
             st[t] = w.get(LE_FLOAT, q);
             st[t + c] = w.get(LE_FLOAT, q + 4);
@@ -396,6 +410,89 @@ public final class Winograd {
             st[t + 8 * c] = w.get(LE_FLOAT, q + 32);
         }
         transform(c, u, uOff, i, rows, st, so);
+    }
+
+    /**
+     * {@code -Dvessels.winograd.transposeInRegisters=false}: the filter rows' taps transposed one
+     * channel at a time, nine scalar loads and nine scalar stores a filter (A/B runs). Not final:
+     * WinogradTest runs both ways.
+     */
+    static boolean TRANSPOSE_IN_REGISTERS = !"false".equals(System.getProperty("vessels.winograd.transposeInRegisters")) && L == 16;
+
+    /*
+     * Lane indices (selectFrom: 0-15 the first vector, 16-31 the second) that swap bit k of the row
+     * number with bit k of the lane number between two rows a (bit k clear) and b (bit k set):
+     * SWAP_LO[k] gives the new row a (lane l: a[l] where l's bit k is clear, else b[l ^ 2^k]),
+     * SWAP_HI[k] the new row b (a[l | 2^k] where l's bit k is clear, else b[l]). The four swaps
+     * transpose a 16 × 16 block.
+     */
+    private static final float[][] SWAP_LO = new float[4][], SWAP_HI = new float[4][];
+    static {
+        for (int k = 0; k < 4; k++) {
+            int bit = 1 << k;
+            SWAP_LO[k] = Gemm.laneIndices(l -> (l & bit) == 0 ? l : L + (l ^ bit));
+            SWAP_HI[k] = Gemm.laneIndices(l -> (l & bit) == 0 ? l | bit : L + l);
+        }
+    }
+
+    /** Sixteen floats at float {@code q} of {@code w}, or else at byte {@code q} of {@code seg} (little-endian). */
+    private static FloatVector taps(float[] w, MemorySegment seg, long q) {
+        return w != null ? FloatVector.fromArray(S, w, (int) q) : FloatVector.fromMemorySegment(S, seg, q, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /**
+     * Sixteen channels' taps, 9 floats apart from {@code q} (a float index of {@code w}, or a byte
+     * offset of {@code seg} when {@code w} is null), to [9][16] at {@code st[d + t·c]}: channel j's
+     * sixteen floats from its first tap loaded as row j (lanes 9-15 are what follows its taps),
+     * then a 16 × 16 transpose by the four bit swaps, only those that feed taps 0-8 (16 + 12 + 10 +
+     * 9 two-vector permutes, vpermt2ps, for the 144 scalar loads and 144 stores they replace).
+     * Moves only: the same values. Vectors stay inside this method (one passed to a call that is
+     * not inlined is boxed).
+     */
+    private static void transposeTaps(float[] w, MemorySegment seg, long q, float[] st, int d, int c) {
+        long step = w != null ? 9 : 9 * Float.BYTES;
+        FloatVector v0 = taps(w, seg, q), v1 = taps(w, seg, q + step), v2 = taps(w, seg, q + 2 * step);
+        FloatVector v3 = taps(w, seg, q + 3 * step), v4 = taps(w, seg, q + 4 * step), v5 = taps(w, seg, q + 5 * step);
+        FloatVector v6 = taps(w, seg, q + 6 * step), v7 = taps(w, seg, q + 7 * step), v8 = taps(w, seg, q + 8 * step);
+        FloatVector v9 = taps(w, seg, q + 9 * step), v10 = taps(w, seg, q + 10 * step), v11 = taps(w, seg, q + 11 * step);
+        FloatVector v12 = taps(w, seg, q + 12 * step), v13 = taps(w, seg, q + 13 * step), v14 = taps(w, seg, q + 14 * step);
+        FloatVector v15 = taps(w, seg, q + 15 * step);
+        FloatVector lo3 = FloatVector.fromArray(S, SWAP_LO[3], 0), hi3 = FloatVector.fromArray(S, SWAP_HI[3], 0);
+        FloatVector lo2 = FloatVector.fromArray(S, SWAP_LO[2], 0), hi2 = FloatVector.fromArray(S, SWAP_HI[2], 0);
+        FloatVector lo1 = FloatVector.fromArray(S, SWAP_LO[1], 0), hi1 = FloatVector.fromArray(S, SWAP_HI[1], 0);
+        FloatVector lo0 = FloatVector.fromArray(S, SWAP_LO[0], 0), hi0 = FloatVector.fromArray(S, SWAP_HI[0], 0);
+        // bit 3: rows r and r + 8, all sixteen kept
+        FloatVector a0 = lo3.selectFrom(v0, v8), a8 = hi3.selectFrom(v0, v8);
+        FloatVector a1 = lo3.selectFrom(v1, v9), a9 = hi3.selectFrom(v1, v9);
+        FloatVector a2 = lo3.selectFrom(v2, v10), a10 = hi3.selectFrom(v2, v10);
+        FloatVector a3 = lo3.selectFrom(v3, v11), a11 = hi3.selectFrom(v3, v11);
+        FloatVector a4 = lo3.selectFrom(v4, v12), a12 = hi3.selectFrom(v4, v12);
+        FloatVector a5 = lo3.selectFrom(v5, v13), a13 = hi3.selectFrom(v5, v13);
+        FloatVector a6 = lo3.selectFrom(v6, v14), a14 = hi3.selectFrom(v6, v14);
+        FloatVector a7 = lo3.selectFrom(v7, v15), a15 = hi3.selectFrom(v7, v15);
+        // bit 2: rows r and r + 4; rows 0-11 feed taps 0-8
+        FloatVector b0 = lo2.selectFrom(a0, a4), b4 = hi2.selectFrom(a0, a4);
+        FloatVector b1 = lo2.selectFrom(a1, a5), b5 = hi2.selectFrom(a1, a5);
+        FloatVector b2 = lo2.selectFrom(a2, a6), b6 = hi2.selectFrom(a2, a6);
+        FloatVector b3 = lo2.selectFrom(a3, a7), b7 = hi2.selectFrom(a3, a7);
+        FloatVector b8 = lo2.selectFrom(a8, a12), b9 = lo2.selectFrom(a9, a13);
+        FloatVector b10 = lo2.selectFrom(a10, a14), b11 = lo2.selectFrom(a11, a15);
+        // bit 1: rows r and r + 2; rows 0-9
+        FloatVector e0 = lo1.selectFrom(b0, b2), e2 = hi1.selectFrom(b0, b2);
+        FloatVector e1 = lo1.selectFrom(b1, b3), e3 = hi1.selectFrom(b1, b3);
+        FloatVector e4 = lo1.selectFrom(b4, b6), e6 = hi1.selectFrom(b4, b6);
+        FloatVector e5 = lo1.selectFrom(b5, b7), e7 = hi1.selectFrom(b5, b7);
+        FloatVector e8 = lo1.selectFrom(b8, b10), e9 = lo1.selectFrom(b9, b11);
+        // bit 0: rows r and r + 1; rows 0-8 are the taps
+        lo0.selectFrom(e0, e1).intoArray(st, d);
+        hi0.selectFrom(e0, e1).intoArray(st, d + c);
+        lo0.selectFrom(e2, e3).intoArray(st, d + 2 * c);
+        hi0.selectFrom(e2, e3).intoArray(st, d + 3 * c);
+        lo0.selectFrom(e4, e5).intoArray(st, d + 4 * c);
+        hi0.selectFrom(e4, e5).intoArray(st, d + 5 * c);
+        lo0.selectFrom(e6, e7).intoArray(st, d + 6 * c);
+        hi0.selectFrom(e6, e7).intoArray(st, d + 7 * c);
+        lo0.selectFrom(e8, e9).intoArray(st, d + 8 * c);
     }
 
     /** U[p][i][ch] from the row's taps, transposed to [9][c] at {@code so} of {@code st} (see {@link #filters}). */

@@ -220,6 +220,35 @@ class WinogradTest {
         assertThat(fused).isEqualTo(after);
     }
 
+    /**
+     * The filter rows' taps transposed sixteen channels at a time in registers, from an array or
+     * a segment that may end right after the row (the last rows then go one channel at a time),
+     * give the U of the one-channel-at-a-time loop, bit for bit.
+     */
+    @Property(tries = 150)
+    void filterTapsTransposedInRegistersAreTheScalarLoops(@ForAll @IntRange(min = 1, max = 80) int c,
+                                                         @ForAll @IntRange(min = 1, max = 5) int rows,
+                                                         @ForAll @IntRange(min = 0, max = 20) int tail, @ForAll long seed) {
+        float[] a = data(rows * 9 * c + tail, 1, seed);
+        int up = Winograd.uPlane(rows, c);
+        float[] scalar = new float[16 * up], inRegisters = new float[16 * up], mapped = new float[16 * up];
+        float[] st = new float[9 * c + 5];
+        boolean was = Winograd.TRANSPOSE_IN_REGISTERS;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(4L * a.length);
+            MemorySegment.copy(a, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, a.length);
+            Winograd.TRANSPOSE_IN_REGISTERS = false;
+            for (int i = 0; i < rows; i++) Winograd.filters(a, i * 9 * c, c, scalar, 0, i, rows, st, 5);
+            Winograd.TRANSPOSE_IN_REGISTERS = was;
+            for (int i = 0; i < rows; i++) Winograd.filters(a, i * 9 * c, c, inRegisters, 0, i, rows, st, 5);
+            for (int i = 0; i < rows; i++) Winograd.filters(seg, 4L * i * 9 * c, c, mapped, 0, i, rows, st, 5);
+        } finally {
+            Winograd.TRANSPOSE_IN_REGISTERS = was;
+        }
+        assertThat(inRegisters).isEqualTo(scalar);
+        assertThat(mapped).isEqualTo(scalar);
+    }
+
     /** Each transform is its scalar formula, bit for bit. */
     @Property(tries = 100)
     void transformsAreTheirFormulas(@ForAll @IntRange(min = 1, max = 40) int c, @ForAll @IntRange(min = 1, max = 9) int rows,
