@@ -417,6 +417,12 @@ public final class Winograd {
      * channel at a time, nine scalar loads and nine scalar stores a filter (A/B runs). Not final:
      * WinogradTest runs both ways.
      */
+    /**
+     * {@code -Dvessels.winograd.pairedRows=false}: the input transform one tile row a vector even
+     * where a row is half a vector of tiles (A/B runs). Not final: WinogradTest runs both ways.
+     */
+    static boolean PAIRED_ROWS = !"false".equals(System.getProperty("vessels.winograd.pairedRows"));
+
     static boolean TRANSPOSE_IN_REGISTERS = !"false".equals(System.getProperty("vessels.winograd.transposeInRegisters")) && L == 16;
 
     /*
@@ -597,42 +603,47 @@ public final class Winograd {
             for (int ty = ty0; ty <= ty1; ty++) {
                 int a = ty == ty0 ? tt - ty * tw : 0, b = ty == ty1 ? tt + nt - ty * tw : tw; // tiles [a, b) of this row
                 int d = vOff + ch * ld + ty * tw + a - tt;
+                // Rows of half a vector of tiles (16×16 maps: 8), whole, two at a time: lanes 0-7 this
+                // row's tiles, 8-15 the next row's, which follow them in V; the second of each pair of
+                // loads is then two patch rows down instead of a vector to the right.
+                boolean pair = PAIRED_ROWS && 2 * tw == L && a == 0 && ty < ty1 && tt + nt >= (ty + 2) * tw;
+                int second = pair ? 2 * wp : L, end = pair ? 1 : b - a;
                 // Lane l of the vectors for tiles x = a + xr … reads columns 2a − pw + 2·xr + l + {0, L, 2, L + 2}
                 // of patch rows 2·ty − ph … 2·ty − ph + 3: buf's column 2a + 1 − pw + 2·xr + l + {…} (its
                 // column 0 is the zero before the row; paddedWidth: the reach).
                 int o0 = bo + 2 * (ty - ty0) * wp + 2 * a + 1 - pw, o1 = o0 + wp, o2 = o1 + wp, o3 = o2 + wp;
                 // Whole vectors: lanes past tile b compute from the pixels (or zeros) beyond and land
                 // past this row's tiles, where the next row's (stored later) or the padding are.
-                for (int xr = 0; xr < b - a; xr += L, d += L) {
+                for (int xr = 0; xr < end; xr += L, d += L) {
                     // x_rj: row r, column j of each lane's patch (columns 2x−1, 2x, 2x+1, 2x+2): the
                     // even and odd lanes of two neighbouring vectors of the row, and of two more two
                     // columns on. Everything is written out in this one method, without branches:
                     // C2 boxes vectors passed to a call it does not inline (and does not inline
                     // into a method this size).
                     int col = 2 * xr, o = o0 + col;
-                    FloatVector p = FloatVector.fromArray(S, buf, o), q = FloatVector.fromArray(S, buf, o + L);
-                    FloatVector p2 = FloatVector.fromArray(S, buf, o + 2), q2 = FloatVector.fromArray(S, buf, o + 2 + L);
+                    FloatVector p = FloatVector.fromArray(S, buf, o), q = FloatVector.fromArray(S, buf, o + second);
+                    FloatVector p2 = FloatVector.fromArray(S, buf, o + 2), q2 = FloatVector.fromArray(S, buf, o + 2 + second);
                     FloatVector x00 = even.selectFrom(p, q), x01 = odd.selectFrom(p, q);
                     FloatVector x02 = even.selectFrom(p2, q2), x03 = odd.selectFrom(p2, q2);
                     o = o1 + col;
                     p = FloatVector.fromArray(S, buf, o);
-                    q = FloatVector.fromArray(S, buf, o + L);
+                    q = FloatVector.fromArray(S, buf, o + second);
                     p2 = FloatVector.fromArray(S, buf, o + 2);
-                    q2 = FloatVector.fromArray(S, buf, o + 2 + L);
+                    q2 = FloatVector.fromArray(S, buf, o + 2 + second);
                     FloatVector x10 = even.selectFrom(p, q), x11 = odd.selectFrom(p, q);
                     FloatVector x12 = even.selectFrom(p2, q2), x13 = odd.selectFrom(p2, q2);
                     o = o2 + col;
                     p = FloatVector.fromArray(S, buf, o);
-                    q = FloatVector.fromArray(S, buf, o + L);
+                    q = FloatVector.fromArray(S, buf, o + second);
                     p2 = FloatVector.fromArray(S, buf, o + 2);
-                    q2 = FloatVector.fromArray(S, buf, o + 2 + L);
+                    q2 = FloatVector.fromArray(S, buf, o + 2 + second);
                     FloatVector x20 = even.selectFrom(p, q), x21 = odd.selectFrom(p, q);
                     FloatVector x22 = even.selectFrom(p2, q2), x23 = odd.selectFrom(p2, q2);
                     o = o3 + col;
                     p = FloatVector.fromArray(S, buf, o);
-                    q = FloatVector.fromArray(S, buf, o + L);
+                    q = FloatVector.fromArray(S, buf, o + second);
                     p2 = FloatVector.fromArray(S, buf, o + 2);
-                    q2 = FloatVector.fromArray(S, buf, o + 2 + L);
+                    q2 = FloatVector.fromArray(S, buf, o + 2 + second);
                     FloatVector x30 = even.selectFrom(p, q), x31 = odd.selectFrom(p, q);
                     FloatVector x32 = even.selectFrom(p2, q2), x33 = odd.selectFrom(p2, q2);
                     // Bᵀ d: rows; then (…) B: columns, each to its plane.
@@ -670,6 +681,7 @@ public final class Winograd {
                     s2.sub(s1).intoArray(v, e + 2 * plane);
                     s1.sub(s3).intoArray(v, e + 3 * plane);
                 }
+                if (pair) ty++;
             }
         }
     }

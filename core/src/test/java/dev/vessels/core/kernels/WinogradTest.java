@@ -280,6 +280,21 @@ class WinogradTest {
         }
         ConvGeometry g = geometry(c, h, w);
         float[] im = data(c * h * w, 1, seed + 1);
+        // Both ways: rows of half a vector of tiles (w = 15, 16) paired in one vector, or one a vector.
+        boolean was = Winograd.PAIRED_ROWS;
+        try {
+            for (boolean paired : new boolean[] {true, false}) {
+                Winograd.PAIRED_ROWS = paired;
+                assertInputIsItsFormula(g, im);
+            }
+        } finally {
+            Winograd.PAIRED_ROWS = was;
+        }
+    }
+
+    /** V of every tile block of {@code im} is Bᵀ d B of its 4×4 patches, bit for bit. */
+    private static void assertInputIsItsFormula(ConvGeometry g, float[] im) {
+        int c = g.c(), h = g.h(), w = g.w();
         int tw = (w + 1) / 2, tiles = ((h + 1) / 2) * tw, tb = Winograd.TB;
         int ld = tb + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
         int vp = Winograd.vPlane(c, tb);
