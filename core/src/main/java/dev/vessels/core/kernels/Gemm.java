@@ -624,7 +624,7 @@ public final class Gemm {
                         e, eRow0, s);
                 continue;
             }
-            boolean inPlace = directB(g, n, nc, ldb);
+            boolean inPlace = directB(g, m, n, nc, ldb);
             for (int q = q0; q < q1; q++) {
                 int p0 = kBlockStart(k, q), p1 = kBlockStart(k, q + 1);
                 int kc = p1 - p0;
@@ -666,7 +666,7 @@ public final class Gemm {
                                      int aOff, int lda, float[] b, int bOff, int ldb, ConvGeometry g, int col0, int jc,
                                      float[] c, int cOff, int ldc, boolean accumulate, Epilogue e, int eRow0, Scratch s) {
         int kb = kBlocks(k), base = kBlockStart(k, q0);
-        boolean inPlace = directB(g, n, nc, ldb);
+        boolean inPlace = directB(g, m, n, nc, ldb);
         for (int q = q0; q < q1 && !inPlace; q++) {
             int p0 = kBlockStart(k, q), kc = kBlockStart(k, q + 1) - p0, d = (p0 - base) * ncPad;
             if (g == null) {
@@ -1184,15 +1184,16 @@ public final class Gemm {
      * Whether a column block of {@code nc} columns of a plain B (not an im2col: a 1×1 convolution's
      * input, {@code g} null) with rows {@code ldb} floats apart is read in place by the
      * micro-kernel ({@link #tileDirectB}), two vectors of each of its rows a k, rather than packed
-     * into panels first: where its panels are all whole, the GEMM has at least
-     * {@link #DIRECT_A_MAX_N} columns (below it A is read in place, B packed) and B's rows are at
-     * most {@link #DIRECT_B_MAX_LDB} floats apart. Why: the row split has each thread pack all of
+     * into panels first, when {@code m} rows of C are computed from it: where its panels are all
+     * whole, the GEMM has at least {@link #DIRECT_A_MAX_N} columns (below it A is read in place, B
+     * packed) and B's rows are at most {@link #DIRECT_B_MAX_LDB} floats apart or the rows of C at
+     * most {@link #DIRECT_B_WIDE_MAX_M}. Why: the row split has each thread pack all of
      * B, and a 1×1 convolution's B is its input, in the cache, so the tile loop reads it in place
      * as fast as a packed panel (one thread, M=256 K=1024 N=256: 104.8 against 101.5 GFLOP/s in
      * the tile loop, the packing 2.5 % on top; docs/kernels-benchmarks.md, speed pass 17).
      */
-    static boolean directB(ConvGeometry g, int n, int nc, int ldb) {
-        return directBOn && g == null && n >= DIRECT_A_MAX_N && nc % NR == 0 && ldb <= DIRECT_B_MAX_LDB;
+    static boolean directB(ConvGeometry g, int m, int n, int nc, int ldb) {
+        return directBOn && g == null && n >= DIRECT_A_MAX_N && nc % NR == 0 && (ldb <= DIRECT_B_MAX_LDB || m <= DIRECT_B_WIDE_MAX_M);
     }
 
     /**
@@ -1202,6 +1203,14 @@ public final class Gemm {
      * 1.96–2.13 ms read in place against 1.70–1.75 packed (two threads, in the network).
      */
     static final int DIRECT_B_MAX_LDB = 1024;
+
+    /**
+     * Most rows of C for which B is read in place whatever its row stride: eight tiles or fewer
+     * use each panel, so it is read from the cache a few times only. ResNeXt152's 1×1 512 → 64 at
+     * 64×64 (M=64, K=512) took 1.30–1.55 ms a layer in place against 1.63 packed, ResNet152's 256
+     * → 64 0.69–0.73 against 0.78–0.83 (two threads, in the network).
+     */
+    static final int DIRECT_B_WIDE_MAX_M = 64;
 
     /**
      * Whether a macro-kernel over K block depth {@code kc} runs its tiles row by row: for each 8-row
