@@ -418,8 +418,9 @@ public final class Winograd {
      * WinogradTest runs both ways.
      */
     /**
-     * {@code -Dvessels.winograd.pairedRows=false}: the input transform one tile row a vector even
-     * where a row is half a vector of tiles (A/B runs). Not final: WinogradTest runs both ways.
+     * {@code -Dvessels.winograd.pairedRows=false}: the input and output transforms one tile row a
+     * vector even where a row is half a vector of tiles (A/B runs). Not final: WinogradTest runs
+     * both ways.
      */
     static boolean PAIRED_ROWS = !"false".equals(System.getProperty("vessels.winograd.pairedRows"));
 
@@ -705,6 +706,11 @@ public final class Winograd {
                 int y0 = yo + 2 * ty * w, y1 = y0 + w;
                 boolean second = 2 * ty + 1 < h;
                 int end = Math.min(w, 2 * b); // this block's last output column of the row, + 1
+                // Rows of L output columns (16×16 maps), whole, two tile rows at a time: lanes 0-7
+                // this tile row's, 8-15 the next one's (they follow in M), so the upper half of each
+                // zipped pair of vectors goes two output rows down instead of L columns right.
+                boolean pair = PAIRED_ROWS && w == L && a == 0 && ty < ty1 && tt + nt >= (ty + 2) * tw && 2 * ty + 3 < h;
+                int down = 2 * w; // from output row 2·ty (+1) to 2·ty + 2 (+1)
                 for (int x = a; x < b; x += L, s += L) { // lanes past tile b: stale sums, never stored
                     FloatVector m0 = FloatVector.fromArray(S, mt, s), m1 = FloatVector.fromArray(S, mt, s + plane);
                     FloatVector m2 = FloatVector.fromArray(S, mt, s + 2 * plane), m3 = FloatVector.fromArray(S, mt, s + 3 * plane);
@@ -723,7 +729,10 @@ public final class Winograd {
                     FloatVector lo = zipLo.selectFrom(ev, od), hi = zipHi.selectFrom(ev, od);
                     // A ragged end goes through a buffer: masked stores are not compiled as such here.
                     int left = end - col; // columns of this row still to write, ≥ 1
-                    if (left >= 2 * L) {
+                    if (pair) {
+                        lo.intoArray(y, y0 + col);
+                        hi.intoArray(y, y0 + down + col);
+                    } else if (left >= 2 * L) {
                         lo.intoArray(y, y0 + col);
                         hi.intoArray(y, y0 + col + L);
                     } else if (left >= L) {
@@ -739,7 +748,10 @@ public final class Winograd {
                         od = r11.sub(r12).sub(r13);
                         lo = zipLo.selectFrom(ev, od);
                         hi = zipHi.selectFrom(ev, od);
-                        if (left >= 2 * L) {
+                        if (pair) {
+                            lo.intoArray(y, y1 + col);
+                            hi.intoArray(y, y1 + down + col);
+                        } else if (left >= 2 * L) {
                             lo.intoArray(y, y1 + col);
                             hi.intoArray(y, y1 + col + L);
                         } else if (left >= L) {
@@ -756,7 +768,12 @@ public final class Winograd {
                     int c0 = 2 * a, n = Math.min(w, 2 * b) - c0;
                     e.applyRow(y, y0 + c0, eRow0 + i, n);
                     if (second) e.applyRow(y, y1 + c0, eRow0 + i, n);
+                    if (pair) {
+                        e.applyRow(y, y0 + down, eRow0 + i, w);
+                        e.applyRow(y, y1 + down, eRow0 + i, w);
+                    }
                 }
+                if (pair) ty++;
             }
         }
     }

@@ -197,6 +197,36 @@ class WinogradTest {
         assertThat(mapped).as("from a mapping").isEqualTo(one);
     }
 
+    /**
+     * Rows of half a vector of tiles paired in one vector, in the input and the output transforms,
+     * or not: the same bits, with an epilogue and a residual, on one and two threads, for maps
+     * around 16 wide and high (odd heights: a last tile row with one output row).
+     */
+    @Property(tries = 60)
+    void pairedRowsGiveTheSameBits(@ForAll @IntRange(min = 8, max = 140) int m, @ForAll @IntRange(min = 8, max = 64) int c,
+                                   @ForAll @IntRange(min = 13, max = 20) int h, @ForAll @IntRange(min = 13, max = 20) int w,
+                                   @ForAll boolean twoThreads, @ForAll long seed) {
+        ConvGeometry g = geometry(c, h, w);
+        int hw = h * w;
+        float[] a = filters(m, c, seed), im = data(c * hw, 1, seed + 1), p = data(4 * m, 1, seed + 2), from = data(m * hw, 1, seed + 3);
+        for (int i = 0; i < m; i++) p[3 * m + i] = Math.abs(p[3 * m + i]) + .5f; // variances
+        float[][] out = new float[2][m * hw];
+        boolean was = Winograd.PAIRED_ROWS;
+        try (Parallel par = new Parallel(2)) {
+            for (int way = 0; way < 2; way++) {
+                Winograd.PAIRED_ROWS = way == 0;
+                Epilogue e = Epilogue.forThisThread();
+                e.setBatchNorm(p, m, 2 * m, 3 * m, 0, m, Activation.LEAKY);
+                e.setResidual(from, 0, 1f, 1f, Activation.LINEAR);
+                Winograd.conv(m, a, 0, g, im, 0, out[way], 0, null, 0, 0, twoThreads ? par : null, e, 0);
+                e.clearResidual();
+            }
+        } finally {
+            Winograd.PAIRED_ROWS = was;
+        }
+        assertThat(out[0]).isEqualTo(out[1]);
+    }
+
     /** The epilogue on each finished run = the epilogue on each whole row afterwards, bit for bit. */
     @Property(tries = 60)
     void epilogueOnRunsIsTheEpilogueOnRows(@ForAll @IntRange(min = 8, max = 40) int m, @ForAll @IntRange(min = 8, max = 256) int c,
