@@ -29,7 +29,8 @@ import dev.vessels.memory.plan.MemoryPlan;
  * coldWeights (the thread split's estimate, speed pass 16), tileResidual (a fused shortcut in each tile's store),
  * directB (a 1×1 convolution's input read in place by the micro-kernel, speed pass 17),
  * transposeInRegisters (Winograd's filter taps transposed sixteen channels at a time, speed pass 17),
- * pairedRows (Winograd's input transform two rows of eight tiles a vector, speed pass 17),
+ * pairedRows (Winograd's input and output transforms two rows of eight tiles a vector, speed pass 17),
+ * stride2Pairs (stride-2 im2col rows two output rows of eight a vector, speed pass 17),
  * routesInPlace (the plan's routes in place: two plans, one executor each).
  */
 public final class SwitchProbe {
@@ -97,8 +98,9 @@ public final class SwitchProbe {
             case "coldWeights" -> Gemm.coldWeights = v;
             case "tileResidual" -> Epilogue.tileResidual = v;
             case "directB" -> Gemm.directBOn = v;
-            case "transposeInRegisters" -> Winograd.TRANSPOSE_IN_REGISTERS = v;
-            case "pairedRows" -> Winograd.PAIRED_ROWS = v;
+            case "transposeInRegisters" -> Winograd.transposeInRegisters = v;
+            case "pairedRows" -> Winograd.pairedRows = v;
+            case "stride2Pairs" -> Gemm.stride2Pairs = v;
             case "routesInPlace" -> { } // two executors, see main
             default -> throw new IllegalArgumentException("unknown switch " + sw);
         }

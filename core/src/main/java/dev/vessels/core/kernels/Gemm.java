@@ -683,24 +683,17 @@ public final class Gemm {
                 int ao = aOff + p0 + ic * lda; // aOff: A's column 0 (blocked shifted it)
                 boolean overwrite = q == 0 && !accumulate;
                 Epilogue fin = q == kb - 1 ? e : null;
-                if (inPlace) {
-                    if (aSeg != null) {
-                        packA(mc, kc, aSeg, ao, lda, s.a);
-                    } else {
-                        packA(mc, kc, a, ao, lda, s.a);
-                    }
-                    macroKernelB(mc, nc, kc, s.a, b, bOff + p0 * ldb + jc, ldb, c, co, ldc, overwrite, s.tile, fin, eRow0 + ic);
-                } else if (direct) {
+                if (direct) {
                     macroKernelDirect(mc, 0, nc, kc, a, null, ao, lda, s.b, d, c, co, ldc, overwrite, s.tile, s.edgeA, fin, eRow0 + ic);
                 } else if (aSeg != null && n < DIRECT_A_MAX_N && segmentDirect(nc)) {
                     macroKernelDirect(mc, 0, nc, kc, null, aSeg, ao, lda, s.b, d, c, co, ldc, overwrite, s.tile, s.edgeA, fin, eRow0 + ic);
                 } else {
-                    if (aSeg != null) {
-                        packA(mc, kc, aSeg, ao, lda, s.a);
+                    packA(mc, kc, a, aSeg, ao, lda, s.a);
+                    if (inPlace) {
+                        macroKernelB(mc, nc, kc, s.a, b, bOff + p0 * ldb + jc, ldb, c, co, ldc, overwrite, s.tile, fin, eRow0 + ic);
                     } else {
-                        packA(mc, kc, a, ao, lda, s.a);
+                        macroKernel(mc, 0, nc, kc, s.a, s.b, d, c, co, ldc, overwrite, s.tile, fin, eRow0 + ic);
                     }
-                    macroKernel(mc, 0, nc, kc, s.a, s.b, d, c, co, ldc, overwrite, s.tile, fin, eRow0 + ic);
                 }
                 if (fin != null) fin.residualBlock(c, co, ldc, mc, nc);
             }
@@ -721,26 +714,19 @@ public final class Gemm {
                                   Epilogue fin, int eRow0) {
         for (int ic = i0; ic < i1; ic += MC) {
             int mc = Math.min(MC, i1 - ic);
-            if (ldb > 0) { // B read in place: never below DIRECT_A_MAX_N columns
-                if (aSeg != null) {
-                    packA(mc, kc, aSeg, aOff + ic * lda, lda, s.a);
-                } else {
-                    packA(mc, kc, a, aOff + ic * lda, lda, s.a);
-                }
-                macroKernelB(mc, nc, kc, s.a, bp, bp0, ldb, c, cOff + ic * ldc, ldc, overwrite, s.tile, fin, eRow0 + ic);
-            } else if (aSeg == null && n < DIRECT_A_MAX_N) {
+            if (aSeg == null && n < DIRECT_A_MAX_N) { // never with B read in place (ldb > 0)
                 macroKernelDirect(mc, nc, kc, a, aOff + ic * lda, lda, bp, c, cOff + ic * ldc, ldc, overwrite, s.tile, s.edgeA,
                         fin, eRow0 + ic);
             } else if (aSeg != null && n < DIRECT_A_MAX_N && segmentDirect(nc)) {
                 macroKernelDirect(mc, 0, nc, kc, null, aSeg, aOff + ic * lda, lda, bp, 0, c, cOff + ic * ldc, ldc, overwrite,
                         s.tile, s.edgeA, fin, eRow0 + ic);
             } else {
-                if (aSeg != null) {
-                    packA(mc, kc, aSeg, aOff + ic * lda, lda, s.a);
+                packA(mc, kc, a, aSeg, aOff + ic * lda, lda, s.a);
+                if (ldb > 0) {
+                    macroKernelB(mc, nc, kc, s.a, bp, bp0, ldb, c, cOff + ic * ldc, ldc, overwrite, s.tile, fin, eRow0 + ic);
                 } else {
-                    packA(mc, kc, a, aOff + ic * lda, lda, s.a);
+                    macroKernel(mc, 0, nc, kc, s.a, bp, bp0, c, cOff + ic * ldc, ldc, overwrite, s.tile, fin, eRow0 + ic);
                 }
-                macroKernel(mc, 0, nc, kc, s.a, bp, bp0, c, cOff + ic * ldc, ldc, overwrite, s.tile, fin, eRow0 + ic);
             }
             if (fin != null) fin.residualBlock(c, cOff + ic * ldc, ldc, mc, nc);
         }
@@ -869,6 +855,7 @@ public final class Gemm {
         // Stride 1 with "same" width (3×3 pad 1, 5×5 pad 2, 1×1): output column col reads the plane
         // at col + a constant shift, so a row is one contiguous copy plus a few border zeros.
         boolean shifted = sh == 1 && sw == 1 && ow == w;
+        boolean pairs = stride2Pairs && sh == 2 && sw == 2 && 2 * ow == L && col0 % L == 0 && nc % L == 0;
         for (int p = 0; p < kc; p++) {
             int tap = p0 + p, ch = tap / taps, i = tap % taps / kw, j = tap % kw;
             // Output columns whose input x = ox·sw − pw + j lies inside [0, w): [oxLo, oxHi).
@@ -877,6 +864,8 @@ public final class Gemm {
             int plane = imOff + ch * h * w;
             if (shifted) {
                 shiftedRow(nc, col0, im, plane, h, w, i - ph, j - pw, oxLo, oxHi, row);
+            } else if (pairs) {
+                stride2Pairs(nc, col0, im, plane, h, w, i - ph, j - pw, oxLo, oxHi, row);
             } else {
                 for (int col = col0, end = col0 + nc; col < end; ) {
                     int oy = col / ow, ox0 = col - oy * ow, ox1 = Math.min(ow, ox0 + end - col);
@@ -931,6 +920,44 @@ public final class Gemm {
     }
 
     /**
+     * {@code -Dvessels.gemm.stride2Pairs=false}: stride-2 im2col rows of half-vector output rows
+     * (8 wide: the last stage's 3×3/2 at 16×16 → 8×8) copied a value at a time instead of two rows
+     * a vector (A/B runs). Not final: GemmTest runs both ways.
+     */
+    static boolean stride2Pairs = !"false".equals(System.getProperty("vessels.gemm.stride2Pairs"));
+
+    /**
+     * One im2col row segment, columns [col0, col0+nc) (both multiples of L), of a stride-2
+     * convolution whose output rows are L/2 wide: output rows oy and oy + 1 in one vector, the even
+     * lanes of input rows 2·oy + dy and 2·oy + 2 + dy from column dx (one two-vector permute), lanes
+     * whose input column lies outside [oxLo, oxHi) or whose input row lies outside the image set to
+     * 0 — the values {@link #packIm2col}'s general loop writes a value at a time there (its vector
+     * path needs L outputs in a row). Rows whose loads would leave the array go that way too.
+     */
+    private static void stride2Pairs(int nc, int col0, float[] im, int plane, int h, int w, int dy, int dx, int oxLo,
+                                     int oxHi, float[] row) {
+        int half = L / 2;
+        long cols = oxHi > oxLo ? (1L << oxHi) - (1L << oxLo) : 0; // valid lanes of one output row
+        FloatVector even = FloatVector.fromArray(S, EVEN_LANES, 0), zero = FloatVector.zero(S);
+        for (int col = col0, q = 0; col < col0 + nc; col += L, q += L) {
+            int oy = col / half, y0 = 2 * oy + dy, y1 = y0 + 2;
+            int s0 = plane + y0 * w + dx, s1 = s0 + 2 * w;
+            boolean in0 = y0 >= 0 && y0 < h, in1 = y1 >= 0 && y1 < h;
+            if (s0 < 0 || s1 + L > im.length || (!in0 && !in1)) {
+                // at the array's ends, or both rows outside: a value at a time
+                for (int l = 0; l < L; l++) {
+                    int y = l < half ? y0 : y1, ox = l % half, x = 2 * ox + dx;
+                    row[q + l] = y >= 0 && y < h && ox >= oxLo && ox < oxHi ? im[plane + y * w + x] : 0f;
+                }
+                continue;
+            }
+            long bits = (in0 ? cols : 0) | (in1 ? cols << half : 0);
+            FloatVector v = even.selectFrom(FloatVector.fromArray(S, im, s0), FloatVector.fromArray(S, im, s1));
+            zero.blend(v, VectorMask.fromLong(S, bits)).intoArray(row, q);
+        }
+    }
+
+    /**
      * One im2col row segment, columns [col0, col0+nc), when sh = sw = 1 and ow = w: column col
      * (output y·w + x) reads the plane at col + dy·w + dx (dy = i − ph, dx = j − pw) if its input
      * row and column lie inside the image, else 0 — the values {@link #packIm2col}'s general
@@ -968,6 +995,7 @@ public final class Gemm {
      * (docs/kernels-benchmarks.md, speed pass 11). {@code -Dvessels.gemm.evenLanes=false}: the gather.
      */
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l);
+    private static final float[] EVEN_LANES = laneIndices(l -> 2 * l);
     // Not final: bench's SwitchProbe alternates it between predictions.
     static boolean evenLanes = !"false".equals(System.getProperty("vessels.gemm.evenLanes"));
 
@@ -999,6 +1027,15 @@ public final class Gemm {
     private static final float[] T2_HI = {8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31};
     private static final float[] T3_LO = {0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23};
     private static final float[] T3_HI = {8, 9, 10, 11, 24, 25, 26, 27, 12, 13, 14, 15, 28, 29, 30, 31};
+
+    /** {@link #packA} from {@code aSeg} when it is not null, else from {@code a}. */
+    private static void packA(int mc, int kc, float[] a, MemorySegment aSeg, int aOff, int lda, float[] dst) {
+        if (aSeg != null) {
+            packA(mc, kc, aSeg, aOff, lda, dst);
+        } else {
+            packA(mc, kc, a, aOff, lda, dst);
+        }
+    }
 
     /** Packs A[mc×kc] into MR-row panels, each [kc][MR], zero-padding the last panel's rows. */
     static void packA(int mc, int kc, float[] a, int aOff, int lda, float[] dst) {

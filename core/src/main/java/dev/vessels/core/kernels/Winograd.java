@@ -361,7 +361,7 @@ public final class Winograd {
         // scalar stores; nine 16-lane gathers were slower still). Sixteen channels at a time in
         // registers where sixteen vectors of the row can be loaded, the rest one channel at a time.
         int ch = 0;
-        if (TRANSPOSE_IN_REGISTERS) {
+        if (transposeInRegisters) {
             for (int q = off; ch + L <= c && q + 9 * (L - 1) + L <= w.length; ch += L, q += 9 * L) {
                 transposeTaps(w, null, q, st, so + ch, c);
             }
@@ -391,7 +391,7 @@ public final class Winograd {
      */
     static void filters(MemorySegment w, long off, int c, float[] u, int uOff, int i, int rows, float[] st, int so) {
         int ch0 = 0;
-        if (TRANSPOSE_IN_REGISTERS) {
+        if (transposeInRegisters) {
             long size = w.byteSize();
             for (long q = off; ch0 + L <= c && q + 4L * (9 * (L - 1) + L) <= size; ch0 += L, q += 36L * L) {
                 transposeTaps(null, w, q, st, so + ch0, c);
@@ -414,17 +414,17 @@ public final class Winograd {
 
     /**
      * {@code -Dvessels.winograd.transposeInRegisters=false}: the filter rows' taps transposed one
-     * channel at a time, nine scalar loads and nine scalar stores a filter (A/B runs). Not final:
-     * WinogradTest runs both ways.
+     * channel at a time, nine scalar loads and nine scalar stores a filter (A/B runs); off too where
+     * a vector is not 16 lanes (the transpose is 16 × 16). Not final: WinogradTest runs both ways.
      */
+    static boolean transposeInRegisters = !"false".equals(System.getProperty("vessels.winograd.transposeInRegisters")) && L == 16;
+
     /**
      * {@code -Dvessels.winograd.pairedRows=false}: the input and output transforms one tile row a
      * vector even where a row is half a vector of tiles (A/B runs). Not final: WinogradTest runs
      * both ways.
      */
-    static boolean PAIRED_ROWS = !"false".equals(System.getProperty("vessels.winograd.pairedRows"));
-
-    static boolean TRANSPOSE_IN_REGISTERS = !"false".equals(System.getProperty("vessels.winograd.transposeInRegisters")) && L == 16;
+    static boolean pairedRows = !"false".equals(System.getProperty("vessels.winograd.pairedRows"));
 
     /*
      * Lane indices (selectFrom: 0-15 the first vector, 16-31 the second) that swap bit k of the row
@@ -607,7 +607,7 @@ public final class Winograd {
                 // Rows of half a vector of tiles (16×16 maps: 8), whole, two at a time: lanes 0-7 this
                 // row's tiles, 8-15 the next row's, which follow them in V; the second of each pair of
                 // loads is then two patch rows down instead of a vector to the right.
-                boolean pair = PAIRED_ROWS && 2 * tw == L && a == 0 && ty < ty1 && tt + nt >= (ty + 2) * tw;
+                boolean pair = pairedRows && 2 * tw == L && a == 0 && ty < ty1 && tt + nt >= (ty + 2) * tw;
                 int second = pair ? 2 * wp : L, end = pair ? 1 : b - a;
                 // Lane l of the vectors for tiles x = a + xr … reads columns 2a − pw + 2·xr + l + {0, L, 2, L + 2}
                 // of patch rows 2·ty − ph … 2·ty − ph + 3: buf's column 2a + 1 − pw + 2·xr + l + {…} (its
@@ -709,7 +709,7 @@ public final class Winograd {
                 // Rows of L output columns (16×16 maps), whole, two tile rows at a time: lanes 0-7
                 // this tile row's, 8-15 the next one's (they follow in M), so the upper half of each
                 // zipped pair of vectors goes two output rows down instead of L columns right.
-                boolean pair = PAIRED_ROWS && w == L && a == 0 && ty < ty1 && tt + nt >= (ty + 2) * tw && 2 * ty + 3 < h;
+                boolean pair = pairedRows && w == L && a == 0 && ty < ty1 && tt + nt >= (ty + 2) * tw && 2 * ty + 3 < h;
                 int down = 2 * w; // from output row 2·ty (+1) to 2·ty + 2 (+1)
                 for (int x = a; x < b; x += L, s += L) { // lanes past tile b: stale sums, never stored
                     FloatVector m0 = FloatVector.fromArray(S, mt, s), m1 = FloatVector.fromArray(S, mt, s + plane);

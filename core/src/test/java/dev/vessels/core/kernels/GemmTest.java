@@ -644,6 +644,54 @@ class GemmTest {
         assertThat(got).isEqualTo(want);
     }
 
+    /**
+     * Stride-2 im2col rows of 8-wide output rows (the last stage's 3×3/2, 16 → 8; a 7×7, 5×5 or
+     * 1×1 at stride 2 too), two output rows a vector: the plain im2col's panels, padded or not, at
+     * every row block and for column blocks of whole row pairs and not, and the same panels with
+     * the switch off.
+     */
+    @Property(tries = 200)
+    void stride2RowPairsPackThePlainPanels(@ForAll @IntRange(min = 1, max = 4) int c, @ForAll @IntRange(min = 1, max = 20) int h,
+                                           @ForAll @IntRange(min = 15, max = 16) int w, @ForAll @IntRange(min = 0, max = 3) int half,
+                                           @ForAll boolean pad, @ForAll boolean aligned, @ForAll @IntRange(min = 0, max = 5) int imOff,
+                                           @ForAll long seed) {
+        int k = 2 * half + 1, p = pad ? half : 0;
+        net.jqwik.api.Assume.that(h + 2 * p >= k && w + 2 * p >= k);
+        int oh = (h + 2 * p - k) / 2 + 1, ow = (w + 2 * p - k) / 2 + 1;
+        ConvGeometry g = new ConvGeometry(c, h, w, k, k, 2, 2, p, p, oh, ow);
+        Random r = new Random(seed);
+        int p0 = r.nextInt(g.k()), kc = 1 + r.nextInt(g.k() - p0);
+        int col0, nc;
+        if (aligned && g.n() >= 16) { // whole row pairs: the paired path where the output rows are 8 wide
+            col0 = 16 * r.nextInt(g.n() / 16);
+            nc = 16 * (1 + r.nextInt((g.n() - col0) / 16));
+        } else {
+            col0 = r.nextInt(g.n());
+            nc = 1 + r.nextInt(g.n() - col0);
+        }
+        float[] im = fill(r, imOff + c * h * w);
+        float[] col = new float[g.k() * g.n()];
+        Im2col.im2colPlain(im, imOff, c, h, w, k, k, 2, 2, p, p, oh, ow, col, 0);
+        int len = (nc + Gemm.NR - 1) / Gemm.NR * Gemm.NR * kc;
+        float[] want = new float[len + 5], got = new float[len + 5], off = new float[len + 5];
+        java.util.Arrays.fill(want, Float.NaN);
+        Gemm.packB(kc, nc, col, p0 * g.n() + col0, g.n(), want);
+        float[] row = new float[Gemm.NC];
+        boolean was = Gemm.stride2Pairs;
+        try {
+            for (float[] out : new float[][] {got, off}) {
+                Gemm.stride2Pairs = out == got;
+                java.util.Arrays.fill(out, Float.NaN);
+                java.util.Arrays.fill(row, Float.NaN); // stale values must never leak into the panels
+                Gemm.packIm2col(kc, nc, p0, col0, im, imOff, g, row, out);
+            }
+        } finally {
+            Gemm.stride2Pairs = was;
+        }
+        assertThat(got).isEqualTo(want);
+        assertThat(off).isEqualTo(want);
+    }
+
     @Property(tries = 300)
     void maskedIm2colPackingWritesThePlainPanels(@ForAll @IntRange(min = 1, max = 4) int c,
                                                  @ForAll @IntRange(min = 1, max = 40) int h,

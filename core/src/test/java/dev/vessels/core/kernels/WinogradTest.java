@@ -211,10 +211,10 @@ class WinogradTest {
         float[] a = filters(m, c, seed), im = data(c * hw, 1, seed + 1), p = data(4 * m, 1, seed + 2), from = data(m * hw, 1, seed + 3);
         for (int i = 0; i < m; i++) p[3 * m + i] = Math.abs(p[3 * m + i]) + .5f; // variances
         float[][] out = new float[2][m * hw];
-        boolean was = Winograd.PAIRED_ROWS;
+        boolean was = Winograd.pairedRows;
         try (Parallel par = new Parallel(2)) {
             for (int way = 0; way < 2; way++) {
-                Winograd.PAIRED_ROWS = way == 0;
+                Winograd.pairedRows = way == 0;
                 Epilogue e = Epilogue.forThisThread();
                 e.setBatchNorm(p, m, 2 * m, 3 * m, 0, m, Activation.LEAKY);
                 e.setResidual(from, 0, 1f, 1f, Activation.LINEAR);
@@ -222,7 +222,7 @@ class WinogradTest {
                 e.clearResidual();
             }
         } finally {
-            Winograd.PAIRED_ROWS = was;
+            Winograd.pairedRows = was;
         }
         assertThat(out[0]).isEqualTo(out[1]);
     }
@@ -263,17 +263,17 @@ class WinogradTest {
         int up = Winograd.uPlane(rows, c);
         float[] scalar = new float[16 * up], inRegisters = new float[16 * up], mapped = new float[16 * up];
         float[] st = new float[9 * c + 5];
-        boolean was = Winograd.TRANSPOSE_IN_REGISTERS;
+        boolean was = Winograd.transposeInRegisters;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = arena.allocate(4L * a.length);
             MemorySegment.copy(a, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, a.length);
-            Winograd.TRANSPOSE_IN_REGISTERS = false;
+            Winograd.transposeInRegisters = false;
             for (int i = 0; i < rows; i++) Winograd.filters(a, i * 9 * c, c, scalar, 0, i, rows, st, 5);
-            Winograd.TRANSPOSE_IN_REGISTERS = was;
+            Winograd.transposeInRegisters = was;
             for (int i = 0; i < rows; i++) Winograd.filters(a, i * 9 * c, c, inRegisters, 0, i, rows, st, 5);
             for (int i = 0; i < rows; i++) Winograd.filters(seg, 4L * i * 9 * c, c, mapped, 0, i, rows, st, 5);
         } finally {
-            Winograd.TRANSPOSE_IN_REGISTERS = was;
+            Winograd.transposeInRegisters = was;
         }
         assertThat(inRegisters).isEqualTo(scalar);
         assertThat(mapped).isEqualTo(scalar);
@@ -311,14 +311,14 @@ class WinogradTest {
         ConvGeometry g = geometry(c, h, w);
         float[] im = data(c * h * w, 1, seed + 1);
         // Both ways: rows of half a vector of tiles (w = 15, 16) paired in one vector, or one a vector.
-        boolean was = Winograd.PAIRED_ROWS;
+        boolean was = Winograd.pairedRows;
         try {
             for (boolean paired : new boolean[] {true, false}) {
-                Winograd.PAIRED_ROWS = paired;
+                Winograd.pairedRows = paired;
                 assertInputIsItsFormula(g, im);
             }
         } finally {
-            Winograd.PAIRED_ROWS = was;
+            Winograd.pairedRows = was;
         }
     }
 
