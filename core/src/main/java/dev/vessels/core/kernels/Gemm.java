@@ -995,7 +995,7 @@ public final class Gemm {
      * (docs/kernels-benchmarks.md, speed pass 11). {@code -Dvessels.gemm.evenLanes=false}: the gather.
      */
     private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, l -> 2 * l);
-    private static final float[] EVEN_LANES = laneIndices(l -> 2 * l);
+    static final float[] EVEN_LANES = laneIndices(l -> 2 * l); // as selectFrom wants them (Winograd's too)
     // Not final: bench's SwitchProbe alternates it between predictions.
     static boolean evenLanes = !"false".equals(System.getProperty("vessels.gemm.evenLanes"));
 

@@ -567,7 +567,7 @@ public final class Winograd {
      * rearrange(shuffle, second) is two and a blend; with it the output transform took 0.098 ms
      * instead of 0.060 (256 × 256 at 16×16, one thread), the input transform about the same.
      */
-    private static final float[] EVEN_IDX = Gemm.laneIndices(l -> 2 * l), ODD_IDX = Gemm.laneIndices(l -> 2 * l + 1);
+    private static final float[] EVEN_IDX = Gemm.EVEN_LANES, ODD_IDX = Gemm.laneIndices(l -> 2 * l + 1);
     private static final float[] ZIP_LO_IDX = Gemm.laneIndices(l -> (l & 1) == 0 ? l / 2 : L + l / 2);
     private static final float[] ZIP_HI_IDX = Gemm.laneIndices(l -> (l & 1) == 0 ? L / 2 + l / 2 : L + L / 2 + l / 2);
 
